@@ -1,0 +1,13 @@
+using UniHCP.Pipeline.Core.Events;
+
+namespace UniHCP.Pipeline.Core.Transport;
+
+/// <summary>The pipeline's topics under their default names (configurable where a transport is built).</summary>
+public static class Topics
+{
+    public static Topic<VideoFrame> Frames { get; } = new("unihcp.frames");
+
+    public static Topic<PersonObservations> Persons { get; } = new("unihcp.persons");
+
+    public static Topic<TrackUpdate> Tracks { get; } = new("unihcp.tracks");
+}
