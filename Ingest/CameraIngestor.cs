@@ -158,7 +158,7 @@ internal sealed class CameraIngestor(
             if (source.ReconnectMaxAttempts is { } max && failures >= max)
                 return (CameraIngestStatus.Failed, $"gave up after {failures} failed connection attempt(s): {reason}");
 
-            var delay = source.ReconnectDelay(failures + 1);
+            var delay = source.ReconnectDelay(Math.Max(failures, 1));
             IngestLog.Disconnected(logger, source.Id, reason, failures + 1, delay);
             await PublishNoticeAsync(CameraNoticeKind.Disconnected,
                 string.Create(CultureInfo.InvariantCulture, $"{reason}; reconnecting in {delay.TotalSeconds:0.###} s"),

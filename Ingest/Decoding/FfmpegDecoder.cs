@@ -120,7 +120,7 @@ internal sealed partial class FfmpegDecoder(FFOptions ffOptions)
     {
         var distinct = lines
             .Select(line => AddressPattern().Replace(line, "[$1]").Trim())
-            .Where(line => line.Length > 0 && !line.StartsWith("Last message repeated", StringComparison.Ordinal))
+            .Where(line => line.Length > 0 && !TagOnlyPattern().IsMatch(line) && !line.StartsWith("Last message repeated", StringComparison.Ordinal))
             .Distinct(StringComparer.Ordinal)
             .ToList();
         if (distinct.Count == 0)
@@ -131,4 +131,8 @@ internal sealed partial class FfmpegDecoder(FFOptions ffOptions)
 
     [GeneratedRegex(@"\[([A-Za-z0-9_,\-]+) @ 0x[0-9a-f]+\]")]
     private static partial Regex AddressPattern();
+
+    // FFmpeg splits some messages over two lines; the first is then just the "[codec]" tag.
+    [GeneratedRegex(@"^\[[A-Za-z0-9_,\-]+\]$")]
+    private static partial Regex TagOnlyPattern();
 }
