@@ -18,10 +18,11 @@ internal sealed class CameraIngestor(
     CameraSource source,
     ITopicPublisher<VideoFrame> publisher,
     FFOptions ffOptions,
+    string? ffmpegFolder,
     ILogger logger,
     TimeProvider time)
 {
-    private readonly FfmpegDecoder _decoder = new(ffOptions);
+    private readonly FfmpegDecoder _decoder = new(ffmpegFolder);
     private long _nextSequence;
     private int _connections;
     private int _width;
@@ -66,37 +67,41 @@ internal sealed class CameraIngestor(
         if (!File.Exists(source.Location))
             return (CameraIngestStatus.Failed, $"file not found: '{source.Location}'.");
 
-        FileProbe probe;
-        try
-        {
-            probe = await FileProbe.ProbeAsync(source.Location, ffOptions, cancellationToken).ConfigureAwait(false);
-        }
-        catch (InvalidDataException ex)
-        {
-            return (CameraIngestStatus.Failed, ex.Message);
-        }
-        catch (FFMpegException ex)
-        {
-            return (CameraIngestStatus.Failed, $"ffprobe could not be run: {ex.Message}");
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return (CameraIngestStatus.Stopped, null);
-        }
-
-        DateTimeOffset start = source.StartTime ?? probe.CreationTime ?? time.GetUtcNow();
-        double rate = source.FrameRate ?? (probe.FrameRate > 0 ? probe.FrameRate : 25);
-        _connections = 1;
-        await PublishNoticeAsync(CameraNoticeKind.Connected, probe.Describe(), cancellationToken).ConfigureAwait(false);
-        IngestLog.Opened(logger, source.Id, source.DisplayLocation, probe.Describe());
-
+        // Probe and decode start together (the probe is the slower to start); the probe's facts
+        // (start time, rate) are awaited before the first frame is published.
+        var probing = ProbeAsync(cancellationToken);
+        using var stopDecoding = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        FileProbe? probe = null;
+        string? probeError = null;
+        DateTimeOffset start = default;
+        double rate = 0;
         long index = 0;
-        var outcome = await _decoder.DecodeAsync(source, frame =>
+        var outcome = await _decoder.DecodeAsync(source, async frame =>
         {
+            if (probe is null)
+            {
+                (probe, probeError) = await probing.ConfigureAwait(false);
+                if (probe is null)
+                {
+                    await stopDecoding.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+                start = source.StartTime ?? probe.CreationTime ?? time.GetUtcNow();
+                rate = source.FrameRate ?? (probe.FrameRate > 0 ? probe.FrameRate : 25);
+                _connections = 1;
+                IngestLog.Opened(logger, source.Id, source.DisplayLocation, probe.Describe());
+                await PublishNoticeAsync(CameraNoticeKind.Connected, probe.Describe(), cancellationToken).ConfigureAwait(false);
+            }
             // Timestamps of a file come from its own clock: frame index over the output rate.
             var streamTime = TimeSpan.FromSeconds(index++ / rate);
-            return PublishFrameAsync(frame, start + streamTime, streamTime, OverflowPolicy.Wait, cancellationToken);
-        }, cancellationToken).ConfigureAwait(false);
+            await PublishFrameAsync(frame, start + streamTime, streamTime, OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
+        }, stopDecoding.Token).ConfigureAwait(false);
+        if (probe is null && probeError is null)
+            (probe, probeError) = await probing.ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+            return (CameraIngestStatus.Stopped, null);
+        if (probe is null)
+            return (CameraIngestStatus.Failed, probeError);
 
         long? expected = probe.ExpectedFrames(source.FrameRate);
         string shortfall = expected is { } e && outcome.Frames < e * 0.98
@@ -112,6 +117,27 @@ internal sealed class CameraIngestor(
                 (CameraIngestStatus.Failed, $"the file is damaged or truncated: decoding errors after {outcome.Frames} frames{shortfall}: {outcome.Error}"),
             _ => (CameraIngestStatus.Failed, $"decoding failed after {outcome.Frames} frames: {outcome.Error}"),
         };
+    }
+
+    /// <summary>The file's probe, or the reason it is not a usable video (null, null when cancelled).</summary>
+    private async Task<(FileProbe? Probe, string? Error)> ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await FileProbe.ProbeAsync(source.Location, ffOptions, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (InvalidDataException ex)
+        {
+            return (null, ex.Message);
+        }
+        catch (FFMpegException ex)
+        {
+            return (null, $"ffprobe could not be run: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return (null, null);
+        }
     }
 
     private async Task<(CameraIngestStatus, string?)> RunLiveAsync(CancellationToken cancellationToken)

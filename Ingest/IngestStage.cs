@@ -16,6 +16,7 @@ public sealed class IngestStage
     private readonly IReadOnlyList<CameraSource> _sources;
     private readonly ILoggerFactory _loggerFactory;
     private readonly FFOptions _ffOptions;
+    private readonly string? _ffmpegFolder;
     private readonly TimeProvider _time;
 
     /// <param name="sources">Validated cameras (see <see cref="Configuration.IngestOptionsValidator.BuildSources"/>).</param>
@@ -28,7 +29,8 @@ public sealed class IngestStage
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _sources = sources;
         _loggerFactory = loggerFactory;
-        _ffOptions = new FFOptions { BinaryFolder = ffmpegFolder ?? string.Empty };
+        _ffmpegFolder = string.IsNullOrEmpty(ffmpegFolder) ? null : ffmpegFolder;
+        _ffOptions = new FFOptions { BinaryFolder = _ffmpegFolder ?? string.Empty };
         _time = time ?? TimeProvider.System;
     }
 
@@ -43,7 +45,7 @@ public sealed class IngestStage
         try
         {
             var cameras = _sources
-                .Select(source => new CameraIngestor(source, publisher, _ffOptions, logger, _time))
+                .Select(source => new CameraIngestor(source, publisher, _ffOptions, _ffmpegFolder, logger, _time))
                 .Select(camera => Task.Run(() => camera.RunAsync(cancellationToken), CancellationToken.None))
                 .ToArray();
             var reports = await Task.WhenAll(cameras).ConfigureAwait(false);

@@ -1,79 +1,150 @@
-using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.ExceptionServices;
 using System.Text.RegularExpressions;
 using FFMpegCore;
-using FFMpegCore.Enums;
-using FFMpegCore.Exceptions;
 using UniHCP.Pipeline.Ingest.Configuration;
 
 namespace UniHCP.Pipeline.Ingest.Decoding;
 
 /// <summary>
-/// Runs FFmpeg (through FFMpegCore) over one source and streams RGB24 frames to a callback:
-/// rate sampling with the fps filter, resizing with the configured scaler, audio and subtitles
-/// dropped, source-specific network options and timeouts.
+/// Runs FFmpeg over one source and streams RGB24 frames to a callback: rate sampling with the fps
+/// filter, resizing with the configured scaler, audio and subtitles dropped, source-specific
+/// network options and timeouts. FFMpegCore builds the command line (and probes files, see
+/// <see cref="FileProbe"/>); the process itself is run here, because FFMpegCore's pipe is a Unix
+/// socket whose 208 KiB buffer cannot be enlarged, while a real pipe can (see <see cref="PipeBuffer"/>).
+/// FFmpeg sends YUV 4:2:0 and we convert to RGB (<see cref="Yuv420ToRgb24"/>) on our own core.
 /// </summary>
-internal sealed partial class FfmpegDecoder(FFOptions ffOptions)
+internal sealed partial class FfmpegDecoder(string? ffmpegFolder)
 {
-    /// <summary>How long FFmpeg gets to quit after 'q' before it is killed.</summary>
-    private static readonly TimeSpan s_quitGrace = TimeSpan.FromSeconds(2);
+    private const int PipeBytes = 1 << 20;
     private const int MaxErrorLines = 50;
+
+    /// <summary>Planar 4:2:0 in YUV4MPEG2 framing, written one plane per system call ("direct"):
+    /// half the bytes of RGB, and far fewer hand-overs between FFmpeg and us.</summary>
+    internal const string PipeFormat = "-pix_fmt yuv420p -f yuv4mpegpipe -avioflags direct";
 
     public async Task<DecodeOutcome> DecodeAsync(CameraSource source, Func<DecodedFrame, ValueTask> onFrame, CancellationToken cancellationToken)
     {
-        var errorLines = new ConcurrentQueue<string>();
-        var sink = new PpmPipeSink(onFrame, IngestOptionsValidator.MaxDimension);
-        var processor = Input(source)
-            .OutputToPipe(sink, output => output.WithCustomArgument(OutputArguments(source)))
-            .WithLogLevel(FFMpegLogLevel.Error)
-            .NotifyOnStandardError(line =>
-            {
-                if (errorLines.Count < MaxErrorLines && !string.IsNullOrWhiteSpace(line))
-                    errorLines.Enqueue(line);
-            });
-
-        FFMpegCore.FFMpegResult result;
+        var info = new ProcessStartInfo(FfmpegBinary, "-hide_banner -nostdin -nostats -loglevel error " + Arguments(source))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        Process process;
         try
         {
-            result = await processor
-                .CancellableThrough(cancellationToken, s_quitGrace)
-                // Cancellation goes through CancellableThrough, which has our shorter grace period.
-                .ProcessAsynchronously(throwOnError: false, ffOptions, CancellationToken.None)
-                .ConfigureAwait(false);
+            process = Process.Start(info) ?? throw new Win32Exception("no process was started");
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Win32Exception ex)
         {
-            return new DecodeOutcome(DecodeStatus.Cancelled, sink.Frames, null);
-        }
-        catch (FFMpegException ex) when (ex is not FFMpegProcessException)
-        {
-            // FFmpeg itself is missing or could not be started.
-            return new DecodeOutcome(DecodeStatus.Failed, sink.Frames, $"FFmpeg could not be run: {ex.Message}");
+            return new DecodeOutcome(DecodeStatus.Failed, 0,
+                $"FFmpeg could not be started ('{FfmpegBinary}': {ex.Message}); install it (apt-get install ffmpeg) or set Ingest:FfmpegFolder.");
         }
 
-        if (cancellationToken.IsCancellationRequested)
-            return new DecodeOutcome(DecodeStatus.Cancelled, sink.Frames, null);
-        string? errors = Condense(errorLines);
-        // A failure of the frame callback other than bad FFmpeg output (the transport failed, say)
-        // is not a property of this source: it goes to the caller as it is.
-        if (sink.Error is { } sinkError and not InvalidDataException and not OperationCanceledException)
-            ExceptionDispatchInfo.Capture(sinkError).Throw();
-        if (sink.Error is InvalidDataException bad)
-            return new DecodeOutcome(DecodeStatus.Failed, sink.Frames, bad.Message);
-        if (result.ExitCode != 0)
-            return new DecodeOutcome(DecodeStatus.Failed, sink.Frames, errors ?? $"FFmpeg exited with code {result.ExitCode}.");
-        return errors is null
-            ? new DecodeOutcome(DecodeStatus.Completed, sink.Frames, null)
-            : new DecodeOutcome(DecodeStatus.CompletedWithErrors, sink.Frames, errors);
+        using (process)
+        {
+            var errorLines = new List<string>();
+            var stderr = Task.Factory.StartNew(
+                () => CollectErrors(process.StandardError, errorLines),
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            var stdout = process.StandardOutput.BaseStream;
+            PipeBuffer.TryEnlarge(stdout, PipeBytes);
+            // Cancelling kills FFmpeg: its output is a pipe, so there is nothing to finalise, and
+            // the kill unblocks our read with an end of stream.
+            using var stop = cancellationToken.Register(() => KillQuietly(process));
+
+            // The pipe is read on a thread of its own: its reads block (see Y4mStreamReader), and
+            // a camera must never hold a thread-pool thread for its whole life.
+            (long Frames, string? BadOutput, bool Cancelled) read;
+            try
+            {
+                read = await Task.Factory.StartNew(
+                    () => ReadFrames(stdout, onFrame),
+                    CancellationToken.None,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Whatever ended the loop (including an exception from the callback, which goes to
+                // the caller), FFmpeg must not outlive it.
+                if (!process.HasExited)
+                    KillQuietly(process);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                await stderr.ConfigureAwait(false);
+            }
+            var (frames, badOutput, cancelled) = read;
+
+            if (cancelled || cancellationToken.IsCancellationRequested)
+                return new DecodeOutcome(DecodeStatus.Cancelled, frames, null);
+            string? errors;
+            lock (errorLines)
+                errors = Condense(errorLines);
+            if (badOutput is not null)
+                return new DecodeOutcome(DecodeStatus.Failed, frames, badOutput);
+            if (process.ExitCode != 0)
+                return new DecodeOutcome(DecodeStatus.Failed, frames, errors ?? $"FFmpeg exited with code {process.ExitCode}.");
+            return errors is null
+                ? new DecodeOutcome(DecodeStatus.Completed, frames, null)
+                : new DecodeOutcome(DecodeStatus.CompletedWithErrors, frames, errors);
+        }
     }
 
-    internal static FFMpegArguments Input(CameraSource source)
+    private static void CollectErrors(StreamReader stderr, List<string> lines)
+    {
+        while (stderr.ReadLine() is { } line)
+        {
+            lock (lines)
+            {
+                if (lines.Count < MaxErrorLines && !string.IsNullOrWhiteSpace(line))
+                    lines.Add(line);
+            }
+        }
+    }
+
+    private static (long Frames, string? BadOutput, bool Cancelled) ReadFrames(Stream stdout, Func<DecodedFrame, ValueTask> onFrame)
+    {
+        long frames = 0;
+        try
+        {
+            var reader = new Y4mStreamReader(stdout, IngestOptionsValidator.MaxDimension);
+            while (reader.ReadFrame() is { } frame)
+            {
+                var delivered = onFrame(frame);
+                if (!delivered.IsCompletedSuccessfully)
+                    delivered.AsTask().GetAwaiter().GetResult(); // back-pressure: this thread waits, FFmpeg blocks on the pipe
+                frames++;
+            }
+            return (frames, null, false);
+        }
+        catch (InvalidDataException ex)
+        {
+            return (frames, ex.Message, false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Our token, or the callback's own (a publish cancelled by a linked token may be
+            // observed here a moment before our token reports it): either way, stop.
+            return (frames, null, true);
+        }
+    }
+
+    private string FfmpegBinary => string.IsNullOrEmpty(ffmpegFolder) ? "ffmpeg" : Path.Combine(ffmpegFolder, "ffmpeg");
+
+    /// <summary>The FFmpeg command line (without the logging flags) that decodes <paramref name="source"/> to PPM frames on stdout.</summary>
+    internal static string Arguments(CameraSource source)
     {
         string inputArguments = InputArguments(source);
-        return source.Kind == SourceKind.File
+        var input = source.Kind == SourceKind.File
             ? FFMpegArguments.FromFileInput(source.Location, verifyExists: false, options => AddCustom(options, inputArguments))
             : FFMpegArguments.FromUrlInput(new Uri(source.Location), options => AddCustom(options, inputArguments));
+        return input
+            .OutputToUrl("pipe:1", output => output.WithCustomArgument(OutputArguments(source) + " " + PipeFormat))
+            .Arguments;
     }
 
     internal static string InputArguments(CameraSource source)
@@ -113,6 +184,18 @@ internal sealed partial class FfmpegDecoder(FFOptions ffOptions)
     {
         if (arguments.Length > 0)
             options.WithCustomArgument(arguments);
+    }
+
+    private static void KillQuietly(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
     }
 
     /// <summary>FFmpeg's error lines without the "[codec @ 0x55...]" addresses, repeats removed, at most three.</summary>

@@ -31,8 +31,9 @@ internal static class FfmpegTool
         return stdout.ToArray();
     }
 
-    /// <summary>Starts a long-running ffmpeg (a stream server or sender); dispose kills it.</summary>
-    public static BackgroundFfmpeg StartBackground(string arguments) => new(Start(arguments));
+    /// <summary>Starts a long-running ffmpeg (a stream server or sender); dispose kills it. Its output
+    /// is not redirected (it writes to a URL and logs errors only), so no thread waits on it.</summary>
+    public static BackgroundFfmpeg StartBackground(string arguments) => new(Start(arguments, redirect: false));
 
     /// <summary>A TCP port that was free a moment ago on 127.0.0.1.</summary>
     public static int FreePort()
@@ -50,12 +51,12 @@ internal static class FfmpegTool
         return path;
     }
 
-    private static Process Start(string arguments)
+    private static Process Start(string arguments, bool redirect = true)
     {
         var info = new ProcessStartInfo("ffmpeg", "-hide_banner -nostdin -loglevel error " + arguments)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            RedirectStandardOutput = redirect,
+            RedirectStandardError = redirect,
             UseShellExecute = false,
         };
         return Process.Start(info) ?? throw new InvalidOperationException("ffmpeg could not be started");
@@ -64,10 +65,6 @@ internal static class FfmpegTool
 
 internal sealed class BackgroundFfmpeg(Process process) : IDisposable
 {
-    private readonly Task _drain = Task.WhenAll(
-        process.StandardOutput.BaseStream.CopyToAsync(Stream.Null),
-        process.StandardError.BaseStream.CopyToAsync(Stream.Null));
-
     public bool HasExited => process.HasExited;
 
     public void Kill()
@@ -75,7 +72,6 @@ internal sealed class BackgroundFfmpeg(Process process) : IDisposable
         if (!process.HasExited)
             process.Kill(entireProcessTree: true);
         process.WaitForExit();
-        _ = _drain;
     }
 
     public void Dispose()

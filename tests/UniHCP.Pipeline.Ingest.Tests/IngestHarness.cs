@@ -23,6 +23,9 @@ internal sealed class IngestRun
 
     public CollectingLoggerProvider Log { get; } = new();
 
+    /// <summary>Frames the transport dropped (drop-oldest policy of live sources), by camera.</summary>
+    public Dictionary<string, long> Dropped { get; } = new(StringComparer.Ordinal);
+
     public List<FrameInfo> FramesOf(string camera) => Frames.Where(f => f.CameraId == camera).ToList();
 
     public List<CameraNotice> NoticesOf(string camera) => Notices.Where(n => n.CameraId == camera).ToList();
@@ -72,6 +75,8 @@ internal static class IngestHarness
         var stage = new IngestStage(sources, loggerFactory);
         run.Reports = await stage.RunAsync(publisher, cancellationToken);
         await consumer.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        foreach (var lane in bus.GetStatistics())
+            run.Dropped[lane.CameraId] = run.Dropped.GetValueOrDefault(lane.CameraId) + lane.Dropped;
         return run;
     }
 }

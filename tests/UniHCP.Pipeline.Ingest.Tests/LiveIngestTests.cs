@@ -48,12 +48,13 @@ public sealed class LiveIngestTests
             var run = await ingest.WaitAsync(s_wait);
 
             var frames = run.FramesOf("street");
-            Assert.Equal(Enumerable.Range(0, frames.Count).Select(i => (long)i), frames.Select(f => f.Sequence));
+            AssertNumberingContinues(run, "street");
             Assert.All(frames, f => Assert.Equal((320, 240), (f.Width, f.Height)));
+            // (Ingest may try before the server listens: a Disconnected notice can precede the first Connected.)
             var kinds = run.NoticesOf("street").Select(n => n.Kind).ToList();
-            Assert.Equal(CameraNoticeKind.Connected, kinds[0]);
-            int lost = kinds.IndexOf(CameraNoticeKind.Disconnected);
-            Assert.True(lost > 0, "the server's death is announced");
+            int connected = kinds.IndexOf(CameraNoticeKind.Connected);
+            int lost = kinds.IndexOf(CameraNoticeKind.Disconnected, connected + 1);
+            Assert.True(connected >= 0 && lost > connected, "the server's death is announced after the first connection");
             Assert.Contains(CameraNoticeKind.Connected, kinds.Skip(lost));
             Assert.Equal(CameraNoticeKind.EndOfStream, kinds[^1]);
             var report = run.ReportOf("street");
@@ -103,12 +104,12 @@ public sealed class LiveIngestTests
             await stop.CancelAsync();
             var run = await ingest.WaitAsync(s_wait);
 
-            var frames = run.FramesOf("door");
-            Assert.True(frames.Count >= 40);
-            Assert.Equal(Enumerable.Range(0, frames.Count).Select(i => (long)i), frames.Select(f => f.Sequence));
+            Assert.True(run.FrameCount("door") >= 40);
+            AssertNumberingContinues(run, "door");
             var kinds = run.NoticesOf("door").Select(n => n.Kind).ToList();
-            int lost = kinds.IndexOf(CameraNoticeKind.Disconnected);
-            Assert.True(lost > 0);
+            int connected = kinds.IndexOf(CameraNoticeKind.Connected);
+            int lost = kinds.IndexOf(CameraNoticeKind.Disconnected, connected + 1);
+            Assert.True(connected >= 0 && lost > connected, "the sender's death is announced after the first connection");
             Assert.Contains(CameraNoticeKind.Connected, kinds.Skip(lost));
             Assert.True(run.ReportOf("door").Connections >= 2);
         }
@@ -116,5 +117,15 @@ public sealed class LiveIngestTests
         {
             await stop.CancelAsync();
         }
+    }
+
+    // Sequence numbers keep counting across reconnects. A live source may drop its oldest frames
+    // when the consumer falls behind (a loaded test machine); every gap must then be a counted drop.
+    private static void AssertNumberingContinues(IngestRun run, string camera)
+    {
+        var sequences = run.FramesOf(camera).Select(f => f.Sequence).ToList();
+        Assert.True(sequences.Zip(sequences.Skip(1)).All(p => p.Second > p.First), "sequences strictly increase");
+        long missing = sequences[^1] + 1 - sequences.Count;
+        Assert.Equal(run.Dropped.GetValueOrDefault(camera), missing);
     }
 }

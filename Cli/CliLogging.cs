@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace UniHCP.Pipeline.Cli;
+
+/// <summary>Console logging for commands: one line per entry, on stderr so that stdout stays the command's result.</summary>
+internal static class CliLogging
+{
+    public static ILoggerFactory Create(IConfiguration configuration) => LoggerFactory.Create(builder => builder
+        .AddConfiguration(configuration.GetSection("Logging"))
+        .AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss ";
+            options.ColorBehavior = LoggerColorBehavior.Disabled;
+        })
+        .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace));
+}

@@ -1,0 +1,3 @@
+using UniHCP.Pipeline.Cli;
+
+return await UnihcpCommand.Create().Parse(args).InvokeAsync();

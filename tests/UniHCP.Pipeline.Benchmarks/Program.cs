@@ -1,0 +1,3 @@
+using UniHCP.Pipeline.Benchmarks;
+
+return await BenchmarkRunner.RunAsync(args);
