@@ -2,20 +2,20 @@ using Microsoft.Extensions.Options;
 
 namespace UniHCP.Pipeline.Cli;
 
-/// <summary>Prints input errors to stderr, one problem per line, and returns the exit code.</summary>
+/// <summary>Prints input errors to the command's error writer, one problem per line, and returns the exit code.</summary>
 internal static class ErrorReporter
 {
-    public static int BadInput(Exception error)
+    public static int BadInput(TextWriter error, Exception problem)
     {
-        if (error is OptionsValidationException validation)
+        if (problem is OptionsValidationException validation)
         {
-            Console.Error.WriteLine("error: the configuration is not valid:");
+            error.WriteLine("error: the configuration is not valid:");
             foreach (string failure in validation.Failures)
-                Console.Error.WriteLine("  " + failure);
+                error.WriteLine("  " + failure);
         }
         else
         {
-            Console.Error.WriteLine("error: " + error.Message);
+            error.WriteLine("error: " + problem.Message);
         }
         return ExitCodes.BadInput;
     }

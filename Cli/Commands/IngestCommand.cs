@@ -42,13 +42,14 @@ internal static class IngestCommand
             parse.GetValue(height),
             parse.GetValue(duration),
             parse.InvocationConfiguration.Output,
+            parse.InvocationConfiguration.Error,
             cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
         FileInfo? configFile, string[] sourceValues, double? rate, int? width, int? height, TimeSpan? duration,
-        TextWriter output, CancellationToken cancellationToken)
+        TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         IReadOnlyList<CameraSource> sources;
         IngestOptions options;
@@ -71,7 +72,7 @@ internal static class IngestCommand
         }
         catch (Exception ex) when (ex is ConfigurationFileException or OptionsValidationException or FileNotFoundException)
         {
-            return ErrorReporter.BadInput(ex);
+            return ErrorReporter.BadInput(error, ex);
         }
 
         using var loggerFactory = CliLogging.Create(configuration);

@@ -53,7 +53,15 @@ internal static class ConfigurationLoader
         }
         catch (InvalidOperationException ex)
         {
-            throw new ConfigurationFileException($"Configuration section '{section}': {ex.Message}", ex);
+            var messages = new List<string>();
+            for (Exception? e = ex; e is not null; e = e.InnerException)
+            {
+                if (e is AggregateException aggregate)
+                    messages.AddRange(aggregate.InnerExceptions.Select(i => i.Message));
+                else
+                    messages.Add(e.Message);
+            }
+            throw new ConfigurationFileException($"Configuration section '{section}': " + string.Join(" | ", messages.Skip(messages.Count > 1 ? 1 : 0)), ex);
         }
     }
 }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Prepares this machine for UniHCP.Pipeline, idempotently: every step checks before it acts, so a
+# second run changes nothing and takes seconds. Called by run.sh and test.sh (the README's two
+# commands); safe to run by hand. Needs Debian 12 (apt) and the .NET 10 SDK on PATH.
+#
+#   1. apt packages: ffmpeg and the PostgreSQL server, only when missing
+#   2. the sample video (vtest.avi) from Debian's opencv-doc package, without installing it
+#   3. a project-owned PostgreSQL cluster in .local/pg on port $UNIHCP_PG_PORT (default 55432),
+#      started if it is not running, reused if it is; database "unihcp"
+#   4. NuGet restore and a Release build of the solution
+#
+# Writes .local/env with the settings the programs and tests read (connection string, sample path).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+local_dir="$root/.local"
+pg_port="${UNIHCP_PG_PORT:-55432}"
+sample="$local_dir/data/vtest.avi"
+sample_sha256="45cddc9490be69345cbdab64ca583be65987e864ca408038e648db99e10516cf"
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else fail "need root for: $* (run as root or install sudo)"
+  fi
+}
+
+apt_updated=""
+apt_update_once() {
+  if [ -z "$apt_updated" ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_updated=1
+  fi
+}
+
+command -v apt-get >/dev/null 2>&1 || fail "apt-get not found: this script targets Debian 12."
+command -v dotnet >/dev/null 2>&1 || fail "dotnet not found: install the .NET 10 SDK first."
+mkdir -p "$local_dir/data" "$local_dir/cache"
+
+step "apt packages"
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+missing=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+[ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt_update_once
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "ffmpeg and PostgreSQL server already installed"
+fi
+pg="$(pg_bin)"
+[ -x "$pg/initdb" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql after install."
+
+step "sample video"
+if [ -f "$sample" ] && echo "$sample_sha256  $sample" | sha256sum --check --status; then
+  echo "present: $sample"
+else
+  rm -f "$sample"
+  work="$(mktemp -d "$local_dir/cache/opencv-doc.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+  # apt-get download fetches the .deb without installing the whole ~95 MB package.
+  if ! (cd "$work" && apt-get download opencv-doc >/dev/null 2>&1); then
+    apt_update_once
+    (cd "$work" && apt-get download opencv-doc >/dev/null 2>&1) || fail "could not download Debian's opencv-doc package."
+  fi
+  dpkg -x "$work"/opencv-doc_*.deb "$work/x"
+  cp "$work/x/usr/share/doc/opencv-doc/examples/data/vtest.avi" "$sample.tmp"
+  echo "$sample_sha256  $sample.tmp" | sha256sum --check --status || fail "vtest.avi from opencv-doc has an unexpected checksum."
+  mv "$sample.tmp" "$sample"
+  rm -rf "$work"
+  trap - EXIT
+  echo "fetched: $sample"
+fi
+
+step "PostgreSQL cluster on 127.0.0.1:$pg_port"
+pg_dir="$local_dir/pg"
+mkdir -p "$pg_dir/run"
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user.
+if [ "$(id -u)" -eq 0 ]; then
+  id postgres >/dev/null 2>&1 || fail "user 'postgres' not found (it comes with the postgresql package)."
+  chown postgres: "$pg_dir" "$pg_dir/run"
+  [ -d "$pg_dir/data" ] && chown -R postgres: "$pg_dir/data"
+  runuser -u postgres -- test -w "$pg_dir" \
+    || fail "user postgres cannot reach $pg_dir (a parent directory is private); clone the repository elsewhere or run as a normal user."
+  pg_as() { runuser -u postgres -- "$@"; }
+else
+  pg_as() { "$@"; }
+fi
+if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
+  rm -rf "$pg_dir/data"
+  pg_as "$pg/initdb" -D "$pg_dir/data" --auth=trust -U postgres --encoding=UTF8 --no-locale >/dev/null
+  echo "created cluster in $pg_dir/data"
+fi
+if pg_as "$pg/pg_ctl" -D "$pg_dir/data" status >/dev/null 2>&1; then
+  echo "already running"
+else
+  touch "$pg_dir/server.log" && { [ "$(id -u)" -ne 0 ] || chown postgres: "$pg_dir/server.log"; }
+  pg_as "$pg/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+    -o "-p $pg_port -k $pg_dir/run -c listen_addresses=127.0.0.1" start >/dev/null \
+    || { tail -n 20 "$pg_dir/server.log" >&2; fail "PostgreSQL did not start (is port $pg_port taken? set UNIHCP_PG_PORT)."; }
+  echo "started"
+fi
+psql_cmd=("$pg/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -qAt)
+if [ "$("${psql_cmd[@]}" -d postgres -c "select 1 from pg_database where datname = 'unihcp'")" != "1" ]; then
+  "${psql_cmd[@]}" -d postgres -c "create database unihcp" >/dev/null
+  echo "created database unihcp"
+fi
+"${psql_cmd[@]}" -d unihcp -c "select 'server ' || current_setting('server_version')"
+
+cat > "$local_dir/env" <<ENV
+# Written by infra/setup.sh; sourced by run.sh and test.sh.
+export UNIHCP_SAMPLE_VIDEO="$sample"
+export UNIHCP_ConnectionStrings__Store="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=unihcp"
+export UNIHCP_PG_PORT="$pg_port"
+ENV
+
+step "restore and build (Release)"
+dotnet build "$root/UniHCP.Pipeline.sln" -c Release -nologo -clp:ErrorsOnly
+echo "setup complete"
