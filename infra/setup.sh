@@ -78,16 +78,22 @@ fi
 
 step "PostgreSQL cluster on 127.0.0.1:$pg_port"
 pg_dir="$local_dir/pg"
-mkdir -p "$pg_dir/run"
-# PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user.
+# TCP on 127.0.0.1 only: no Unix socket, whose path could exceed the 107-byte limit in a deep clone.
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user. When that
+# user cannot reach the repository (cloned under a private directory such as /root), the cluster
+# lives in /var/tmp under a name derived from the repository path instead, still one per clone.
 if [ "$(id -u)" -eq 0 ]; then
   id postgres >/dev/null 2>&1 || fail "user 'postgres' not found (it comes with the postgresql package)."
-  chown postgres: "$pg_dir" "$pg_dir/run"
+  if ! runuser -u postgres -- test -x "$local_dir"; then
+    pg_dir="/var/tmp/unihcp-pg-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
+    echo "user postgres cannot reach $local_dir; the cluster lives in $pg_dir"
+  fi
+  mkdir -p "$pg_dir"
+  chown postgres: "$pg_dir"
   [ -d "$pg_dir/data" ] && chown -R postgres: "$pg_dir/data"
-  runuser -u postgres -- test -w "$pg_dir" \
-    || fail "user postgres cannot reach $pg_dir (a parent directory is private); clone the repository elsewhere or run as a normal user."
   pg_as() { runuser -u postgres -- "$@"; }
 else
+  mkdir -p "$pg_dir"
   pg_as() { "$@"; }
 fi
 if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
@@ -100,7 +106,7 @@ if pg_as "$pg/pg_ctl" -D "$pg_dir/data" status >/dev/null 2>&1; then
 else
   touch "$pg_dir/server.log" && { [ "$(id -u)" -ne 0 ] || chown postgres: "$pg_dir/server.log"; }
   pg_as "$pg/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-    -o "-p $pg_port -k $pg_dir/run -c listen_addresses=127.0.0.1" start >/dev/null \
+    -o "-p $pg_port -c unix_socket_directories= -c listen_addresses=127.0.0.1" start >/dev/null \
     || { tail -n 20 "$pg_dir/server.log" >&2; fail "PostgreSQL did not start (is port $pg_port taken? set UNIHCP_PG_PORT)."; }
   echo "started"
 fi
@@ -116,6 +122,7 @@ cat > "$local_dir/env" <<ENV
 export UNIHCP_SAMPLE_VIDEO="$sample"
 export UNIHCP_ConnectionStrings__Store="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=unihcp"
 export UNIHCP_PG_PORT="$pg_port"
+export UNIHCP_PG_DIR="$pg_dir"
 ENV
 
 step "restore and build (Release)"
