@@ -47,6 +47,7 @@ internal sealed class CameraIngestor(
         switch (status)
         {
             case CameraIngestStatus.Failed:
+                IngestMetrics.Failure(source.Id);
                 IngestLog.Failed(logger, source.Id, _nextSequence, message ?? "unknown error");
                 break;
             case CameraIngestStatus.Stopped:
@@ -185,6 +186,7 @@ internal sealed class CameraIngestor(
                 return (CameraIngestStatus.Failed, $"gave up after {failures} failed connection attempt(s): {reason}");
 
             var delay = source.ReconnectDelay(Math.Max(failures, 1));
+            IngestMetrics.Disconnect(source.Id);
             IngestLog.Disconnected(logger, source.Id, reason, failures + 1, delay);
             await PublishNoticeAsync(CameraNoticeKind.Disconnected,
                 string.Create(CultureInfo.InvariantCulture, $"{reason}; reconnecting in {delay.TotalSeconds:0.###} s"),
@@ -206,6 +208,7 @@ internal sealed class CameraIngestor(
         var message = new VideoFrame(source.Id, _nextSequence, captureTime, streamTime,
             frame.Width, frame.Height, PixelFormat.Rgb24, frame.Pixels);
         await publisher.PublishAsync(message, overflow, cancellationToken).ConfigureAwait(false);
+        IngestMetrics.Frame(source.Id);
         _nextSequence++;
         _width = frame.Width;
         _height = frame.Height;
