@@ -1,0 +1,62 @@
+using UniHCP.Pipeline.Inference.Model;
+using static TorchSharp.torch;
+
+namespace UniHCP.Pipeline.Inference.Checkpoints;
+
+/// <summary>
+/// Our weights format: a safetensors file with the model's state dict under its official key
+/// names (plus "tasks.&lt;name&gt;." for each task's own parameters) and a <see cref="WeightsMetadata"/>
+/// record, from which the model is rebuilt.
+/// </summary>
+public static class WeightsFile
+{
+    public const string MetadataKey = "unihcp";
+
+    public static void Save(string path, UniHcpModel model, WeightsMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(metadata);
+        var tensors = model.state_dict();
+        SafeTensorsFile.Write(path, tensors, new Dictionary<string, string> { [MetadataKey] = metadata.ToJson(), ["format"] = "unihcp-weights" });
+    }
+
+    /// <summary>The metadata only (fast: reads the header).</summary>
+    public static WeightsMetadata ReadMetadata(string path)
+    {
+        var header = SafeTensorsFile.ReadHeader(path);
+        return Metadata(header, path);
+    }
+
+    /// <summary>Builds the model the file describes and loads its weights (on the CPU, float32).</summary>
+    public static (UniHcpModel Model, WeightsMetadata Metadata) Load(string path)
+    {
+        var (tensors, header) = SafeTensorsFile.Read(path);
+        try
+        {
+            var metadata = Metadata(header, path);
+            var model = new UniHcpModel(metadata.Config, metadata.ToRegistry());
+            try
+            {
+                StateDictLoader.Load(model, tensors, path);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            model.eval();
+            return (model, metadata);
+        }
+        finally
+        {
+            foreach (var tensor in tensors.Values)
+                tensor.Dispose();
+        }
+    }
+
+    private static WeightsMetadata Metadata(SafeTensorsHeader header, string path) =>
+        header.Metadata.TryGetValue(MetadataKey, out string? json)
+            ? WeightsMetadata.FromJson(json, path)
+            : throw new InvalidDataException(
+                $"Weights file '{path}' has no '{MetadataKey}' metadata record: it is a safetensors file, but not one of ours. Official checkpoints are imported with `unihcp weights import`.");
+}

@@ -1,0 +1,256 @@
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Inference.Processing;
+using static TorchSharp.torch;
+
+namespace UniHCP.Pipeline.Inference.Engine;
+
+/// <summary>
+/// The model as a service for frames: detection on whole frames, then every configured task on
+/// person crops, with results as typed records (tensors never leave this class). Built once by
+/// <see cref="PerceptionEngineBuilder"/>; device, precision, weights and task set cannot change (a new
+/// weights version means a new engine). Not thread-safe: all tensor work of a call runs on the
+/// calling thread, as libtorch's dispose scopes are per thread.
+/// </summary>
+public sealed class PerceptionEngine : IDisposable
+{
+    private readonly UniHcpModel _model;
+    private readonly Device _device;
+    private readonly TaskSpec _detection;
+    private readonly List<CropGroup> _cropGroups;
+    private bool _disposed;
+
+    internal PerceptionEngine(UniHcpModel model, WeightsMetadata metadata, PerceptionOptions options, Device device, IReadOnlyList<TaskSpec> cropTasks)
+    {
+        _model = model;
+        _device = device;
+        Metadata = metadata;
+        Options = options;
+        _detection = model.Tasks.FirstOf(TaskType.Detection)
+            ?? throw new ArgumentException("The weights have no detection task; the engine needs one to find persons.");
+        CropTasks = cropTasks;
+        // Tasks that read the same crop size share one encoder pass.
+        _cropGroups = cropTasks
+            .GroupBy(t => InputSize(t.Type))
+            .Select(g => new CropGroup(g.Key, g.ToList()))
+            .ToList();
+    }
+
+    public WeightsMetadata Metadata { get; }
+
+    public string ModelVersion => Metadata.Version;
+
+    public PerceptionOptions Options { get; }
+
+    /// <summary>Tasks run on each person crop (detection aside).</summary>
+    public IReadOnlyList<TaskSpec> CropTasks { get; }
+
+    /// <summary>Finds the persons in every frame and describes each with the configured tasks.</summary>
+    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
+        var detections = DetectCore(frames, images);
+        return DescribeCore(frames, images, detections);
+    }
+
+    /// <summary>Detection only.</summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<VideoFrame> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
+        return DetectCore(frames, images);
+    }
+
+    /// <summary>Describes given persons (e.g. boxes carried by the tracker between detection frames).</summary>
+    public IReadOnlyList<PersonObservations> Describe(IReadOnlyList<VideoFrame> frames, IReadOnlyList<IReadOnlyList<Detection>> persons)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(persons);
+        if (frames.Count != persons.Count)
+            throw new ArgumentException($"{frames.Count} frames but {persons.Count} person lists.");
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
+        return DescribeCore(frames, images, persons);
+    }
+
+    private List<IReadOnlyList<Detection>> DetectCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images)
+    {
+        var result = new IReadOnlyList<Detection>[frames.Count];
+        // Frames of one size are resized alike and batched together.
+        foreach (var group in Enumerable.Range(0, frames.Count).GroupBy(i => (frames[i].Width, frames[i].Height)))
+        {
+            var (width, height) = Options.DetectionResize.SizeFor(group.Key.Width, group.Key.Height);
+            var indices = group.ToList();
+            var batch = ImageTensors.Resize(cat(indices.Select(i => images[i]).ToList(), 0), width, height);
+            var tokens = _model.Encode(batch);
+            using var output = _model.Run(_detection.Name, tokens);
+            float[] logits = ToArray(output.GlobalLogits!);
+            float[] boxes = ToArray(output.Boxes!);
+            int queries = _detection.Queries;
+            for (int k = 0; k < indices.Count; k++)
+            {
+                var frame = frames[indices[k]];
+                result[indices[k]] = TaskDecoders.Detections(
+                    logits.AsSpan(k * queries, queries), boxes.AsSpan(k * queries * 4, queries * 4),
+                    frame.Width, frame.Height, Options.DetectionThreshold, Options.MaxDetections);
+            }
+        }
+        return [.. result];
+    }
+
+    private List<PersonObservations> DescribeCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images, IReadOnlyList<IReadOnlyList<Detection>> persons)
+    {
+        var drafts = new List<PersonDraft>();
+        for (int f = 0; f < frames.Count; f++)
+        {
+            for (int p = 0; p < persons[f].Count; p++)
+                drafts.Add(new PersonDraft(f, p, persons[f][p]));
+        }
+        foreach (var group in _cropGroups)
+        {
+            for (int start = 0; start < drafts.Count; start += Options.MaxCropsPerBatch)
+            {
+                using var chunkScope = NewDisposeScope();
+                var chunk = drafts.Skip(start).Take(Options.MaxCropsPerBatch).ToList();
+                RunCropGroup(group, chunk, images);
+            }
+        }
+        return Enumerable.Range(0, frames.Count).Select(f => new PersonObservations(
+            frames[f].CameraId, frames[f].Sequence, frames[f].CaptureTime, frames[f].Width, frames[f].Height, ModelVersion,
+            drafts.Where(d => d.Frame == f).Select(d => d.ToObservation()).ToList())).ToList();
+    }
+
+    private void RunCropGroup(CropGroup group, List<PersonDraft> chunk, List<Tensor> images)
+    {
+        var size = group.Size;
+        var boxes = chunk.Select(d => CropBox.Around(d.Detection.Box, size.Width, size.Height)).ToList();
+        // Crops of one frame come from one sampling call; the crops of all frames form one batch.
+        var crops = cat(chunk.Select((d, i) => (d, i)).GroupBy(x => x.d.Frame)
+            .Select(g => ImageTensors.Crops(images[g.Key], g.Select(x => boxes[x.i]).ToList(), size)).ToList(), 0);
+        var order = chunk.Select((d, i) => (d, i)).GroupBy(x => x.d.Frame).SelectMany(g => g.Select(x => x.i)).ToList();
+        var tokens = _model.Encode(crops);
+        var maskFeatures = group.Tasks.Any(t => t.Type.NeedsMaskFeatures()) ? _model.MaskFeatures(tokens) : null;
+        foreach (var task in group.Tasks)
+        {
+            using var output = _model.Run(task.Name, tokens, maskFeatures);
+            switch (task.Type)
+            {
+                case TaskType.Pose:
+                    DecodePose(task, output, crops, boxes, order, chunk);
+                    break;
+                case TaskType.Parsing:
+                    DecodeParsing(task, output, crops, order, chunk);
+                    break;
+                case TaskType.Attributes:
+                    float[] logits = ToArray(output.GlobalLogits!);
+                    for (int k = 0; k < order.Count; k++)
+                        chunk[order[k]].Attributes = TaskDecoders.Attributes(logits.AsSpan(k * task.Queries, task.Queries), task.Labels);
+                    break;
+                case TaskType.ReId or TaskType.ClothChangingReId:
+                    float[] features = ToArray(output.Features!);
+                    int width = (int)output.Features!.shape[1];
+                    for (int k = 0; k < order.Count; k++)
+                        chunk[order[k]].Embedding = TaskDecoders.Embedding(features.AsSpan(k * width, width));
+                    break;
+            }
+        }
+    }
+
+    private void DecodePose(TaskSpec task, TaskOutput output, Tensor crops, List<CropBox> boxes, List<int> order, List<PersonDraft> chunk)
+    {
+        var heatmaps = output.LocalMapLogits!;
+        int joints = task.Queries, height = (int)heatmaps.shape[2], width = (int)heatmaps.shape[3];
+        float[] maps = ToArray(heatmaps);
+        float[] visibility = ToArray(output.GlobalLogits!);
+        float[]? flipped = Options.PoseFlipTest ? ToArray(FlippedHeatmaps(task, crops)) : null;
+        int plane = joints * height * width;
+        for (int k = 0; k < order.Count; k++)
+        {
+            var own = maps.AsSpan(k * plane, plane);
+            float[] averaged = own.ToArray();
+            if (flipped is not null)
+            {
+                var back = HeatmapDecoder.FlipBack(flipped.AsSpan(k * plane, plane), joints, height, width, task.FlipPairs);
+                for (int i = 0; i < plane; i++)
+                    averaged[i] = (averaged[i] + back[i]) * 0.5f;
+            }
+            int person = order[k];
+            chunk[person].Keypoints = TaskDecoders.Keypoints(averaged, visibility.AsSpan(k * joints, joints), joints, height, width, boxes[person], Options.VisibilityThreshold);
+        }
+    }
+
+    // The mirrored crops through the encoder, neck and pose queries. The official evaluation
+    // mirrors the already normalised crop and normalises it again; OfficialFlipNormalisation keeps that.
+    private Tensor FlippedHeatmaps(TaskSpec task, Tensor crops)
+    {
+        var mirrored = Options.OfficialFlipNormalisation
+            ? _model.Backbone.Normalize(crops).flip(3)
+            : crops.flip(3);
+        var tokens = _model.Encode(mirrored);
+        using var output = _model.Run(task.Name, tokens, _model.MaskFeatures(tokens));
+        return output.LocalMapLogits!.alias();
+    }
+
+    private void DecodeParsing(TaskSpec task, TaskOutput output, Tensor crops, List<int> order, List<PersonDraft> chunk)
+    {
+        long height = crops.shape[2], width = crops.shape[3];
+        // Masks up to the crop size, then sigmoid(class) x sigmoid(mask), then the best class per pixel.
+        var masks = nn.functional.interpolate(output.LocalMapLogits!.to(ScalarType.Float32), size: [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+        var probability = sigmoid(output.GlobalLogits!.to(ScalarType.Float32)).unsqueeze(-1).unsqueeze(-1) * sigmoid(masks);
+        byte[] labels = probability.argmax(1).to(ScalarType.Byte).cpu().data<byte>().ToArray();
+        byte[] rgb = crops.clamp(0, 255).round().to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous().cpu().data<byte>().ToArray();
+        int pixels = (int)(height * width);
+        for (int k = 0; k < order.Count; k++)
+            chunk[order[k]].Parsing = TaskDecoders.Parsing(labels.AsSpan(k * pixels, pixels), rgb.AsSpan(k * pixels * 3, pixels * 3), task.Labels);
+    }
+
+    private CropSize InputSize(TaskType type) => type switch
+    {
+        TaskType.Pose => Options.PoseInput,
+        TaskType.Attributes => Options.AttributeInput,
+        TaskType.Parsing => Options.ParsingInput,
+        TaskType.ReId or TaskType.ClothChangingReId => Options.ReIdInput,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a crop task."),
+    };
+
+    private static float[] ToArray(Tensor t) => t.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _model.Dispose();
+    }
+
+    private sealed record CropGroup(CropSize Size, List<TaskSpec> Tasks);
+
+    /// <summary>A person's results as the tasks fill them in.</summary>
+    private sealed class PersonDraft(int frame, int index, Detection detection)
+    {
+        public int Frame { get; } = frame;
+
+        public Detection Detection { get; } = detection;
+
+        public Keypoint[]? Keypoints { get; set; }
+
+        public ParsingSummary? Parsing { get; set; }
+
+        public AttributeProbability[]? Attributes { get; set; }
+
+        public float[]? Embedding { get; set; }
+
+        public PersonObservation ToObservation() =>
+            new(index, Detection.Box, Detection.Score, Keypoints, Parsing, Attributes, Embedding ?? ReadOnlyMemory<float>.Empty);
+    }
+}

@@ -1,0 +1,69 @@
+using UniHCP.Pipeline.Inference.Processing;
+
+namespace UniHCP.Pipeline.Inference.Engine;
+
+/// <summary>
+/// How the perception engine runs the model. Defaults are the release evaluation settings;
+/// CPU deployments usually lower the detection size and share one crop size across tasks.
+/// </summary>
+public sealed record PerceptionOptions
+{
+    /// <summary>"cpu", "cuda" or "cuda:N".</summary>
+    public string Device { get; init; } = "cpu";
+
+    public Precision Precision { get; init; } = Precision.Float32;
+
+    /// <summary>Intra-op threads for libtorch; 0 keeps libtorch's default (one per core).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Tasks to run besides detection, by name; null runs every task of the weights.</summary>
+    public IReadOnlyList<string>? Tasks { get; init; }
+
+    public DetectionResize DetectionResize { get; init; } = new();
+
+    /// <summary>Minimum detection score of a reported person (release evaluation keeps 0.05 for AP).</summary>
+    public float DetectionThreshold { get; init; } = 0.5f;
+
+    /// <summary>Most persons reported per frame (top-k of the detection queries).</summary>
+    public int MaxDetections { get; init; } = 100;
+
+    public CropSize PoseInput { get; init; } = new(192, 256);
+
+    public CropSize AttributeInput { get; init; } = new(192, 256);
+
+    public CropSize ReIdInput { get; init; } = new(128, 256);
+
+    public CropSize ParsingInput { get; init; } = new(480, 480);
+
+    /// <summary>Average pose heatmaps with those of the mirrored crop (release: on). Doubles the pose encoder work.</summary>
+    public bool PoseFlipTest { get; init; } = true;
+
+    /// <summary>Reproduce the official flip test, which normalises the mirrored crop a second time
+    /// (the paper's pose numbers were produced that way). Off: the mirrored crop is normalised once.</summary>
+    public bool OfficialFlipNormalisation { get; init; }
+
+    /// <summary>A joint is reported visible when sigmoid(global unit) reaches this.</summary>
+    public float VisibilityThreshold { get; init; } = 0.5f;
+
+    /// <summary>Crops per network pass (memory bound).</summary>
+    public int MaxCropsPerBatch { get; init; } = 16;
+
+    public void Validate()
+    {
+        DetectionResize.Validate();
+        if (DetectionThreshold is < 0 or > 1)
+            throw new ArgumentException($"DetectionThreshold must be within [0, 1] (got {DetectionThreshold}).");
+        if (MaxDetections is < 1 or > 10_000)
+            throw new ArgumentException($"MaxDetections must be 1..10000 (got {MaxDetections}).");
+        if (Threads is < 0 or > 1024)
+            throw new ArgumentException($"Threads must be 0..1024 (got {Threads}).");
+        if (MaxCropsPerBatch is < 1 or > 1024)
+            throw new ArgumentException($"MaxCropsPerBatch must be 1..1024 (got {MaxCropsPerBatch}).");
+        if (VisibilityThreshold is < 0 or > 1)
+            throw new ArgumentException($"VisibilityThreshold must be within [0, 1] (got {VisibilityThreshold}).");
+        PoseInput.Validate("Pose");
+        AttributeInput.Validate("Attribute");
+        ReIdInput.Validate("ReID");
+        ParsingInput.Validate("Parsing");
+    }
+}

@@ -1,0 +1,34 @@
+namespace UniHCP.Pipeline.Inference.Model;
+
+/// <summary>
+/// A UniHCP network's shape: encoder and decoder. The decoder design is the same for every
+/// configuration; smaller encoders serve CPU deployments and tests.
+/// </summary>
+/// <param name="Name">A short name ("vit-b", "vit-s", "tiny").</param>
+/// <param name="Encoder">Encoder shape.</param>
+/// <param name="Decoder">Decoder shape.</param>
+public sealed record ModelConfig(string Name, EncoderConfig Encoder, DecoderConfig Decoder)
+{
+    /// <summary>The paper's model: ViT-B/16 encoder, 9-layer decoder of width 256 (about 109 M parameters).</summary>
+    public static ModelConfig VitBase { get; } = new("vit-b", new EncoderConfig(768, 12, 12), new DecoderConfig());
+
+    /// <summary>ViT-S/16 encoder (384 wide, 12 blocks, 6 heads) with the paper's decoder: about 4x less encoder compute.</summary>
+    public static ModelConfig VitSmall { get; } = new("vit-s", new EncoderConfig(384, 12, 6), new DecoderConfig());
+
+    /// <summary>A tiny encoder (192 wide, 4 blocks, 3 heads) and a 3-layer decoder of the same design: for tests and CPU smoke runs.</summary>
+    public static ModelConfig Tiny { get; } = new("tiny", new EncoderConfig(192, 4, 3, PositionGrid: 32), new DecoderConfig(Hidden: 64, Layers: 3, Heads: 4, FeedForward: 256));
+
+    public static IReadOnlyList<ModelConfig> Presets { get; } = [VitBase, VitSmall, Tiny];
+
+    public static ModelConfig Preset(string name) =>
+        Presets.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"Unknown model configuration '{name}'; known: {string.Join(", ", Presets.Select(p => p.Name))}.");
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name))
+            throw new ArgumentException("Model configuration needs a name.");
+        Encoder.Validate();
+        Decoder.Validate();
+    }
+}

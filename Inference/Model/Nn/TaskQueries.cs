@@ -1,0 +1,41 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace UniHCP.Pipeline.Inference.Model.Nn;
+
+/// <summary>
+/// One task's own parameters (state-dict prefix "tasks.&lt;name&gt;."): content queries "query_feat",
+/// positional queries "query_embed" and, for detection, the box head "bbox_embed". In an official
+/// per-task checkpoint these are "decoder_module.predictor.query_feat" etc.
+/// </summary>
+internal sealed class TaskQueries : Module
+{
+    private readonly Embedding query_feat;
+    private readonly Embedding query_embed;
+    private readonly Mlp3? bbox_embed;
+
+    public TaskQueries(TaskSpec spec, int hidden) : base(nameof(TaskQueries))
+    {
+        Spec = spec;
+        query_feat = Embedding(spec.ContentQueries, hidden);
+        query_embed = Embedding(spec.PositionQueries, spec.PositionWidth(hidden));
+        if (spec.Type == TaskType.Detection)
+        {
+            bbox_embed = new Mlp3(hidden, hidden, 4);
+            // Anchor points start spread over the image, as learned anchors are initialised.
+            using (no_grad())
+                init.uniform_(query_embed.weight!, 0, 1);
+        }
+        RegisterComponents();
+    }
+
+    public TaskSpec Spec { get; }
+
+    public Tensor ContentWeight => query_feat.weight!;
+
+    public Tensor PositionWeight => query_embed.weight!;
+
+    public Mlp3 BoxHead => bbox_embed ?? throw new InvalidOperationException($"Task '{Spec.Name}' has no box head.");
+}

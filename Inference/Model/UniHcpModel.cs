@@ -1,0 +1,95 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using UniHCP.Pipeline.Inference.Model.Nn;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace UniHCP.Pipeline.Inference.Model;
+
+/// <summary>
+/// The UniHCP network: a ViT encoder, the stride-4 neck, the task-query decoder and interpreter
+/// shared by every task, and each task's own queries. State-dict keys are the official ones
+/// ("backbone_module.*", "neck_module.*", "decoder_module.predictor.*"); each task's parameters
+/// live under "tasks.&lt;name&gt;." (official per-task checkpoints hold them under the predictor).
+/// </summary>
+public sealed class UniHcpModel : Module
+{
+    private readonly VisionTransformer backbone_module;
+    private readonly MaskNeck neck_module;
+    private readonly DecoderModule decoder_module;
+    private readonly NamedModules<TaskQueries> tasks;
+
+    public UniHcpModel(ModelConfig config, TaskRegistry registry, double dropPathRate = 0) : base(nameof(UniHcpModel))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(registry);
+        config.Validate();
+        Config = config;
+        Tasks = registry;
+        backbone_module = new VisionTransformer(config.Encoder, dropPathRate);
+        neck_module = new MaskNeck(config.Encoder.EmbedDim, config.Decoder.Hidden);
+        decoder_module = new DecoderModule(config.Encoder.EmbedDim, config.Decoder);
+        tasks = new NamedModules<TaskQueries>(registry.Tasks.Select(task => (task.Name, new TaskQueries(task, config.Decoder.Hidden))));
+        RegisterComponents();
+    }
+
+    public ModelConfig Config { get; }
+
+    public TaskRegistry Tasks { get; }
+
+    /// <summary>The encoder's stride: inputs must be multiples of it.</summary>
+    public int Stride => Config.Encoder.PatchSize;
+
+    /// <summary>Encoder tokens [B, C, ceil(H/16), ceil(W/16)] of RGB images [B, 3, H, W] in 0..255;
+    /// sizes that are not multiples of the stride are padded right and bottom after normalisation.</summary>
+    public Tensor Encode(Tensor images)
+    {
+        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] < 1 || images.shape[3] < 1)
+            throw new ArgumentException($"Images must be [B, 3, H, W]; got [{string.Join(", ", images.shape)}].");
+        return backbone_module.call(images);
+    }
+
+    /// <summary>The neck's mask features [B, hidden, H/4, W/4] from encoder tokens.</summary>
+    public Tensor MaskFeatures(Tensor tokens) => neck_module.call(tokens);
+
+    /// <summary>
+    /// Runs one task on encoder tokens (shared by every task that reads the same input) and
+    /// returns the units of the task's gate. <paramref name="maskFeatures"/> is needed only by
+    /// tasks with a local map (pass null otherwise, and the neck is not run).
+    /// </summary>
+    public TaskOutput Run(string task, Tensor tokens, Tensor? maskFeatures = null)
+    {
+        var queries = Queries(task);
+        var units = queries.Spec.Type.Units();
+        if ((units & OutputUnits.LocalMap) != 0 && maskFeatures is null)
+            throw new ArgumentException($"Task '{task}' needs the mask features (MaskFeatures of the same tokens).");
+        using var scope = NewDisposeScope();
+        var predictor = decoder_module.Predictor;
+        var state = predictor.Decode(queries, tokens, allLayers: false)[^1];
+        return new TaskOutput
+        {
+            Features = (units & OutputUnits.Feature) != 0 ? QueryDecoder.Features(state) : null,
+            GlobalLogits = (units & OutputUnits.GlobalProbability) != 0 ? predictor.GlobalLogits(state) : null,
+            LocalMapLogits = (units & OutputUnits.LocalMap) != 0 ? predictor.LocalMapLogits(state, maskFeatures!) : null,
+            Boxes = (units & OutputUnits.Box) != 0 ? predictor.Boxes(state, queries) : null,
+        }.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Encoder, neck when needed, then the task: for one-off calls; batch work shares the encoder pass.</summary>
+    public TaskOutput Forward(string task, Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var tokens = Encode(images);
+        var maskFeatures = Queries(task).Spec.Type.NeedsMaskFeatures() ? MaskFeatures(tokens) : null;
+        return Run(task, tokens, maskFeatures).MoveToOuterDisposeScope();
+    }
+
+    internal TaskQueries Queries(string task) =>
+        tasks.TryGet(task, out var queries)
+            ? queries
+            : throw new KeyNotFoundException($"This model has no task '{task}'; it has: {string.Join(", ", Tasks.Tasks.Select(t => t.Name))}.");
+
+    internal QueryDecoder Predictor => decoder_module.Predictor;
+
+    internal VisionTransformer Backbone => backbone_module;
+}
