@@ -34,12 +34,12 @@ internal sealed class OfficialCheckpoint : IDisposable
         {
             top = PyTorchUnpickler.UnpickleStateDict(path);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidCastException or NotSupportedException or ArgumentException or KeyNotFoundException or NullReferenceException or FormatException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidCastException or NotSupportedException or NotImplementedException or ArgumentException or KeyNotFoundException or NullReferenceException or FormatException)
         {
-            string hint = ex is InvalidDataException && !IsZip(path)
+            string hint = !IsZip(path)
                 ? " It is not a zip archive: only the zip format of torch.save (PyTorch 1.6 and later) can be read; re-save it with torch.save(torch.load(f), f) in Python."
                 : string.Empty;
-            throw new InvalidDataException($"Checkpoint '{path}' could not be read as a PyTorch checkpoint: {ex.Message}.{hint}", ex);
+            throw new InvalidDataException($"Checkpoint '{path}' could not be read as a PyTorch checkpoint: {ex.Message.TrimEnd('.')}.{hint}", ex);
         }
 
         IDictionary stateDict = top["state_dict"] as IDictionary ?? top;

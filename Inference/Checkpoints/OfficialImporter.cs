@@ -31,6 +31,11 @@ public static class OfficialImporter
         if (duplicates.Count > 0)
             throw new ArgumentException($"Task(s) {string.Join(", ", duplicates)} given more than once.");
 
+        foreach (var file in files)
+        {
+            if (file.Type is null && !TaskRegistry.Standard.Contains(file.Task))
+                throw new ArgumentException($"Task '{file.Task}' is not a standard task ({string.Join(", ", TaskRegistry.Standard.Tasks.Select(t => t.Name))}); give its type as {file.Task}:TYPE=PATH.");
+        }
         var notes = new List<string>();
         var merged = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var specs = new List<TaskSpec>();
