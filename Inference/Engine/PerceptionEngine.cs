@@ -39,6 +39,10 @@ public sealed class PerceptionEngine : IDisposable
 
     public WeightsMetadata Metadata { get; }
 
+    /// <summary>Encoder passes run so far (detection batches, crop batches, flip-test batches): tasks
+    /// that read the same crop size share one pass.</summary>
+    public long EncoderPasses { get; private set; }
+
     public string ModelVersion => Metadata.Version;
 
     public PerceptionOptions Options { get; }
@@ -92,7 +96,7 @@ public sealed class PerceptionEngine : IDisposable
             var (width, height) = Options.DetectionResize.SizeFor(group.Key.Width, group.Key.Height);
             var indices = group.ToList();
             var batch = ImageTensors.Resize(cat(indices.Select(i => images[i]).ToList(), 0), width, height);
-            var tokens = _model.Encode(batch);
+            var tokens = Encode(batch);
             using var output = _model.Run(_detection.Name, tokens);
             float[] logits = ToArray(output.GlobalLogits!);
             float[] boxes = ToArray(output.Boxes!);
@@ -138,7 +142,7 @@ public sealed class PerceptionEngine : IDisposable
         var crops = cat(chunk.Select((d, i) => (d, i)).GroupBy(x => x.d.Frame)
             .Select(g => ImageTensors.Crops(images[g.Key], g.Select(x => boxes[x.i]).ToList(), size)).ToList(), 0);
         var order = chunk.Select((d, i) => (d, i)).GroupBy(x => x.d.Frame).SelectMany(g => g.Select(x => x.i)).ToList();
-        var tokens = _model.Encode(crops);
+        var tokens = Encode(crops);
         var maskFeatures = group.Tasks.Any(t => t.Type.NeedsMaskFeatures()) ? _model.MaskFeatures(tokens) : null;
         foreach (var task in group.Tasks)
         {
@@ -196,7 +200,7 @@ public sealed class PerceptionEngine : IDisposable
         var mirrored = Options.OfficialFlipNormalisation
             ? _model.Backbone.Normalize(crops).flip(3)
             : crops.flip(3);
-        var tokens = _model.Encode(mirrored);
+        var tokens = Encode(mirrored);
         using var output = _model.Run(task.Name, tokens, _model.MaskFeatures(tokens));
         return output.LocalMapLogits!.alias();
     }
@@ -212,6 +216,12 @@ public sealed class PerceptionEngine : IDisposable
         int pixels = (int)(height * width);
         for (int k = 0; k < order.Count; k++)
             chunk[order[k]].Parsing = TaskDecoders.Parsing(labels.AsSpan(k * pixels, pixels), rgb.AsSpan(k * pixels * 3, pixels * 3), task.Labels);
+    }
+
+    private Tensor Encode(Tensor images)
+    {
+        EncoderPasses++;
+        return _model.Encode(images);
     }
 
     private CropSize InputSize(TaskType type) => type switch

@@ -50,7 +50,7 @@ internal sealed class QueryDecoder : Module
         long b = tokens.shape[0], h = tokens.shape[2], w = tokens.shape[3];
         var memory = input_proj.call(tokens).flatten(2).transpose(1, 2) + level_embed.weight!;
         // Key positions depend only on the grid: computed for one image, broadcast over the batch.
-        var keyPos = adapt_pos2d.call(SinePosition.Embed(SinePosition.GridCentres(h, w, tokens.device), _config.Hidden)).unsqueeze(0);
+        var keyPos = adapt_pos2d.call(SinePosition.Embed(SinePosition.GridCentres(h, w, tokens.device), _config.Hidden).to(memory.dtype)).unsqueeze(0);
         var (tgt, queryPos) = InitialQueries(task, b);
 
         var states = new List<Tensor>();
@@ -86,8 +86,9 @@ internal sealed class QueryDecoder : Module
         return (content.unsqueeze(0).expand(batch, -1, -1), position.unsqueeze(0));
     }
 
+    // The sine embedding is computed in float32 and handed to the network in its own precision.
     private Tensor AnchorPositions(TaskQueries task) =>
-        adapt_pos2d.call(SinePosition.Embed(task.PositionWeight, _config.Hidden));
+        adapt_pos2d.call(SinePosition.Embed(task.PositionWeight, _config.Hidden).to(task.PositionWeight.dtype));
 
     /// <summary>Global probability logits [B, Q] (sigmoid gives the probability).</summary>
     public Tensor GlobalLogits(Tensor state)

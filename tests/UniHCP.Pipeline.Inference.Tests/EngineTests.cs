@@ -1,0 +1,161 @@
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Inference.Engine;
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Inference.Processing;
+using static TorchSharp.torch;
+
+namespace UniHCP.Pipeline.Inference.Tests;
+
+public sealed class EngineTests
+{
+    /// <summary>Small inputs so that the tiny model runs in milliseconds.</summary>
+    private static readonly PerceptionOptions s_small = new()
+    {
+        DetectionResize = new DetectionResize(64, 128),
+        DetectionThreshold = 0.5f,
+        MaxDetections = 3,
+        PoseInput = new CropSize(48, 64),
+        AttributeInput = new CropSize(48, 64),
+        ReIdInput = new CropSize(32, 64),
+        ParsingInput = new CropSize(48, 48),
+    };
+
+    [Fact]
+    public void Detected_boxes_come_back_in_source_pixels_through_resize_and_padding_and_every_task_describes_each_person()
+    {
+        using var engine = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(s_small).Build();
+        // 100 x 70: resized to 91 x 64 for detection, padded to 96 x 64 by the encoder.
+        var frame = Frame("door", 100, 70);
+
+        var result = Assert.Single(engine.Process([frame]));
+
+        Assert.Equal(("door", 5L, 100, 70, "crafted-1"), (result.CameraId, result.FrameSequence, result.FrameWidth, result.FrameHeight, result.ModelVersion));
+        Assert.Equal(3, result.Persons.Count);
+        foreach (var person in result.Persons)
+        {
+            // Every anchor is (0.25, 0.6) and every box 0.1 x 0.2 of the image, normalised by the
+            // source size (not the padded input): centre (25, 42), size 10 x 14 pixels.
+            Assert.Equal(20, person.Box.X1, 3);
+            Assert.Equal(35, person.Box.Y1, 3);
+            Assert.Equal(30, person.Box.X2, 3);
+            Assert.Equal(49, person.Box.Y2, 3);
+            Assert.Equal(TaskDecoders.Sigmoid(5), person.Score, 4);
+            Assert.Equal(17, person.Keypoints!.Count);
+            var crop = CropBox.Around(person.Box, 48, 64);
+            Assert.All(person.Keypoints, k => Assert.InRange(k.X, crop.CentreX - (crop.Width / 2) - 1e-3, crop.CentreX + (crop.Width / 2) + 1e-3));
+            Assert.Equal(LabelSets.Pa100kAttributes, person.Attributes!.Select(a => a.Name));
+            Assert.All(person.Attributes!, a => Assert.InRange(a.Probability, 0f, 1f));
+            Assert.NotNull(person.Parsing);
+            Assert.Equal(6 * 64, person.Embedding.Length);
+            Assert.Equal(1.0, Math.Sqrt(person.Embedding.ToArray().Sum(v => (double)v * v)), 4);
+        }
+        Assert.Equal([0, 1, 2], result.Persons.Select(p => p.DetectionIndex));
+        // One pass for detection; pose and attributes share the 48x64 crops (plus the pose flip
+        // pass); parsing (48x48) and ReID (32x64) have their own: 5 in all, for three persons.
+        Assert.Equal(5, engine.EncoderPasses);
+    }
+
+    [Fact]
+    public void Frames_of_different_sizes_and_frames_without_persons_are_handled_in_one_call()
+    {
+        using var engine = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata())
+            .WithOptions(s_small with { Tasks = ["attributes"] }).Build();
+
+        var results = engine.Process([Frame("a", 100, 70), Frame("b", 64, 80), Frame("a", 100, 70)]);
+
+        Assert.Equal(3, results.Count);
+        Assert.Equal(new BoundingBox(16 - 3.2f, 48 - 8, 16 + 3.2f, 48 + 8), results[1].Persons[0].Box);
+        Assert.All(results.SelectMany(r => r.Persons), p => Assert.Null(p.Keypoints));
+        Assert.All(results.SelectMany(r => r.Persons), p => Assert.NotNull(p.Attributes));
+
+        using var strict = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(s_small with { DetectionThreshold = 1f }).Build();
+        Assert.Empty(Assert.Single(strict.Process([Frame("a", 100, 70)])).Persons);
+    }
+
+    [Fact]
+    public void Bfloat16_gives_the_same_persons_as_float32_within_a_percent()
+    {
+        using var f32 = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(s_small with { Tasks = ["reid"] }).Build();
+        using var bf16 = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata())
+            .WithOptions(s_small with { Tasks = ["reid"], Precision = Precision.BFloat16 }).Build();
+        var frame = Frame("a", 100, 70);
+
+        var a = f32.Process([frame])[0].Persons[0];
+        var b = bf16.Process([frame])[0].Persons[0];
+
+        Assert.Equal(a.Box.X1, b.Box.X1, 0);
+        double cosine = a.Embedding.ToArray().Zip(b.Embedding.ToArray()).Sum(p => (double)p.First * p.Second);
+        Assert.True(cosine > 0.99, $"bf16 embedding cosine to f32: {cosine:0.0000}");
+    }
+
+    [Fact]
+    public void Bad_options_are_refused_when_the_engine_is_built()
+    {
+        Assert.Contains("Unknown task(s) dance", Assert.Throws<ArgumentException>(() =>
+            new PerceptionEngineBuilder().WithModel(TestModels.Tiny(), Metadata()).WithOptions(s_small with { Tasks = ["dance"] }).Build()).Message, StringComparison.Ordinal);
+        Assert.Contains("one ReID task", Assert.Throws<ArgumentException>(() =>
+            new PerceptionEngineBuilder().WithModel(TestModels.Tiny(), Metadata()).WithOptions(s_small with { Tasks = ["reid", "cloth_reid"] }).Build()).Message, StringComparison.Ordinal);
+        Assert.Contains("multiples of 16", Assert.Throws<ArgumentException>(() =>
+            new PerceptionEngineBuilder().WithModel(TestModels.Tiny(), Metadata()).WithOptions(s_small with { PoseInput = new CropSize(50, 64) }).Build()).Message, StringComparison.Ordinal);
+        if (!cuda.is_available())
+        {
+            Assert.Contains("no CUDA device", Assert.Throws<ArgumentException>(() =>
+                new PerceptionEngineBuilder().WithModel(TestModels.Tiny(), Metadata()).WithOptions(s_small with { Device = "cuda" }).Build()).Message, StringComparison.Ordinal);
+        }
+        Assert.Throws<InvalidOperationException>(() => new PerceptionEngineBuilder().Build());
+    }
+
+    [Fact]
+    public void Memory_stays_flat_over_500_inference_iterations()
+    {
+        using var engine = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata())
+            .WithOptions(s_small with { MaxDetections = 2, PoseFlipTest = true }).Build();
+        var frame = Frame("a", 100, 70);
+        for (int i = 0; i < 20; i++)
+            engine.Process([frame]); // warm-up: allocator pools, JIT
+        long tensors = Tensor.TotalCount;
+        long rss = Environment.WorkingSet;
+
+        for (int i = 0; i < 500; i++)
+            Assert.Equal(2, engine.Process([frame])[0].Persons.Count);
+
+        Assert.Equal(tensors, Tensor.TotalCount);
+        long growth = Environment.WorkingSet - rss;
+        Assert.True(growth < 64L * 1024 * 1024, $"resident memory grew by {growth / (1024 * 1024)} MB over 500 iterations");
+    }
+
+    private static WeightsMetadataFor Metadata() => new();
+
+    /// <summary>A tiny model whose detection head reports boxes we know: every anchor at (0.25, 0.6),
+    /// every box 0.1 x 0.2 of the image, every score sigmoid(5).</summary>
+    private static UniHcpModel CraftedDetector()
+    {
+        var model = TestModels.Tiny();
+        var weights = model.state_dict();
+        using (no_grad())
+        {
+            weights["tasks.detection.query_embed.weight"].copy_(tensor(new float[] { 0.25f, 0.6f }).expand(300, 2));
+            weights["tasks.detection.bbox_embed.layers.2.weight"].zero_();
+            weights["tasks.detection.bbox_embed.layers.2.bias"].copy_(tensor(new float[] { 0, 0, Logit(0.1f), Logit(0.2f) }));
+            weights["decoder_module.predictor.class_embed.weight"].zero_();
+            weights["decoder_module.predictor.class_embed.bias"].fill_(5f);
+        }
+        return model;
+    }
+
+    private static float Logit(float p) => MathF.Log(p / (1 - p));
+
+    private static VideoFrame Frame(string camera, int width, int height)
+    {
+        var pixels = new byte[width * height * 3];
+        new Random(width + height).NextBytes(pixels);
+        return new VideoFrame(camera, 5, DateTimeOffset.UnixEpoch, TimeSpan.Zero, width, height, PixelFormat.Rgb24, pixels);
+    }
+
+    /// <summary>Implicitly the tiny model's metadata, version "crafted-1".</summary>
+    private sealed class WeightsMetadataFor
+    {
+        public static implicit operator Checkpoints.WeightsMetadata(WeightsMetadataFor _) =>
+            Checkpoints.WeightsMetadata.For("crafted-1", ModelConfig.Tiny, TaskRegistry.Standard);
+    }
+}
