@@ -11,6 +11,7 @@ internal static class UnihcpCommand
         var root = new RootCommand("UniHCP.Pipeline: human-centric video analytics (detection, pose, parsing, attributes, ReID, tracking).")
         {
             IngestCommand.Create(),
+            WeightsCommand.Create(),
         };
         root.Options.Add(CommonOptions.Config);
         return root;

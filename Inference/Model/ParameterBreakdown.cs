@@ -29,11 +29,16 @@ public sealed record ParameterBreakdown(
     public static ParameterBreakdown Of(UniHcpModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return Of(model.named_parameters().Select(p => (p.name, p.parameter.numel())), model.Tasks.Tasks.Select(t => t.Name));
+    }
+
+    /// <summary>From parameter names and sizes (e.g. a weights file's header, without loading it).</summary>
+    public static ParameterBreakdown Of(IEnumerable<(string Name, long Count)> parameters, IEnumerable<string> taskNames)
+    {
         long encoder = 0, position = 0, neck = 0, decoder = 0, heads = 0;
-        var tasks = model.Tasks.Tasks.ToDictionary(t => t.Name, _ => 0L, StringComparer.Ordinal);
-        foreach (var (name, parameter) in model.named_parameters())
+        var tasks = taskNames.ToDictionary(t => t, _ => 0L, StringComparer.Ordinal);
+        foreach (var (name, count) in parameters)
         {
-            long count = parameter.numel();
             if (name.StartsWith("backbone_module.", StringComparison.Ordinal))
             {
                 encoder += count;
@@ -55,7 +60,7 @@ public sealed record ParameterBreakdown(
             else if (name.StartsWith("tasks.", StringComparison.Ordinal))
             {
                 string task = name.Split('.')[1];
-                tasks[task] += count;
+                tasks[task] = tasks.GetValueOrDefault(task) + count;
             }
             else
             {

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Globalization;
+using UniHCP.Pipeline.Inference;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Model;
+
+namespace UniHCP.Pipeline.Cli.Commands;
+
+/// <summary>`unihcp weights import|info`: official checkpoints into our format, and what a weights file holds.</summary>
+internal static class WeightsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("weights", "Import official UniHCP checkpoints and inspect weights files.");
+        command.Subcommands.Add(Import());
+        command.Subcommands.Add(Info());
+        return command;
+    }
+
+    private static Command Import()
+    {
+        var tasks = new Option<string[]>("--task", "-t")
+        {
+            Description = "A task checkpoint as NAME=PATH (standard names: detection, pose, parsing, attributes, reid, cloth_reid) " +
+                "or NAME:TYPE=PATH for another query set. Repeat for each task; the first file also gives the shared weights.",
+            Arity = ArgumentArity.OneOrMore,
+            Required = true,
+        };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The weights file to write (safetensors).", Required = true };
+        var version = new Option<string>("--version") { Description = "Version recorded in the file and the model registry.", DefaultValueFactory = _ => "official-release" };
+        var config = new Option<string?>("--config") { Description = "Model configuration (vit-b, vit-s, tiny) when it cannot be read from the shapes." };
+        var command = new Command("import", "Merge official per-task .pth.tar checkpoints into one multi-task weights file.") { tasks, output, version, config };
+        command.SetAction((parse, _) => Task.FromResult(RunImport(
+            parse.GetValue(tasks)!, parse.GetValue(output)!, parse.GetValue(version)!, parse.GetValue(config),
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error)));
+        return command;
+    }
+
+    private static int RunImport(string[] taskArguments, FileInfo output, string version, string? configName, TextWriter stdout, TextWriter stderr)
+    {
+        List<OfficialTaskFile> files;
+        ModelConfig? config;
+        try
+        {
+            files = taskArguments.Select(OfficialTaskFile.Parse).ToList();
+            config = configName is null ? null : ModelConfig.Preset(configName);
+            if (string.IsNullOrWhiteSpace(version))
+                throw new ArgumentException("--version must not be empty.");
+        }
+        catch (ArgumentException ex)
+        {
+            return ErrorReporter.BadInput(stderr, ex);
+        }
+
+        try
+        {
+            TorchRuntime.EnsureLoaded();
+            stdout.WriteLine($"reading {files.Count} checkpoint(s) ...");
+            var (model, metadata, report) = OfficialImporter.Import(files, version, config);
+            using (model)
+            {
+                WeightsFile.Save(output.FullName, model, metadata);
+            }
+            foreach (string note in report.Notes)
+                stdout.WriteLine("note: " + note);
+            stdout.WriteLine($"wrote {output.FullName}");
+            WriteInfo(stdout, output.FullName);
+            return ExitCodes.Success;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or WeightsMismatchException or ArgumentException)
+        {
+            return ErrorReporter.BadInput(stderr, ex);
+        }
+    }
+
+    private static Command Info()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "A weights file in our format (.safetensors)." };
+        var command = new Command("info", "Show a weights file's version, configuration, tasks, parameter counts and provenance.") { file };
+        command.SetAction((parse, _) =>
+        {
+            try
+            {
+                WriteInfo(parse.InvocationConfiguration.Output, parse.GetValue(file)!.FullName);
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException)
+            {
+                return Task.FromResult(ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex));
+            }
+        });
+        return command;
+    }
+
+    private static void WriteInfo(TextWriter output, string path)
+    {
+        var header = SafeTensorsFile.ReadHeader(path);
+        var metadata = WeightsFile.ReadMetadata(path);
+        var config = metadata.Config;
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"file:      {path} ({new FileInfo(path).Length / (1024.0 * 1024.0):0.0} MiB, {string.Join("/", header.Entries.Select(e => e.DType).Distinct())})");
+        output.WriteLine($"version:   {metadata.Version} (created {metadata.Created.ToString("u", inv)}, format {metadata.FormatVersion})");
+        output.WriteLine(string.Create(inv, $"model:     {config.Name}: encoder ViT width {config.Encoder.EmbedDim}, {config.Encoder.Depth} blocks, {config.Encoder.Heads} heads, patch {config.Encoder.PatchSize}, position grid {config.Encoder.PositionGrid}x{config.Encoder.PositionGrid}; decoder {config.Decoder.Layers} layers, width {config.Decoder.Hidden}, {config.Decoder.Heads} heads, FFN {config.Decoder.FeedForward}"));
+        output.WriteLine();
+        var rows = new List<string[]> { new[] { "task", "type", "queries", "trained", "labels / source" } };
+        foreach (var task in metadata.Tasks)
+        {
+            string labels = task.Labels.Count <= 6 ? string.Join(", ", task.Labels) : string.Join(", ", task.Labels.Take(5)) + $", ... ({task.Labels.Count})";
+            rows.Add([task.Name, task.Type.ToString(), task.ToSpec().Queries.ToString(inv), task.Trained ? "yes" : "NO", task.Source ?? labels]);
+        }
+        TextTable.Write(output, rows);
+        output.WriteLine();
+
+        var counts = ParameterBreakdown.Of(header.Entries.Select(e => (e.Name, e.Shape.Aggregate(1L, (a, d) => a * d))), metadata.Tasks.Select(t => t.Name));
+        long taskQueries = counts.TaskSpecific.Sum(p => p.Value) - BoxHeads(header);
+        var table = new List<string[]>
+        {
+            new[] { "part (paper Table 1)", "parameters", "paper" },
+            new[] { "encoder (incl. position table)", M(counts.Encoder), "91.1 M" },
+            new[] { "decoder", M(counts.Decoder), "14.5 M" },
+            new[] { "interpreter (neck, heads, box head)", M(counts.Neck + counts.InterpreterHeads + BoxHeads(header)), "3.5 M" },
+            new[] { "task queries", M(taskQueries), "< 0.03 M" },
+            new[] { "total", M(counts.Total), "109.1 M" },
+        };
+        TextTable.Write(output, table);
+        foreach (var task in metadata.Tasks)
+            output.WriteLine(string.Create(inv, $"  {task.Name}: {counts.TaskSpecific[task.Name]:N0} task-specific parameters, {counts.SharedFraction(task.Name) * 100:0.000} % shared"));
+        if (metadata.Provenance.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("provenance:");
+            foreach (var (key, value) in metadata.Provenance)
+                output.WriteLine($"  {key}: {value}");
+        }
+    }
+
+    private static long BoxHeads(SafeTensorsHeader header) =>
+        header.Entries.Where(e => e.Name.Contains(".bbox_embed.", StringComparison.Ordinal)).Sum(e => e.Shape.Aggregate(1L, (a, d) => a * d));
+
+    private static string M(long count) => string.Create(CultureInfo.InvariantCulture, $"{count / 1e6:0.000} M ({count:N0})");
+}
