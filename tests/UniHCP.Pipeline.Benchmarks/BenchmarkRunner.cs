@@ -8,13 +8,14 @@ internal static class BenchmarkRunner
     private static readonly Dictionary<string, Func<BenchmarkSettings, Task<BenchmarkReport>>> s_benchmarks = new(StringComparer.Ordinal)
     {
         ["ingest"] = IngestBenchmark.RunAsync,
+        ["model"] = ModelBenchmark.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length == 0 || !s_benchmarks.TryGetValue(args[0], out var benchmark))
         {
-            Console.Error.WriteLine($"usage: <{string.Join('|', s_benchmarks.Keys)}> [--runs N] [--write FILE]");
+            Console.Error.WriteLine($"usage: <{string.Join('|', s_benchmarks.Keys)}> [--runs N] [--write FILE] [--filter TEXT (cases whose name contains it)]");
             return 2;
         }
         var settings = BenchmarkSettings.Parse(args.AsSpan(1));
@@ -30,12 +31,12 @@ internal static class BenchmarkRunner
     }
 }
 
-internal sealed record BenchmarkSettings(int Runs, string? WriteTo)
+internal sealed record BenchmarkSettings(int Runs, string? WriteTo, string? Filter = null)
 {
     public static BenchmarkSettings Parse(ReadOnlySpan<string> args)
     {
         int runs = 5;
-        string? write = null;
+        string? write = null, filter = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -47,10 +48,13 @@ internal sealed record BenchmarkSettings(int Runs, string? WriteTo)
                 case "--write" when i + 1 < args.Length:
                     write = args[++i];
                     break;
+                case "--filter" when i + 1 < args.Length:
+                    filter = args[++i];
+                    break;
                 default:
                     throw new ArgumentException($"unknown or incomplete argument '{args[i]}'");
             }
         }
-        return new BenchmarkSettings(runs, write);
+        return new BenchmarkSettings(runs, write, filter);
     }
 }

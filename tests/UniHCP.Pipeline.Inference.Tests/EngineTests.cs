@@ -89,6 +89,25 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void The_official_flip_test_normalises_the_mirrored_crop_twice_and_is_an_option()
+    {
+        var options = s_small with { Tasks = ["pose"], MaxDetections = 1 };
+        using var corrected = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(options).Build();
+        using var official = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(options with { OfficialFlipNormalisation = true }).Build();
+        using var noFlip = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(options with { PoseFlipTest = false }).Build();
+        var frame = Frame("a", 100, 70);
+
+        var a = corrected.Process([frame])[0].Persons[0].Keypoints!;
+        var b = official.Process([frame])[0].Persons[0].Keypoints!;
+        var c = noFlip.Process([frame])[0].Persons[0].Keypoints!;
+
+        Assert.NotEqual(a.Select(k => k.Score), b.Select(k => k.Score));
+        Assert.NotEqual(a.Select(k => k.Score), c.Select(k => k.Score));
+        Assert.Equal(3, official.EncoderPasses); // detection, crops, mirrored crops
+        Assert.Equal(2, noFlip.EncoderPasses);
+    }
+
+    [Fact]
     public void Bad_options_are_refused_when_the_engine_is_built()
     {
         Assert.Contains("Unknown task(s) dance", Assert.Throws<ArgumentException>(() =>

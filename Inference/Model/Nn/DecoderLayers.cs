@@ -43,8 +43,7 @@ internal sealed class SelfAttentionLayer : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor tgt, Tensor queryPos)
     {
         using var scope = NewDisposeScope();
-        var qk = tgt + queryPos;
-        return norm.call(tgt + self_attn.call(qk, qk, tgt)).MoveToOuterDisposeScope();
+        return norm.call(tgt + self_attn.SelfAttend(tgt + queryPos, tgt)).MoveToOuterDisposeScope();
     }
 }
 

@@ -45,5 +45,17 @@ internal sealed class MultiheadAttention : Module<Tensor, Tensor, Tensor, Tensor
         return out_proj.call(attended.transpose(1, 2).reshape(b, l, _dim)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Self-attention, where query and key are the same tensor: their two projections run as
+    /// one matrix product (fewer, larger operations; the decoder runs with few queries).</summary>
+    public Tensor SelfAttend(Tensor queryKey, Tensor value)
+    {
+        using var scope = NewDisposeScope();
+        var qk = functional.linear(queryKey, in_proj_weight[..(2 * _dim)], in_proj_bias[..(2 * _dim)]).chunk(2, -1);
+        var v = functional.linear(value, in_proj_weight[(2 * _dim)..], in_proj_bias[(2 * _dim)..]);
+        var attended = functional.scaled_dot_product_attention(SplitHeads(qk[0]), SplitHeads(qk[1]), SplitHeads(v));
+        long b = attended.shape[0], l = attended.shape[2];
+        return out_proj.call(attended.transpose(1, 2).reshape(b, l, _dim)).MoveToOuterDisposeScope();
+    }
+
     private Tensor SplitHeads(Tensor x) => x.reshape(x.shape[0], x.shape[1], _heads, _dim / _heads).transpose(1, 2);
 }
