@@ -14,6 +14,38 @@ internal static class WeightsCommand
         var command = new Command("weights", "Import official UniHCP checkpoints and inspect weights files.");
         command.Subcommands.Add(Import());
         command.Subcommands.Add(Info());
+        command.Subcommands.Add(ImportImageNetResNet18());
+        return command;
+    }
+
+    private static Command ImportImageNetResNet18()
+    {
+        string models = Path.Combine(AppContext.BaseDirectory, "DnnImageModels");
+        var onnx = new Option<FileInfo>("--onnx") { Description = "ResNet18.onnx of Microsoft.ML.DnnImageFeaturizer.ResNet18.", DefaultValueFactory = _ => new FileInfo(Path.Combine(models, "ResNet18Onnx", "ResNet18.onnx")) };
+        var preprocess = new Option<FileInfo>("--preprocess") { Description = "ResNetPreprocess.onnx of the same package (its mean image is checked).", DefaultValueFactory = _ => new FileInfo(Path.Combine(models, "ResNetPrepOnnx", "ResNetPreprocess.onnx")) };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The encoder weights file to write (safetensors).", Required = true };
+        var command = new Command("import-imagenet-r18", "Import the ImageNet ResNet-18 of Microsoft's ML.NET featurizer package as encoder weights for training.") { onnx, preprocess, output };
+        command.SetAction((parse, _) =>
+        {
+            var (stdout, stderr) = (parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            try
+            {
+                TorchRuntime.EnsureLoaded();
+                var (tensors, provenance) = ImageNetResNet18Importer.Import(parse.GetValue(onnx)!.FullName, parse.GetValue(preprocess)!.FullName);
+                string path = parse.GetValue(output)!.FullName;
+                EncoderWeightsFile.Save(path, EncoderKind.ResNet18, tensors, provenance);
+                foreach (var tensor in tensors.Values)
+                    tensor.Dispose();
+                stdout.WriteLine($"wrote {path}: {tensors.Count} tensors of the ImageNet ResNet-18 (stem input channels reordered BGR to RGB)");
+                foreach (var (key, value) in provenance)
+                    stdout.WriteLine($"  {key}: {value}");
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException)
+            {
+                return Task.FromResult(ErrorReporter.BadInput(stderr, ex));
+            }
+        });
         return command;
     }
 

@@ -18,7 +18,15 @@ public sealed record ModelConfig(string Name, EncoderConfig Encoder, DecoderConf
     /// <summary>A tiny encoder (192 wide, 4 blocks, 3 heads) and a 3-layer decoder of the same design: for tests and CPU smoke runs.</summary>
     public static ModelConfig Tiny { get; } = new("tiny", new EncoderConfig(192, 4, 3, PositionGrid: 32), new DecoderConfig(Hidden: 64, Layers: 3, Heads: 4, FeedForward: 256));
 
-    public static IReadOnlyList<ModelConfig> Presets { get; } = [VitBase, VitSmall, Tiny];
+    /// <summary>ResNet-18 (ImageNet weights obtainable on our machines) to stage 3, with stride-8 pyramid
+    /// tokens of width 256, and a 6-layer decoder with FFN 1024: the default CPU model's configuration
+    /// (about 10 M parameters, 20 MB in half precision).</summary>
+    public static ModelConfig ResNet18 { get; } = new("r18", new EncoderConfig(256, 18, 0, PatchSize: 8, Kind: EncoderKind.ResNet18, Stages: 3), new DecoderConfig(Hidden: 256, Layers: 6, Heads: 8, FeedForward: 1024));
+
+    /// <summary><see cref="ResNet18"/> with stage 4 (the ImageNet network whole, as the featurizer ships it).</summary>
+    public static ModelConfig ResNet18Full { get; } = ResNet18 with { Name = "r18-full", Encoder = ResNet18.Encoder with { Stages = 4 } };
+
+    public static IReadOnlyList<ModelConfig> Presets { get; } = [VitBase, VitSmall, Tiny, ResNet18, ResNet18Full];
 
     public static ModelConfig Preset(string name) =>
         Presets.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -14,7 +14,7 @@ namespace UniHCP.Pipeline.Inference.Model;
 /// </summary>
 public sealed class UniHcpModel : Module
 {
-    private readonly VisionTransformer backbone_module;
+    private readonly EncoderModule backbone_module;
     private readonly MaskNeck neck_module;
     private readonly DecoderModule decoder_module;
     private readonly NamedModules<TaskQueries> tasks;
@@ -26,8 +26,10 @@ public sealed class UniHcpModel : Module
         config.Validate();
         Config = config;
         Tasks = registry;
-        backbone_module = new VisionTransformer(config.Encoder, dropPathRate);
-        neck_module = new MaskNeck(config.Encoder.EmbedDim, config.Decoder.Hidden);
+        backbone_module = config.Encoder.Kind == EncoderKind.ResNet18
+            ? new ResNetEncoder(config.Encoder)
+            : new VisionTransformer(config.Encoder, dropPathRate);
+        neck_module = new MaskNeck(config.Encoder.EmbedDim, config.Decoder.Hidden, backbone_module.Stride);
         decoder_module = new DecoderModule(config.Encoder.EmbedDim, config.Decoder);
         tasks = new NamedModules<TaskQueries>(registry.Tasks.Select(task => (task.Name, new TaskQueries(task, config.Decoder.Hidden))));
         RegisterComponents();
@@ -37,8 +39,8 @@ public sealed class UniHcpModel : Module
 
     public TaskRegistry Tasks { get; }
 
-    /// <summary>The encoder's stride: inputs must be multiples of it.</summary>
-    public int Stride => Config.Encoder.PatchSize;
+    /// <summary>The encoder's token stride in pixels.</summary>
+    public int Stride => backbone_module.Stride;
 
     /// <summary>Encoder tokens [B, C, ceil(H/16), ceil(W/16)] of RGB images [B, 3, H, W] in 0..255;
     /// sizes that are not multiples of the stride are padded right and bottom after normalisation.</summary>
@@ -91,5 +93,5 @@ public sealed class UniHcpModel : Module
 
     internal QueryDecoder Predictor => decoder_module.Predictor;
 
-    internal VisionTransformer Backbone => backbone_module;
+    internal EncoderModule Backbone => backbone_module;
 }

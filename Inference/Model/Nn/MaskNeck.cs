@@ -8,19 +8,22 @@ namespace UniHCP.Pipeline.Inference.Model.Nn;
 /// <summary>
 /// The neck (state-dict prefix "neck_module."): encoder tokens [B, C, H/16, W/16] to mask features
 /// [B, hidden, H/4, W/4] by two stride-2 transposed convolutions with a channel LayerNorm and GELU
-/// between ("mask_map.0" .. "mask_map.3"). Only tasks with a local-map unit need it.
+/// between ("mask_map.0" .. "mask_map.3"). Tokens at stride 8 (ResNet-18 encoder) need only one
+/// upsampling: the last layer is then a 1x1 convolution. Only tasks with a local-map unit need it.
 /// </summary>
 internal sealed class MaskNeck : Module<Tensor, Tensor>
 {
     private readonly Sequential mask_map;
 
-    public MaskNeck(int encoderDim, int hidden) : base(nameof(MaskNeck))
+    public MaskNeck(int encoderDim, int hidden, int tokenStride = 16) : base(nameof(MaskNeck))
     {
         mask_map = Sequential(
             ConvTranspose2d(encoderDim, encoderDim, kernel_size: 2, stride: 2),
             new ChannelLayerNorm(encoderDim, 1e-6),
             GELU(),
-            ConvTranspose2d(encoderDim, hidden, kernel_size: 2, stride: 2));
+            tokenStride == 16
+                ? ConvTranspose2d(encoderDim, hidden, kernel_size: 2, stride: 2)
+                : Conv2d(encoderDim, hidden, kernel_size: 1));
         RegisterComponents();
     }
 

@@ -11,7 +11,7 @@ namespace UniHCP.Pipeline.Inference.Model.Nn;
 /// happens here. The learnable 84x84 position table is resampled bicubically to each input's token
 /// grid (never cropped). Output: tokens as a map [B, C, H/16, W/16].
 /// </summary>
-internal sealed class VisionTransformer : Module<Tensor, Tensor>
+internal sealed class VisionTransformer : EncoderModule
 {
     private readonly PatchEmbed patch_embed;
     private readonly Parameter pos_embed;
@@ -34,34 +34,20 @@ internal sealed class VisionTransformer : Module<Tensor, Tensor>
 
     public int PatchSize => _config.PatchSize;
 
-    public int EmbedDim => _config.EmbedDim;
+    public override int Stride => _config.PatchSize;
+
+    public override int PadMultiple => _config.PatchSize;
 
     // ImageNet statistics in 0..255 units. Kept as C# constants, not buffers: a buffer would be
     // converted with the module to bfloat16 and lose precision (123.675 becomes 123.5).
     private static readonly float[] s_mean = [123.675f, 116.28f, 103.53f];
     private static readonly float[] s_std = [58.395f, 57.12f, 57.375f];
 
-    /// <summary>Normalises RGB 0..255 images in float32, then pads right and bottom with zeros (in
-    /// normalised units, as the official detection input) to a multiple of the patch size.</summary>
-    public Tensor Normalize(Tensor images)
-    {
-        using var scope = NewDisposeScope();
-        var mean = tensor(s_mean, device: images.device).reshape(1, 3, 1, 1);
-        var std = tensor(s_std, device: images.device).reshape(1, 3, 1, 1);
-        var x = (images.to(ScalarType.Float32) - mean) / std;
-        long padH = (PatchSize - (x.shape[2] % PatchSize)) % PatchSize;
-        long padW = (PatchSize - (x.shape[3] % PatchSize)) % PatchSize;
-        if (padH > 0 || padW > 0)
-            x = functional.pad(x, [0, padW, 0, padH], PaddingModes.Constant, 0);
-        return x.MoveToOuterDisposeScope();
-    }
-
-    /// <param name="images">[B, 3, H, W] RGB in 0..255 (any numeric dtype).</param>
-    public override Tensor forward(Tensor images) => Tokens(Normalize(images));
+    public override Tensor Normalize(Tensor images) => NormalizeAndPad(images, s_mean, s_std, PatchSize);
 
     /// <summary>The encoder on an already normalised and padded input (the pose flip test of the
     /// official code passes one through <see cref="forward"/> again; see the engine).</summary>
-    public Tensor Tokens(Tensor normalized)
+    public override Tensor Tokens(Tensor normalized)
     {
         using var scope = NewDisposeScope();
         var x = patch_embed.call(normalized.to(patch_embed.WeightType));

@@ -1,0 +1,42 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace UniHCP.Pipeline.Inference.Model.Nn;
+
+/// <summary>
+/// What the rest of the network needs from an encoder ("backbone_module"): RGB 0..255 images in,
+/// a token map [B, C, H/stride, W/stride] out, with normalisation inside.
+/// </summary>
+internal abstract class EncoderModule(string name) : Module<Tensor, Tensor>(name)
+{
+    /// <summary>Token stride in pixels.</summary>
+    public abstract int Stride { get; }
+
+    /// <summary>Inputs are padded to a multiple of this.</summary>
+    public abstract int PadMultiple { get; }
+
+    /// <summary>Normalises RGB 0..255 images in float32, then pads right and bottom with zeros (in
+    /// normalised units) to a multiple of <see cref="PadMultiple"/>.</summary>
+    public abstract Tensor Normalize(Tensor images);
+
+    /// <summary>Tokens of an already normalised and padded input.</summary>
+    public abstract Tensor Tokens(Tensor normalized);
+
+    /// <param name="images">[B, 3, H, W] RGB in 0..255 (any numeric dtype).</param>
+    public override Tensor forward(Tensor images) => Tokens(Normalize(images));
+
+    /// <summary>(x - mean) / std per channel in float32, then zero padding to <paramref name="multiple"/>.</summary>
+    protected static Tensor NormalizeAndPad(Tensor images, float[] mean, float[] std, int multiple)
+    {
+        using var scope = NewDisposeScope();
+        var m = tensor(mean, device: images.device).reshape(1, 3, 1, 1);
+        var s = tensor(std, device: images.device).reshape(1, 3, 1, 1);
+        var x = (images.to(ScalarType.Float32) - m) / s;
+        long padH = (multiple - (x.shape[2] % multiple)) % multiple;
+        long padW = (multiple - (x.shape[3] % multiple)) % multiple;
+        if (padH > 0 || padW > 0)
+            x = functional.pad(x, [0, padW, 0, padH], PaddingModes.Constant, 0);
+        return x.MoveToOuterDisposeScope();
+    }
+}
