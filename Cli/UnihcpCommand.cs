@@ -12,6 +12,7 @@ internal static class UnihcpCommand
         {
             IngestCommand.Create(),
             WeightsCommand.Create(),
+            TrainCommand.Create(),
         };
         root.Options.Add(CommonOptions.Config);
         return root;

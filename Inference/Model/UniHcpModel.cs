@@ -51,6 +51,17 @@ public sealed class UniHcpModel : Module
         return backbone_module.call(images);
     }
 
+    /// <summary>The encoder's normalisation and padding alone: for batches of images of different
+    /// sizes, normalise each, pad them to one size with zeros (normalised units), then
+    /// <see cref="EncodeNormalized"/>.</summary>
+    public Tensor NormalizeImages(Tensor images) => backbone_module.Normalize(images);
+
+    /// <summary>Encoder tokens of already normalised images (see <see cref="NormalizeImages"/>).</summary>
+    public Tensor EncodeNormalized(Tensor normalized) => backbone_module.Tokens(normalized);
+
+    /// <summary>The multiple of pixels inputs are padded to.</summary>
+    public int PadMultiple => backbone_module.PadMultiple;
+
     /// <summary>The neck's mask features [B, hidden, H/4, W/4] from encoder tokens.</summary>
     public Tensor MaskFeatures(Tensor tokens) => neck_module.call(tokens);
 
@@ -75,6 +86,29 @@ public sealed class UniHcpModel : Module
             LocalMapLogits = (units & OutputUnits.LocalMap) != 0 ? predictor.LocalMapLogits(state, maskFeatures!) : null,
             Boxes = (units & OutputUnits.Box) != 0 ? predictor.Boxes(state, queries) : null,
         }.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The task's units after every decoder layer, first to last: training supervises them all.</summary>
+    public IReadOnlyList<TaskOutput> RunAllLayers(string task, Tensor tokens, Tensor? maskFeatures = null)
+    {
+        var queries = Queries(task);
+        var units = queries.Spec.Type.Units();
+        if ((units & OutputUnits.LocalMap) != 0 && maskFeatures is null)
+            throw new ArgumentException($"Task '{task}' needs the mask features (MaskFeatures of the same tokens).");
+        using var scope = NewDisposeScope();
+        var predictor = decoder_module.Predictor;
+        var outputs = new List<TaskOutput>();
+        foreach (var state in predictor.Decode(queries, tokens, allLayers: true))
+        {
+            outputs.Add(new TaskOutput
+            {
+                Features = (units & OutputUnits.Feature) != 0 ? QueryDecoder.Features(state) : null,
+                GlobalLogits = (units & OutputUnits.GlobalProbability) != 0 ? predictor.GlobalLogits(state) : null,
+                LocalMapLogits = (units & OutputUnits.LocalMap) != 0 ? predictor.LocalMapLogits(state, maskFeatures!) : null,
+                Boxes = (units & OutputUnits.Box) != 0 ? predictor.Boxes(state, queries) : null,
+            }.MoveToOuterDisposeScope());
+        }
+        return outputs;
     }
 
     /// <summary>Encoder, neck when needed, then the task: for one-off calls; batch work shares the encoder pass.</summary>

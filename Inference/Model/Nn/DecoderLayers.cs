@@ -80,6 +80,14 @@ internal sealed class Mlp3 : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Zeroes the last layer's weight and bias (an initialisation).</summary>
+    public void ZeroLastLayer()
+    {
+        using var noGrad = no_grad();
+        layers[^1].weight!.zero_();
+        layers[^1].bias!.zero_();
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

@@ -37,6 +37,10 @@ internal sealed class QueryDecoder : Module
         decoder_norm = LayerNorm(h);
         class_embed = Linear(h, 1);
         mask_embed = new Mlp3(h, h, h);
+        // Untrained models start with a 1 % prior on every global probability (DETR practice), so that
+        // the focal loss of the many unmatched queries does not swamp the first steps.
+        using (no_grad())
+            class_embed.bias!.fill_(-Math.Log((1 - 0.01) / 0.01));
         RegisterComponents();
     }
 

@@ -24,9 +24,13 @@ internal sealed class TaskQueries : Module
         if (spec.Type == TaskType.Detection)
         {
             bbox_embed = new Mlp3(hidden, hidden, 4);
-            // Anchor points start spread over the image, as learned anchors are initialised.
+            // Anchor points start spread over the image, as learned anchors are initialised; the box
+            // head starts at zero, so a first box sits on its anchor (Deformable DETR practice).
             using (no_grad())
+            {
                 init.uniform_(query_embed.weight!, 0, 1);
+                bbox_embed.ZeroLastLayer();
+            }
         }
         RegisterComponents();
     }

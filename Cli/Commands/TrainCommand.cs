@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using UniHCP.Pipeline.Inference;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Ingest;
+using UniHCP.Pipeline.Training;
+using UniHCP.Pipeline.Training.Detection;
+
+namespace UniHCP.Pipeline.Cli.Commands;
+
+/// <summary>`unihcp train`: training runs that end in deployable weights.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("train", "Train UniHCP weights on datasets (runs resume from their checkpoint).");
+        command.Subcommands.Add(Default());
+        return command;
+    }
+
+    private static Command Default()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (Penn-Fudan, vtest teacher labels).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
+        var encoder = new Option<FileInfo?>("--encoder-weights") { Description = "ImageNet ResNet-18 encoder weights (from `unihcp weights import-imagenet-r18`); without it the encoder starts random." };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder (checkpoint, logs, model.safetensors).", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => 6000 };
+        var batch = new Option<int>("--batch-size") { Description = "Detection images per step.", DefaultValueFactory = _ => 4 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (decoder; the encoder learns at a tenth).", DefaultValueFactory = _ => 2e-4 };
+        var shortSides = new Option<string>("--short-sides") { Description = "Training short sides, comma-separated (multi-scale).", DefaultValueFactory = _ => "512,576,640,704" };
+        var maxLong = new Option<int>("--max-long-side") { Description = "Training long-side cap.", DefaultValueFactory = _ => 854 };
+        var crop = new Option<int>("--crop") { Description = "Random square crop side after resizing (0: whole images).", DefaultValueFactory = _ => 448 };
+        var evaluateEvery = new Option<int>("--evaluate-every") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => 500 };
+        var timeLimit = CommonOptions.Duration();
+        timeLimit.Description = "Stop (with a checkpoint) after this long; run the same command again to resume.";
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var version = new Option<string>("--version") { Description = "Version of the exported weights.", DefaultValueFactory = _ => "default-cpu" };
+        var command = new Command("default", "Train the default CPU model (ResNet-18 encoder) on ../shared/data: Penn-Fudan and the sample video's teacher labels.")
+        {
+            data, encoder, output, steps, batch, lr, shortSides, maxLong, crop, evaluateEvery, timeLimit, threads, version,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            try
+            {
+                var sides = parse.GetValue(shortSides)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+                if (sides.Count == 0 || sides.Any(s => s is < 32 or > 4096))
+                    throw new ArgumentException("--short-sides must list sizes between 32 and 4096.");
+                var options = new TrainerOptions
+                {
+                    OutputDirectory = parse.GetValue(output)!.FullName,
+                    Steps = parse.GetValue(steps),
+                    LearningRate = parse.GetValue(lr),
+                    EvaluateEvery = parse.GetValue(evaluateEvery),
+                    TimeLimit = parse.GetValue(timeLimit),
+                    Version = parse.GetValue(version)!,
+                    FrozenEncoderParts = ["conv1", "layer1"],
+                };
+                options.Validate();
+                TorchRuntime.SetThreads(parse.GetValue(threads));
+                var datasets = await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken);
+                var config = ModelConfig.ResNet18;
+                TorchSharp.torch.manual_seed(options.Seed);
+                using var model = new UniHcpModel(config, DefaultModelRecipe.Tasks);
+                var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["data"] = string.Join("; ", datasets.Select(d => $"{d.Name}: {d.Train.Count} training, {d.Validation.Count} held-out")),
+                };
+                if (parse.GetValue(encoder) is { } encoderFile)
+                {
+                    foreach (var (key, value) in EncoderWeightsFile.LoadInto(model, encoderFile.FullName))
+                        provenance[$"encoder.{key}"] = value;
+                    stdout.WriteLine($"encoder initialised from {encoderFile.FullName}");
+                }
+                var metadata = WeightsMetadata.For(options.Version, config, DefaultModelRecipe.Tasks, provenance) with
+                {
+                    Tasks = DefaultModelRecipe.Tasks.Tasks.Select(t => TaskRecord.From(t) with
+                    {
+                        Trained = t.Type == TaskType.Detection,
+                        Source = t.Type == TaskType.Detection ? "Penn-Fudan + vtest teacher boxes" : "not trained",
+                    }).ToList(),
+                };
+                var detection = new DetectionTrainingTask("detection", datasets, parse.GetValue(batch),
+                    new DetectionAugment { ShortSides = sides, MaxLongSide = parse.GetValue(maxLong), CropSize = parse.GetValue(crop) }, new DetectionLossWeights());
+                var summary = new Trainer(model, metadata, [detection], options, stdout).Run(cancellationToken);
+                stdout.WriteLine(summary.Finished
+                    ? $"finished {summary.Steps} steps in {summary.Elapsed:hh\\:mm\\:ss}; weights: {summary.ExportedWeights}"
+                    : $"stopped at step {summary.Steps} after {summary.Elapsed:hh\\:mm\\:ss}; run the same command to resume");
+                foreach (var (key, value) in summary.Metrics)
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key}: {value:0.000}"));
+                return summary.Finished ? ExitCodes.Success : ExitCodes.Interrupted;
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException or Training.Data.DatasetFormatException)
+            {
+                return ErrorReporter.BadInput(stderr, ex);
+            }
+        });
+        return command;
+    }
+}

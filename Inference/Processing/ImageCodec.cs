@@ -1,0 +1,65 @@
+using SkiaSharp;
+
+namespace UniHCP.Pipeline.Inference.Processing;
+
+/// <summary>An RGB24 image: rows top to bottom, 3 bytes per pixel, no padding.</summary>
+public sealed record RgbImage(int Width, int Height, byte[] Pixels)
+{
+    public void Validate()
+    {
+        if (Width <= 0 || Height <= 0 || Pixels.Length != Width * Height * 3)
+            throw new ArgumentException($"RGB image {Width}x{Height} needs {Width * Height * 3} bytes, has {Pixels.Length}.");
+    }
+}
+
+/// <summary>Image files in and out (PNG, JPEG, BMP, WebP ... through SkiaSharp).</summary>
+public static class ImageCodec
+{
+    /// <summary>Decodes an image file; throws <see cref="InvalidDataException"/> naming the file when it is not an image.</summary>
+    public static RgbImage Decode(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Image '{path}' does not exist.", path);
+        return Decode(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Decodes image bytes (<paramref name="source"/> names them in errors).</summary>
+    public static RgbImage Decode(ReadOnlySpan<byte> encoded, string source)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var bitmap = SKBitmap.Decode(data)
+            ?? throw new InvalidDataException($"'{source}' is not an image this program can decode (PNG, JPEG, BMP, GIF, WebP).");
+        using var rgba = bitmap.ColorType == SKColorType.Rgba8888 ? bitmap.Copy() : bitmap.Copy(SKColorType.Rgba8888);
+        int w = rgba.Width, h = rgba.Height;
+        var rgb = new byte[w * h * 3];
+        var source4 = rgba.GetPixelSpan();
+        for (int i = 0, j = 0; i < w * h; i++, j += 4)
+        {
+            rgb[3 * i] = source4[j];
+            rgb[(3 * i) + 1] = source4[j + 1];
+            rgb[(3 * i) + 2] = source4[j + 2];
+        }
+        return new RgbImage(w, h, rgb);
+    }
+
+    /// <summary>Encodes RGB24 pixels as JPEG (quality 1-100).</summary>
+    public static byte[] EncodeJpeg(RgbImage image, int quality = 85)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        image.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        using var bitmap = new SKBitmap(info);
+        var target = bitmap.GetPixelSpan();
+        for (int i = 0, j = 0; i < image.Width * image.Height; i++, j += 4)
+        {
+            target[j] = image.Pixels[3 * i];
+            target[j + 1] = image.Pixels[(3 * i) + 1];
+            target[j + 2] = image.Pixels[(3 * i) + 2];
+            target[j + 3] = 255;
+        }
+        using var encoded = bitmap.Encode(SKEncodedImageFormat.Jpeg, quality);
+        return encoded.ToArray();
+    }
+}

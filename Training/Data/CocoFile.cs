@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace UniHCP.Pipeline.Training.Data;
+
+/// <summary>A COCO-format annotation file (images, person annotations with boxes and keypoints).</summary>
+public sealed class CocoFile
+{
+    public required string Path { get; init; }
+
+    public required IReadOnlyList<CocoImage> Images { get; init; }
+
+    public required IReadOnlyList<CocoAnnotation> Annotations { get; init; }
+
+    /// <summary>Keypoint names of the person category, when it has them.</summary>
+    public IReadOnlyList<string> KeypointNames { get; init; } = [];
+
+    public ILookup<long, CocoAnnotation> ByImage => Annotations.ToLookup(a => a.ImageId);
+
+    /// <summary>Reads and validates a COCO file; errors name the file and the offending image or annotation.</summary>
+    public static CocoFile Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"COCO file '{path}' does not exist.", path);
+        Dto dto;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            dto = JsonSerializer.Deserialize<Dto>(stream, s_options) ?? throw new DatasetFormatException(path, null, "empty document.");
+        }
+        catch (JsonException ex)
+        {
+            throw new DatasetFormatException(path, ex.LineNumber is { } l ? (int)l + 1 : null, $"not valid COCO JSON: {ex.Message}", ex);
+        }
+        if (dto.Images is null || dto.Annotations is null)
+            throw new DatasetFormatException(path, null, "'images' and 'annotations' are required.");
+        var images = new List<CocoImage>();
+        var ids = new HashSet<long>();
+        for (int i = 0; i < dto.Images.Count; i++)
+        {
+            var image = dto.Images[i];
+            if (image.Width <= 0 || image.Height <= 0)
+                throw new DatasetFormatException(path, null, $"images[{i}] (id {image.Id}) has size {image.Width}x{image.Height}.");
+            if (!ids.Add(image.Id))
+                throw new DatasetFormatException(path, null, $"images[{i}]: id {image.Id} is used twice.");
+            images.Add(image);
+        }
+        var annotations = new List<CocoAnnotation>();
+        for (int i = 0; i < dto.Annotations.Count; i++)
+        {
+            var a = dto.Annotations[i];
+            string at = $"annotations[{i}] (id {a.Id})";
+            if (!ids.Contains(a.ImageId))
+                throw new DatasetFormatException(path, null, $"{at} refers to image {a.ImageId}, which is not in 'images'.");
+            if (a.Bbox is not { Length: 4 } || a.Bbox[2] < 0 || a.Bbox[3] < 0 || a.Bbox.Any(v => !double.IsFinite(v)))
+                throw new DatasetFormatException(path, null, $"{at}: bbox must be [x, y, width, height] with non-negative size.");
+            if (a.Keypoints is { } k && k.Length % 3 != 0)
+                throw new DatasetFormatException(path, null, $"{at}: keypoints must be (x, y, v) triples; it has {k.Length} values.");
+            annotations.Add(a);
+        }
+        var person = dto.Categories?.FirstOrDefault(c => c.Keypoints is { Count: > 0 });
+        return new CocoFile { Path = path, Images = images, Annotations = annotations, KeypointNames = person?.Keypoints ?? [] };
+    }
+
+    private static readonly JsonSerializerOptions s_options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    };
+
+    private sealed class Dto
+    {
+        public List<CocoImage>? Images { get; set; }
+
+        public List<CocoAnnotation>? Annotations { get; set; }
+
+        public List<CocoCategory>? Categories { get; set; }
+    }
+
+    private sealed class CocoCategory
+    {
+        public long Id { get; set; }
+
+        public string? Name { get; set; }
+
+        public List<string>? Keypoints { get; set; }
+    }
+}
+
+public sealed class CocoImage
+{
+    public long Id { get; set; }
+
+    public string FileName { get; set; } = string.Empty;
+
+    public int Width { get; set; }
+
+    public int Height { get; set; }
+
+    /// <summary>Video frame index, when the images are frames of a video (vtest teacher labels).</summary>
+    public long? FrameIndex { get; set; }
+}
+
+public sealed class CocoAnnotation
+{
+    public long Id { get; set; }
+
+    public long ImageId { get; set; }
+
+    public long CategoryId { get; set; }
+
+    /// <summary>[x, y, width, height] in pixels.</summary>
+    public double[]? Bbox { get; set; }
+
+    public int Iscrowd { get; set; }
+
+    /// <summary>(x, y, v) per joint; v 0 unlabelled, 1 labelled but hidden, 2 visible.</summary>
+    public double[]? Keypoints { get; set; }
+
+    /// <summary>Machine labels: the teacher's confidence.</summary>
+    public double? Score { get; set; }
+
+    /// <summary>Machine labels: which teacher made it.</summary>
+    public string? Source { get; set; }
+}

@@ -1,0 +1,44 @@
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Inference.Processing;
+using UniHCP.Pipeline.Ingest;
+
+namespace UniHCP.Pipeline.Training.Data;
+
+/// <summary>
+/// Machine labels of a video in COCO form (../shared/data/vtest-teacher: CenterNet person boxes and
+/// MoveNet keypoints for the sample video's frames 0-599), with the frames decoded from the video.
+/// Teacher boxes below <see cref="BoxScore"/> are uncertain (static objects score low): they become
+/// ignore regions rather than persons, so the detector is neither taught nor judged on them.
+/// </summary>
+public static class VideoTeacherReader
+{
+    /// <summary>A teacher box at or above this score is a person.</summary>
+    public const double BoxScore = 0.4;
+
+    public static async Task<List<DetectionSample>> ReadDetectionAsync(string cocoPath, string videoPath, Func<long, bool> frames, CancellationToken cancellationToken = default)
+    {
+        var coco = CocoFile.Read(cocoPath);
+        var wanted = coco.Images.Where(i => frames(i.FrameIndex ?? i.Id)).ToDictionary(i => i.FrameIndex ?? i.Id);
+        var decoded = await VideoFrames.ReadAsync(videoPath, wanted.ContainsKey, cancellationToken).ConfigureAwait(false);
+        var byImage = coco.ByImage;
+        var samples = new List<DetectionSample>();
+        foreach (var frame in decoded)
+        {
+            var image = wanted[frame.Index];
+            if (image.Width != frame.Width || image.Height != frame.Height)
+                throw new DatasetFormatException(cocoPath, null, $"image {image.Id} is {image.Width}x{image.Height}, but frame {frame.Index} of '{videoPath}' is {frame.Width}x{frame.Height}.");
+            var persons = new List<BoundingBox>();
+            var ignore = new List<BoundingBox>();
+            foreach (var a in byImage[image.Id].Where(a => a.Source is null or "centernet"))
+            {
+                var box = new BoundingBox((float)a.Bbox![0], (float)a.Bbox[1], (float)(a.Bbox[0] + a.Bbox[2]), (float)(a.Bbox[1] + a.Bbox[3]));
+                if (a.Iscrowd != 0 || (a.Score ?? 1) < BoxScore)
+                    ignore.Add(box);
+                else
+                    persons.Add(box);
+            }
+            samples.Add(new DetectionSample($"frame_{frame.Index:D6}", new RgbImage(frame.Width, frame.Height, frame.Rgb), persons, ignore) { Dataset = "vtest-teacher" });
+        }
+        return samples;
+    }
+}

@@ -1,0 +1,54 @@
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Inference.Processing;
+using UniHCP.Pipeline.Training.Data;
+using UniHCP.Pipeline.Training.Detection;
+
+namespace UniHCP.Pipeline.Training;
+
+/// <summary>
+/// The data and held-out splits of the default CPU model, from ../shared/data: Penn-Fudan (every
+/// sixth image, by name, held out) and the sample video's teacher labels (frames 0-449 to train,
+/// 500-599 held out; 450-499 left out so that no held-out frame is a near copy of a training one).
+/// </summary>
+public static class DefaultModelRecipe
+{
+    public static TaskRegistry Tasks { get; } = new(
+    [
+        TaskRegistry.Detection(contentQueries: 3, anchors: 100),
+        TaskRegistry.Standard["pose"],
+        TaskRegistry.Standard["parsing"],
+        TaskRegistry.Standard["attributes"],
+        TaskRegistry.Standard["reid"],
+    ]);
+
+    /// <summary>Detection evaluation size: the sample video's native 768x576, Penn-Fudan's images scaled alike.</summary>
+    public static DetectionResize EvaluationSize { get; } = new(576, 768);
+
+    public static bool IsPennFudanValidation(int index) => index % 6 == 5;
+
+    public static bool IsVideoTraining(long frame) => frame < 450;
+
+    public static bool IsVideoValidation(long frame) => frame >= 500 && frame < 600;
+
+    public static async Task<List<DetectionDataset>> DetectionDatasetsAsync(string sharedData, string sampleVideo, TextWriter log, CancellationToken cancellationToken = default)
+    {
+        string pennFudan = Path.Combine(sharedData, "pennfudan", "PennFudanPed");
+        var all = PennFudanReader.Read(pennFudan);
+        var pfTrain = all.Where((_, i) => !IsPennFudanValidation(i)).ToList();
+        var pfValidation = all.Where((_, i) => IsPennFudanValidation(i)).ToList();
+        log.WriteLine($"Penn-Fudan: {pfTrain.Count} training and {pfValidation.Count} held-out images, {all.Sum(s => s.Boxes.Count)} people");
+
+        string teacher = Path.Combine(sharedData, "vtest-teacher", "vtest_teacher_0-599.json");
+        var frames = await VideoTeacherReader.ReadDetectionAsync(teacher, sampleVideo, f => IsVideoTraining(f) || IsVideoValidation(f), cancellationToken).ConfigureAwait(false);
+        var vTrain = frames.Where(s => IsVideoTraining(FrameOf(s))).ToList();
+        var vValidation = frames.Where(s => IsVideoValidation(FrameOf(s))).ToList();
+        log.WriteLine($"vtest teacher: {vTrain.Count} training and {vValidation.Count} held-out frames, {frames.Sum(s => s.Boxes.Count)} persons (teacher score >= {VideoTeacherReader.BoxScore}), {frames.Sum(s => s.Ignore.Count)} ignore regions");
+        return
+        [
+            new DetectionDataset("pennfudan", pfTrain, pfValidation, Weight: 1, EvaluationSize),
+            new DetectionDataset("vtest", vTrain, vValidation, Weight: 1, EvaluationSize),
+        ];
+    }
+
+    private static long FrameOf(DetectionSample sample) => long.Parse(sample.Id["frame_".Length..], System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,69 @@
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Inference.Processing;
+using UniHCP.Pipeline.Training.Data;
+using UniHCP.Pipeline.Training.Evaluation;
+using static TorchSharp.torch;
+
+namespace UniHCP.Pipeline.Training.Detection;
+
+/// <summary>A detection dataset in a training run: training samples, held-out samples, and its share of each batch.</summary>
+public sealed record DetectionDataset(string Name, IReadOnlyList<DetectionSample> Train, IReadOnlyList<DetectionSample> Validation, double Weight, DetectionResize EvaluationSize);
+
+/// <summary>Pedestrian detection with the paper's matching and losses, every decoder layer supervised.</summary>
+public sealed class DetectionTrainingTask(string task, IReadOnlyList<DetectionDataset> datasets, int batchSize, DetectionAugment augment, DetectionLossWeights weights, double lossWeight = 1.0) : ITrainingTask
+{
+    private readonly DetectionCriterion _criterion = new(weights);
+
+    public string Task { get; } = task;
+
+    public int BatchSize { get; } = batchSize;
+
+    public (Tensor Loss, IReadOnlyDictionary<string, double> Parts) Step(UniHcpModel model, Random random, Device device)
+    {
+        var samples = Enumerable.Range(0, BatchSize).Select(_ => Draw(random)).ToList();
+        var (images, targets) = DetectionBatcher.Make(model, samples, augment, random, device);
+        var tokens = model.EncodeNormalized(images);
+        var layers = model.RunAllLayers(Task, tokens);
+        try
+        {
+            var (loss, parts) = _criterion.Compute(layers, targets);
+            return (loss * lossWeight, new Dictionary<string, double>
+            {
+                ["det.loss"] = parts.Total,
+                ["det.class"] = parts.Class,
+                ["det.l1"] = parts.L1,
+                ["det.giou"] = parts.GIoU,
+                ["det.boxes"] = parts.Boxes,
+            });
+        }
+        finally
+        {
+            foreach (var layer in layers)
+                layer.Dispose();
+        }
+    }
+
+    public IReadOnlyDictionary<string, double> Evaluate(UniHcpModel model, Device device)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var dataset in datasets.Where(d => d.Validation.Count > 0))
+        {
+            var result = DetectionEvaluator.Evaluate(model, Task, dataset.Validation, dataset.EvaluationSize, device);
+            metrics[$"{dataset.Name}.ap50"] = result.Ap50;
+            metrics[$"{dataset.Name}.ap"] = result.Ap;
+        }
+        return metrics;
+    }
+
+    private DetectionSample Draw(Random random)
+    {
+        double total = datasets.Sum(d => d.Weight), pick = random.NextDouble() * total;
+        foreach (var dataset in datasets)
+        {
+            pick -= dataset.Weight;
+            if (pick <= 0 || dataset == datasets[^1])
+                return dataset.Train[random.Next(dataset.Train.Count)];
+        }
+        throw new InvalidOperationException("No detection dataset to draw from.");
+    }
+}

@@ -1,0 +1,50 @@
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Inference.Engine;
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Inference.Processing;
+using UniHCP.Pipeline.Training.Data;
+using static TorchSharp.torch;
+
+namespace UniHCP.Pipeline.Training.Evaluation;
+
+/// <summary>Runs a model's detection task over samples at a fixed input size and scores it (AP50, AP).</summary>
+public static class DetectionEvaluator
+{
+    public sealed record Result(double Ap50, double Ap, int Images, int Truth);
+
+    public static Result Evaluate(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100)
+    {
+        var results = Predict(model, task, samples, resize, device, maxDetections);
+        return new Result(DetectionAveragePrecision.At(results, 0.5), DetectionAveragePrecision.Coco(results), samples.Count, samples.Sum(s => s.Boxes.Count));
+    }
+
+    public static List<DetectionResult> Predict(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            var results = new List<DetectionResult>();
+            int queries = model.Tasks[task].Queries;
+            foreach (var sample in samples)
+            {
+                using var scope = NewDisposeScope();
+                using var inference = inference_mode();
+                var frame = new VideoFrame("eval", 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, sample.Image.Width, sample.Image.Height, PixelFormat.Rgb24, sample.Image.Pixels);
+                var (w, h) = resize.SizeFor(sample.Image.Width, sample.Image.Height);
+                var image = ImageTensors.Resize(ImageTensors.FromFrame(frame, device), w, h);
+                using var output = model.Run(task, model.Encode(image));
+                float[] logits = output.GlobalLogits!.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                float[] boxes = output.Boxes!.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                var detections = TaskDecoders.Detections(logits.AsSpan(0, queries), boxes.AsSpan(0, queries * 4), sample.Image.Width, sample.Image.Height, threshold: 0.001f, maxDetections);
+                results.Add(new DetectionResult(sample.Boxes, sample.Ignore, detections.Select(d => new ScoredBox(d.Box, d.Score)).ToList()));
+            }
+            return results;
+        }
+        finally
+        {
+            if (wasTraining)
+                model.train();
+        }
+    }
+}

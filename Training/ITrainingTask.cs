@@ -1,0 +1,24 @@
+using UniHCP.Pipeline.Inference.Model;
+using static TorchSharp.torch;
+
+namespace UniHCP.Pipeline.Training;
+
+/// <summary>
+/// One task's share of a training step: it draws its batch, runs the model and returns its loss
+/// (already weighted). The trainer sums the tasks' gradients (accumulation) before one optimiser
+/// step, so several tasks and datasets train the shared network together.
+/// </summary>
+public interface ITrainingTask
+{
+    /// <summary>The model task (query set) trained.</summary>
+    string Task { get; }
+
+    /// <summary>Images per step.</summary>
+    int BatchSize { get; }
+
+    /// <summary>Forward pass and loss for one step; the random source is the step's own (deterministic per seed and step).</summary>
+    (Tensor Loss, IReadOnlyDictionary<string, double> Parts) Step(UniHcpModel model, Random random, Device device);
+
+    /// <summary>Held-out metrics, by name (e.g. "pennfudan.ap50").</summary>
+    IReadOnlyDictionary<string, double> Evaluate(UniHcpModel model, Device device);
+}

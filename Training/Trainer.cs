@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using TorchSharp;
+using TorchSharp.Modules;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Model;
+using static TorchSharp.torch;
+
+namespace UniHCP.Pipeline.Training;
+
+/// <summary>What a run did.</summary>
+public sealed record TrainingSummary(int Steps, bool Finished, TimeSpan Elapsed, IReadOnlyDictionary<string, double> Metrics, string? ExportedWeights);
+
+/// <summary>
+/// The training loop: each step draws every task's batch, accumulates their gradients, clips, and
+/// takes one AdamW step on a warm-up + cosine schedule (the encoder at a lower rate, a ViT's blocks
+/// with layer-wise decay). Checkpoints (weights, optimiser, step) are written regularly and on
+/// stop, and a run in the same folder resumes from its checkpoint with the same results as an
+/// uninterrupted one (each step's randomness derives from the seed and the step). Logs:
+/// train_log.csv, eval_log.csv and a loss curve (loss_curve.svg). At the end the weights are
+/// exported with their provenance.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly UniHcpModel _model;
+    private readonly WeightsMetadata _metadata;
+    private readonly IReadOnlyList<ITrainingTask> _tasks;
+    private readonly TrainerOptions _options;
+    private readonly TextWriter _progress;
+    private readonly Device _device;
+    private readonly List<(Parameter Parameter, double Factor)> _parameters;
+
+    public Trainer(UniHcpModel model, WeightsMetadata metadata, IReadOnlyList<ITrainingTask> tasks, TrainerOptions options, TextWriter progress, Device? device = null)
+    {
+        options.Validate();
+        if (tasks.Count == 0)
+            throw new ArgumentException("Nothing to train: no task.");
+        _model = model;
+        _metadata = metadata;
+        _tasks = tasks;
+        _options = options;
+        _progress = progress;
+        _device = device ?? CPU;
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (options.FrozenEncoderParts.Any(part => name.StartsWith($"backbone_module.{part}.", StringComparison.Ordinal)))
+                parameter.requires_grad = false;
+        }
+        _parameters = ParameterFactors(model, options).ToList();
+    }
+
+    private string CheckpointDirectory => Path.Combine(_options.OutputDirectory, "checkpoint");
+
+    public TrainingSummary Run(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(_options.OutputDirectory);
+        var optimizer = optim.AdamW(
+            _parameters.GroupBy(p => p.Factor).Select(g => new AdamW.ParamGroup(g.Select(p => p.Parameter), new AdamW.Options { LearningRate = _options.LearningRate * g.Key, InitialLearningRate = _options.LearningRate * g.Key })),
+            _options.LearningRate, weight_decay: _options.WeightDecay);
+        int step = Resume(optimizer);
+        var factors = optimizer.ParamGroups.Select(g => g.InitialLearningRate / _options.LearningRate).ToArray();
+        var trainLog = new CsvLog(Path.Combine(_options.OutputDirectory, "train_log.csv"));
+        var evalLog = new CsvLog(Path.Combine(_options.OutputDirectory, "eval_log.csv"));
+        var clock = Stopwatch.StartNew();
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        int stepsThisRun = 0;
+        bool stopped = false;
+        _model.to(_device);
+        _model.train();
+        while (step < _options.Steps)
+        {
+            if (cancellationToken.IsCancellationRequested || (_options.TimeLimit is { } limit && clock.Elapsed >= limit))
+            {
+                stopped = true;
+                break;
+            }
+            double lrFactor = LearningRateSchedule.Factor(step, _options.Steps, _options.WarmupSteps, _options.MinLearningRateFactor);
+            int g = 0;
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = _options.LearningRate * factors[g++] * lrFactor;
+
+            var random = new Random(HashCode.Combine(_options.Seed, step));
+            manual_seed(HashCode.Combine(_options.Seed, step, 17));
+            long started = Stopwatch.GetTimestamp();
+            var parts = new Dictionary<string, double>(StringComparer.Ordinal);
+            optimizer.zero_grad();
+            foreach (var task in _tasks)
+            {
+                using var scope = NewDisposeScope();
+                var (loss, taskParts) = task.Step(_model, random, _device);
+                if (!double.IsFinite(loss.item<float>()))
+                    throw new InvalidOperationException($"Step {step}: the {task.Task} loss is not finite; lower the learning rate or check the data.");
+                loss.backward();
+                foreach (var (key, value) in taskParts)
+                    parts[key] = value;
+            }
+            if (_options.GradientClip > 0)
+                nn.utils.clip_grad_norm_(_parameters.Select(p => p.Parameter), _options.GradientClip);
+            optimizer.step();
+            step++;
+            stepsThisRun++;
+            double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            int images = _tasks.Sum(t => t.BatchSize);
+            trainLog.Write(step, new Dictionary<string, double>(parts)
+            {
+                ["lr"] = _options.LearningRate * lrFactor,
+                ["images_per_s"] = images / seconds,
+                ["elapsed_s"] = clock.Elapsed.TotalSeconds,
+            });
+            if (step % 10 == 0 || step == 1)
+                Report(step, parts, images / seconds, clock.Elapsed, stepsThisRun);
+            if (step % _options.EvaluateEvery == 0 || step == _options.Steps)
+            {
+                metrics = Evaluate();
+                evalLog.Write(step, metrics);
+                _progress.WriteLine($"step {step}: " + string.Join(", ", metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.000}"))));
+            }
+            if (step % _options.CheckpointEvery == 0)
+                SaveCheckpoint(optimizer, step);
+        }
+        SaveCheckpoint(optimizer, step);
+        LossCurve.Write(Path.Combine(_options.OutputDirectory, "train_log.csv"), Path.Combine(_options.OutputDirectory, "loss_curve.svg"));
+        string? exported = null;
+        if (step >= _options.Steps)
+        {
+            if (metrics.Count == 0)
+                metrics = Evaluate();
+            exported = Export(step, metrics, clock.Elapsed);
+        }
+        return new TrainingSummary(step, !stopped, clock.Elapsed, metrics, exported);
+    }
+
+    private Dictionary<string, double> Evaluate()
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var task in _tasks)
+        {
+            foreach (var (key, value) in task.Evaluate(_model, _device))
+                metrics[key] = value;
+        }
+        _model.train();
+        return metrics;
+    }
+
+    private void Report(int step, Dictionary<string, double> parts, double imagesPerSecond, TimeSpan elapsed, int stepsThisRun)
+    {
+        double secondsPerStep = elapsed.TotalSeconds / Math.Max(1, stepsThisRun);
+        var eta = TimeSpan.FromSeconds(secondsPerStep * (_options.Steps - step));
+        string losses = string.Join(" ", parts.Where(p => !p.Key.EndsWith("boxes", StringComparison.Ordinal)).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0.000}")));
+        _progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step}/{_options.Steps} {losses} | {imagesPerSecond:0.0} images/s | ETA {eta:hh\\:mm\\:ss}"));
+    }
+
+    private int Resume(OptimizerHelper optimizer)
+    {
+        string state = Path.Combine(CheckpointDirectory, "state.json");
+        if (!File.Exists(state))
+            return 0;
+        var saved = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(state))
+            ?? throw new InvalidDataException($"Checkpoint state '{state}' is empty.");
+        if (saved.Seed != _options.Seed)
+            throw new InvalidOperationException($"The checkpoint in '{CheckpointDirectory}' was trained with seed {saved.Seed}, not {_options.Seed}; use another output folder or the same seed.");
+        var (tensors, _) = SafeTensorsFile.Read(Path.Combine(CheckpointDirectory, "model.safetensors"));
+        try
+        {
+            StateDictLoader.Load(_model, tensors, CheckpointDirectory);
+        }
+        finally
+        {
+            foreach (var tensor in tensors.Values)
+                tensor.Dispose();
+        }
+        optimizer.load_state_dict(Path.Combine(CheckpointDirectory, "optimizer.bin"));
+        _progress.WriteLine($"resumed from {CheckpointDirectory} at step {saved.Step}");
+        return saved.Step;
+    }
+
+    private void SaveCheckpoint(OptimizerHelper optimizer, int step)
+    {
+        Directory.CreateDirectory(CheckpointDirectory);
+        WeightsFile.Save(Path.Combine(CheckpointDirectory, "model.safetensors"), _model, _metadata with { Version = $"{_options.Version}-step{step}" });
+        optimizer.save_state_dict(Path.Combine(CheckpointDirectory, "optimizer.bin"));
+        File.WriteAllText(Path.Combine(CheckpointDirectory, "state.json"), JsonSerializer.Serialize(new CheckpointState(step, _options.Seed)));
+    }
+
+    private string Export(int step, Dictionary<string, double> metrics, TimeSpan elapsed)
+    {
+        string path = Path.Combine(_options.OutputDirectory, "model.safetensors");
+        var provenance = new Dictionary<string, string>(_metadata.Provenance, StringComparer.Ordinal)
+        {
+            ["training.steps"] = step.ToString(CultureInfo.InvariantCulture),
+            ["training.seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["training.options"] = JsonSerializer.Serialize(_options),
+            ["training.wall_time_this_run"] = elapsed.ToString("c", CultureInfo.InvariantCulture),
+            ["training.metrics"] = JsonSerializer.Serialize(metrics),
+        };
+        WeightsFile.Save(path, _model, _metadata with { Version = _options.Version, Provenance = provenance, Created = DateTimeOffset.UtcNow });
+        return path;
+    }
+
+    // Encoder parameters learn at a lower rate; a ViT's blocks additionally by depth (layer-wise decay).
+    private static IEnumerable<(Parameter, double)> ParameterFactors(UniHcpModel model, TrainerOptions options)
+    {
+        int depth = model.Config.Encoder.Depth;
+        bool vit = model.Config.Encoder.Kind == EncoderKind.Vit;
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (!parameter.requires_grad)
+                continue;
+            if (!name.StartsWith("backbone_module.", StringComparison.Ordinal))
+            {
+                yield return (parameter, 1.0);
+                continue;
+            }
+            double factor = options.EncoderLearningRateFactor;
+            if (vit)
+            {
+                int layer = name.StartsWith("backbone_module.blocks.", StringComparison.Ordinal)
+                    ? int.Parse(name.Split('.')[2], CultureInfo.InvariantCulture) + 1
+                    : name.StartsWith("backbone_module.norm.", StringComparison.Ordinal) ? depth + 1 : 0;
+                factor *= Math.Pow(options.LayerDecay, depth + 1 - layer);
+            }
+            yield return (parameter, Math.Round(factor, 12));
+        }
+    }
+
+    private sealed record CheckpointState(int Step, int Seed);
+}

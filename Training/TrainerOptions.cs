@@ -1,0 +1,56 @@
+namespace UniHCP.Pipeline.Training;
+
+/// <summary>How a training run is driven.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Run folder: checkpoint/, logs, the exported weights.</summary>
+    public required string OutputDirectory { get; init; }
+
+    public int Steps { get; init; } = 2000;
+
+    /// <summary>Peak learning rate of the decoder, interpreter and queries (AdamW).</summary>
+    public double LearningRate { get; init; } = 2e-4;
+
+    /// <summary>The encoder's learning rate relative to <see cref="LearningRate"/> (pretrained weights move slowly).</summary>
+    public double EncoderLearningRateFactor { get; init; } = 0.1;
+
+    /// <summary>Layer-wise decay in a ViT encoder: block i of L learns at factor^(L - i) (release: 0.75).</summary>
+    public double LayerDecay { get; init; } = 0.75;
+
+    public double WeightDecay { get; init; } = 1e-4;
+
+    /// <summary>Encoder parts kept fixed (not trained), by key prefix under "backbone_module." (e.g.
+    /// "conv1", "layer1" for a ResNet: the early, high-resolution layers, whose backward pass costs
+    /// most and whose ImageNet features need least change).</summary>
+    public IReadOnlyList<string> FrozenEncoderParts { get; init; } = [];
+
+    /// <summary>Linear warm-up, then cosine decay to <see cref="MinLearningRateFactor"/> of the peak.</summary>
+    public int WarmupSteps { get; init; } = 200;
+
+    public double MinLearningRateFactor { get; init; } = 0.05;
+
+    /// <summary>Maximum gradient norm (0: no clipping).</summary>
+    public double GradientClip { get; init; } = 0.1;
+
+    public int Seed { get; init; } = 1;
+
+    public int CheckpointEvery { get; init; } = 100;
+
+    public int EvaluateEvery { get; init; } = 500;
+
+    /// <summary>Stop (with a checkpoint) after this much wall time; run again to resume.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>Version of the exported weights.</summary>
+    public string Version { get; init; } = "trained";
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(OutputDirectory))
+            throw new ArgumentException("OutputDirectory is required.");
+        if (Steps < 1 || WarmupSteps < 0 || CheckpointEvery < 1 || EvaluateEvery < 1)
+            throw new ArgumentException($"Steps ({Steps}), CheckpointEvery ({CheckpointEvery}) and EvaluateEvery ({EvaluateEvery}) must be positive, WarmupSteps ({WarmupSteps}) not negative.");
+        if (!(LearningRate > 0) || !(EncoderLearningRateFactor >= 0) || LayerDecay is <= 0 or > 1 || WeightDecay < 0 || GradientClip < 0 || MinLearningRateFactor is < 0 or > 1)
+            throw new ArgumentException("Learning rates, decays and the clip must be non-negative (LearningRate positive, LayerDecay in (0, 1]).");
+    }
+}
