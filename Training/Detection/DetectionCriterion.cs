@@ -1,3 +1,4 @@
+using UniHCP.Pipeline.Core.Algorithms;
 using UniHCP.Pipeline.Inference.Model;
 using static TorchSharp.torch;
 
@@ -114,7 +115,7 @@ public sealed class DetectionCriterion(DetectionLossWeights weights)
         long q = boxes.shape[0];
         var matrix = new double[n, q];
         Buffer.BlockCopy(values, 0, matrix, 0, values.Length * sizeof(double));
-        int[] assignment = HungarianMatcher.Solve(matrix);
+        int[] assignment = LinearAssignment.Solve(matrix);
         return (assignment.Select(a => (long)a).ToArray(), Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray());
     }
 }

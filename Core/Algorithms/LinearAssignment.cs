@@ -1,11 +1,11 @@
-namespace UniHCP.Pipeline.Training.Detection;
+namespace UniHCP.Pipeline.Core.Algorithms;
 
 /// <summary>
 /// Minimum-cost assignment (the Hungarian method with potentials, O(n^2 m)): every row gets a
-/// distinct column. Rows are targets, columns predictions (rows &lt;= columns), as DETR matches
-/// each ground-truth box to one query.
+/// distinct column (rows &lt;= columns). Training matches ground-truth boxes to queries with it,
+/// tracking matches tracks to detections, and the MOT metrics match truth to hypotheses.
 /// </summary>
-public static class HungarianMatcher
+public static class LinearAssignment
 {
     /// <param name="cost">[rows, columns] with rows &lt;= columns.</param>
     /// <returns>For each row, its column.</returns>
@@ -87,5 +87,36 @@ public static class HungarianMatcher
                 assignment[owner[j] - 1] = j - 1;
         }
         return assignment;
+    }
+
+    /// <summary>
+    /// Assignment where a pair costing more than <paramref name="limit"/> is not allowed and an item
+    /// may stay unmatched (at cost <paramref name="limit"/>), for any shape. Returns the matched
+    /// (row, column) pairs.
+    /// </summary>
+    public static List<(int Row, int Column)> SolveWithLimit(double[,] cost, double limit)
+    {
+        int n = cost.GetLength(0), m = cost.GetLength(1);
+        var pairs = new List<(int, int)>();
+        if (n == 0 || m == 0)
+            return pairs;
+        // Rows x (columns + one "unmatched" column per row): leaving row i unmatched costs the limit,
+        // a forbidden pair costs more than that, so it is never chosen over leaving both unmatched.
+        double forbidden = limit + 1 + Math.Abs(limit);
+        var extended = new double[n, m + n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < m; j++)
+                extended[i, j] = cost[i, j] <= limit ? cost[i, j] : forbidden;
+            for (int j = 0; j < n; j++)
+                extended[i, m + j] = i == j ? limit : forbidden;
+        }
+        int[] assignment = Solve(extended);
+        for (int i = 0; i < n; i++)
+        {
+            if (assignment[i] < m && cost[i, assignment[i]] <= limit)
+                pairs.Add((i, assignment[i]));
+        }
+        return pairs;
     }
 }

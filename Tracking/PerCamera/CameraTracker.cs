@@ -1,0 +1,184 @@
+using UniHCP.Pipeline.Core.Algorithms;
+using UniHCP.Pipeline.Core.Events;
+
+namespace UniHCP.Pipeline.Tracking.PerCamera;
+
+/// <summary>
+/// Multi-object tracking for one camera, in the manner of ByteTrack and BoT-SORT: Kalman motion,
+/// a first association of confident detections with confirmed and lost tracks on a cost fusing box
+/// overlap with ReID appearance (appearance only counts where the move is physically plausible),
+/// a second association of low-score detections with the remaining visible tracks on overlap alone,
+/// tentative tracks confirmed after <see cref="TrackerOptions.ConfirmHits"/> matches, lost tracks kept
+/// for <see cref="TrackerOptions.LostTimeout"/>. Works without embeddings (motion only).
+/// One instance per camera; not thread-safe.
+/// </summary>
+public sealed class CameraTracker
+{
+    private readonly TrackerOptions _options;
+    private readonly List<Track> _tracks = [];
+    private long _nextId = 1;
+    private bool _started;
+
+    public CameraTracker(string cameraId, TrackerOptions? options = null)
+    {
+        CameraId = Core.Events.CameraId.Validate(cameraId);
+        _options = options ?? new TrackerOptions();
+        _options.Validate();
+    }
+
+    public string CameraId { get; }
+
+    /// <summary>Tracks alive now (tentative, confirmed or lost).</summary>
+    public IReadOnlyList<Track> Tracks => _tracks;
+
+    /// <summary>
+    /// Advances one frame. Returns the state of every track that is alive or changed state in this
+    /// frame (removed tracks once, with <see cref="TrackStatus.Removed"/>), ordered by id.
+    /// </summary>
+    public IReadOnlyList<TrackState> Update(DateTimeOffset time, IReadOnlyList<TrackerDetection> detections)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        foreach (var track in _tracks)
+        {
+            track.Filter.Predict();
+            track.LastDetectionIndex = null;
+        }
+        var high = detections.Where(d => d.Score >= _options.HighScore).ToList();
+        var low = detections.Where(d => d.Score >= _options.LowScore && d.Score < _options.HighScore).ToList();
+
+        // 1. Confident detections with confirmed and lost tracks (fused motion and appearance).
+        var pool = _tracks.Where(t => t.Status is TrackStatus.Confirmed or TrackStatus.Lost).ToList();
+        var (matched, unmatchedTracks, unmatchedHigh) = Associate(pool, high, FusedCost(pool, high, time, fuseScore: _options.FuseScore), _options.FirstMatchMaxCost);
+        foreach (var (track, detection) in matched)
+        {
+            track.Matched(detection, time, _options.EmbeddingMomentum);
+            track.Status = TrackStatus.Confirmed;
+        }
+
+        // 2. Low-score detections with the visible tracks left over (overlap only: their embeddings are unreliable).
+        var visible = unmatchedTracks.Where(t => t.Status == TrackStatus.Confirmed).ToList();
+        var (matchedLow, stillUnmatched, _) = Associate(visible, low, IoUCost(visible, low), _options.SecondMatchMaxCost);
+        foreach (var (track, detection) in matchedLow)
+            track.Matched(detection, time, _options.EmbeddingMomentum);
+        foreach (var track in stillUnmatched)
+        {
+            if (track.Status == TrackStatus.Confirmed)
+            {
+                track.Status = TrackStatus.Lost;
+                track.Filter.FreezeSize();
+            }
+        }
+
+        // 3. Tentative tracks with the confident detections left; unmatched tentative tracks end.
+        var tentative = _tracks.Where(t => t.Status == TrackStatus.Tentative).ToList();
+        var (matchedTentative, unmatchedTentative, remaining) = Associate(tentative, unmatchedHigh, FusedCost(tentative, unmatchedHigh, time, fuseScore: _options.FuseScore), _options.TentativeMatchMaxCost);
+        foreach (var (track, detection) in matchedTentative)
+        {
+            track.Matched(detection, time, _options.EmbeddingMomentum);
+            if (track.Hits >= _options.ConfirmHits)
+                track.Status = TrackStatus.Confirmed;
+        }
+        var states = new List<TrackState>();
+        foreach (var track in unmatchedTentative)
+            Remove(track, states);
+
+        // 4. New tracks from confident detections nobody claimed (confirmed at once on the first frame).
+        foreach (var detection in remaining.Where(d => d.Score >= _options.NewTrackScore))
+            _tracks.Add(new Track(_nextId++, detection, time, confirmed: !_started || _options.ConfirmHits <= 1));
+        _started = true;
+
+        // 5. Lost tracks past their timeout end.
+        foreach (var track in _tracks.Where(t => t.Status == TrackStatus.Lost && time - t.LastSeen > _options.LostTimeout).ToList())
+            Remove(track, states);
+
+        foreach (var track in _tracks)
+            states.Add(new TrackState(track.Id, track.Status, track.Box, track.LastDetectionIndex, null));
+        states.Sort((a, b) => a.TrackId.CompareTo(b.TrackId));
+        return states;
+    }
+
+    private void Remove(Track track, List<TrackState> states)
+    {
+        _tracks.Remove(track);
+        track.Status = TrackStatus.Removed;
+        states.Add(new TrackState(track.Id, TrackStatus.Removed, track.Box, null, null));
+    }
+
+    private static (List<(Track, TrackerDetection)> Matched, List<Track> UnmatchedTracks, List<TrackerDetection> UnmatchedDetections) Associate(
+        List<Track> tracks, List<TrackerDetection> detections, double[,] cost, double limit)
+    {
+        var pairs = LinearAssignment.SolveWithLimit(cost, limit);
+        var matchedTracks = new HashSet<int>(pairs.Select(p => p.Row));
+        var matchedDetections = new HashSet<int>(pairs.Select(p => p.Column));
+        return (
+            pairs.Select(p => (tracks[p.Row], detections[p.Column])).ToList(),
+            tracks.Where((_, i) => !matchedTracks.Contains(i)).ToList(),
+            detections.Where((_, j) => !matchedDetections.Contains(j)).ToList());
+    }
+
+    private static double[,] IoUCost(List<Track> tracks, List<TrackerDetection> detections)
+    {
+        var cost = new double[tracks.Count, detections.Count];
+        for (int i = 0; i < tracks.Count; i++)
+        {
+            var box = tracks[i].Box;
+            for (int j = 0; j < detections.Count; j++)
+                cost[i, j] = 1 - box.IoU(detections[j].Box);
+        }
+        return cost;
+    }
+
+    // Overlap distance, optionally scaled by the detection's score; where both sides have
+    // embeddings, the appearance distance replaces it when lower - but only within the gates: a
+    // visible track must overlap the detection, a lost one must be within reach at a walking pace.
+    private double[,] FusedCost(List<Track> tracks, List<TrackerDetection> detections, DateTimeOffset time, bool fuseScore)
+    {
+        var cost = new double[tracks.Count, detections.Count];
+        for (int i = 0; i < tracks.Count; i++)
+        {
+            var track = tracks[i];
+            var box = track.Box;
+            for (int j = 0; j < detections.Count; j++)
+            {
+                var detection = detections[j];
+                double iou = box.IoU(detection.Box);
+                double motion = 1 - (fuseScore ? iou * detection.Score : iou);
+                cost[i, j] = motion;
+                if (!track.HasEmbedding || detection.Embedding.IsEmpty || detection.Embedding.Length != track.Embedding.Length)
+                    continue;
+                double appearance = CosineDistance(track.Embedding.Span, detection.Embedding.Span) / 2;
+                if (appearance > _options.AppearanceMaxDistance)
+                    continue;
+                bool plausible = track.Status == TrackStatus.Lost
+                    ? WithinReach(track, detection.Box, time)
+                    : 1 - iou <= _options.ProximityMaxIoUDistance;
+                if (plausible)
+                    cost[i, j] = Math.Min(motion, appearance);
+            }
+        }
+        return cost;
+    }
+
+    private bool WithinReach(Track track, BoundingBox box, DateTimeOffset time)
+    {
+        var last = track.LastBox;
+        double height = Math.Max(last.Height, 1);
+        double dx = ((box.X1 + box.X2) / 2.0) - ((last.X1 + last.X2) / 2.0);
+        double dy = ((box.Y1 + box.Y2) / 2.0) - ((last.Y1 + last.Y2) / 2.0);
+        double seconds = Math.Max(0, (time - track.LastSeen).TotalSeconds);
+        double reach = ((_options.MaxSpeedHeightsPerSecond * seconds) + 1) * height;
+        return (dx * dx) + (dy * dy) <= reach * reach;
+    }
+
+    private static double CosineDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * (double)b[i];
+            na += a[i] * (double)a[i];
+            nb += b[i] * (double)b[i];
+        }
+        return na > 0 && nb > 0 ? 1 - (dot / Math.Sqrt(na * nb)) : 1;
+    }
+}

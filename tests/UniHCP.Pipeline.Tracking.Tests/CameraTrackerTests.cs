@@ -1,0 +1,128 @@
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Tracking.PerCamera;
+
+namespace UniHCP.Pipeline.Tracking.Tests;
+
+public sealed class CameraTrackerTests
+{
+    private static readonly DateTimeOffset s_start = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan s_frame = TimeSpan.FromSeconds(0.1); // 10 frames/s
+
+    private static TrackerDetection Person(int index, float x, float y, float score = 0.9f, float[]? embedding = null, float w = 40, float h = 100) =>
+        new(index, new BoundingBox(x, y, x + w, y + h), score, embedding);
+
+    private static Dictionary<int, long> Run(CameraTracker tracker, int frame, params TrackerDetection[] detections) =>
+        tracker.Update(s_start + (frame * s_frame), detections)
+            .Where(s => s.DetectionIndex is not null && s.Status == TrackStatus.Confirmed)
+            .ToDictionary(s => s.DetectionIndex!.Value, s => s.TrackId);
+
+    [Fact]
+    public void A_constant_velocity_target_keeps_its_id_through_an_occlusion()
+    {
+        var tracker = new CameraTracker("cam");
+        long? id = null;
+        for (int f = 0; f < 40; f++)
+        {
+            bool occluded = f is >= 12 and < 18;
+            var ids = occluded ? Run(tracker, f) : Run(tracker, f, Person(0, 10 + (6 * f), 50));
+            if (!occluded && f > 1)
+            {
+                id ??= ids[0];
+                Assert.Equal(id, ids[0]);
+            }
+            if (occluded)
+                Assert.Contains(tracker.Tracks, t => t.Status == TrackStatus.Lost);
+        }
+        Assert.Single(tracker.Tracks);
+    }
+
+    [Fact]
+    public void Crossing_targets_with_distinct_embeddings_do_not_swap()
+    {
+        float[] red = [1, 0, 0, 0], blue = [0, 1, 0, 0];
+        var tracker = new CameraTracker("cam");
+        var first = Run(tracker, 0, Person(0, 0, 50, embedding: red), Person(1, 300, 50, embedding: blue));
+        long redId = first[0], blueId = first[1];
+        for (int f = 1; f <= 30; f++)
+        {
+            // They walk towards each other, overlap around frame 15, and go on; the detector lists
+            // them in changing order, and at the crossing their boxes are almost the same.
+            float a = 10 * f, b = 300 - (10 * f);
+            var detections = f % 2 == 0
+                ? new[] { Person(0, a, 50, embedding: red), Person(1, b, 52, embedding: blue) }
+                : new[] { Person(0, b, 52, embedding: blue), Person(1, a, 50, embedding: red) };
+            var ids = Run(tracker, f, detections);
+            if (ids.Count == 2)
+            {
+                int redIndex = f % 2 == 0 ? 0 : 1;
+                Assert.Equal(redId, ids[redIndex]);
+                Assert.Equal(blueId, ids[1 - redIndex]);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_target_that_leaves_and_comes_back_within_the_lost_window_keeps_its_id()
+    {
+        float[] look = [0.2f, 0.9f, 0.1f, 0.3f];
+        var tracker = new CameraTracker("cam", new TrackerOptions { LostTimeout = TimeSpan.FromSeconds(3) });
+        long id = 0;
+        for (int f = 0; f < 10; f++)
+            id = Run(tracker, f, Person(0, 600 + (5 * f), 50, embedding: look)).GetValueOrDefault(0, id);
+        // Out of view (behind a door) for 1.5 s, then back, a little way from where it left.
+        for (int f = 10; f < 25; f++)
+            Run(tracker, f);
+        var back = Run(tracker, 25, Person(0, 630, 55, embedding: look));
+        Assert.Equal(id, back[0]);
+    }
+
+    [Fact]
+    public void Low_score_detections_keep_a_track_that_high_score_ones_alone_would_lose()
+    {
+        var withLow = new CameraTracker("cam");
+        var highOnly = new CameraTracker("cam", new TrackerOptions { LowScore = 0.5f });
+        long id = 0;
+        for (int f = 0; f < 30; f++)
+        {
+            // Half occluded from frame 10 to 20: the detector still sees the person, at score 0.3.
+            float score = f is >= 10 and < 20 ? 0.3f : 0.9f;
+            var detection = Person(0, 10 + (4 * f), 50, score);
+            var ids = Run(withLow, f, detection);
+            Run(highOnly, f, detection);
+            if (f > 1)
+            {
+                if (id == 0)
+                    id = ids[0];
+                Assert.Equal(id, ids[0]);
+            }
+        }
+        Assert.All(withLow.Tracks, t => Assert.Equal(TrackStatus.Confirmed, t.Status));
+    }
+
+    [Fact]
+    public void A_new_person_is_tentative_until_seen_twice_and_a_lost_one_is_removed_after_its_timeout()
+    {
+        var tracker = new CameraTracker("cam", new TrackerOptions { LostTimeout = TimeSpan.FromSeconds(0.5) });
+        Run(tracker, 0);
+        var first = tracker.Update(s_start + s_frame, [Person(0, 100, 50)]);
+        Assert.Equal(TrackStatus.Tentative, Assert.Single(first).Status);
+        var second = tracker.Update(s_start + (2 * s_frame), [Person(0, 102, 50)]);
+        Assert.Equal(TrackStatus.Confirmed, Assert.Single(second).Status);
+
+        var states = new List<TrackState>();
+        for (int f = 3; f < 12; f++)
+            states.AddRange(tracker.Update(s_start + (f * s_frame), []));
+
+        Assert.Contains(states, s => s.Status == TrackStatus.Lost);
+        Assert.Single(states, s => s.Status == TrackStatus.Removed);
+        Assert.Empty(tracker.Tracks);
+    }
+
+    [Fact]
+    public void Bad_options_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => new CameraTracker("cam", new TrackerOptions { LowScore = 0.8f, HighScore = 0.5f }));
+        Assert.Throws<ArgumentException>(() => new CameraTracker("cam", new TrackerOptions { EmbeddingMomentum = 1 }));
+        Assert.Throws<ArgumentException>(() => new CameraTracker("bad id!"));
+    }
+}
