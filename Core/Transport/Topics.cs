@@ -10,4 +10,6 @@ public static class Topics
     public static Topic<PersonObservations> Persons { get; } = new("unihcp.persons");
 
     public static Topic<TrackUpdate> Tracks { get; } = new("unihcp.tracks");
+
+    public static Topic<IdentityEvent> Identities { get; } = new("unihcp.identities");
 }

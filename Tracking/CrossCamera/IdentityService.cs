@@ -1,0 +1,165 @@
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Tracking.PerCamera;
+
+namespace UniHCP.Pipeline.Tracking.CrossCamera;
+
+/// <summary>
+/// Live cross-camera identities. Each confirmed track with a settled appearance is matched to the
+/// recent identities it could physically be - seen on a linked camera within the transit window, and
+/// not on a track of the same camera at the same time - by cosine similarity of ReID embeddings; the
+/// best above the threshold is taken, else a new identity begins. Identities whose tracks keep
+/// looking alike are merged once the evidence is repeated. Identity events are returned for
+/// publishing. One instance serves all cameras; callers serialise access (the tracking stage does).
+/// </summary>
+public sealed class IdentityService
+{
+    private readonly IdentityOptions _options;
+    private readonly Dictionary<long, Identity> _identities = [];
+    private readonly Dictionary<(string Camera, long Track), long> _assignment = [];
+    private readonly Dictionary<(long, long), int> _mergeEvidence = [];
+    private long _nextId = 1;
+
+    public IdentityService(IdentityOptions? options = null)
+    {
+        _options = options ?? new IdentityOptions();
+        _options.Validate();
+    }
+
+    /// <summary>The identity of a track, or null when it has none yet.</summary>
+    public long? IdentityOf(string cameraId, long trackId) => _assignment.TryGetValue((cameraId, trackId), out long id) ? id : null;
+
+    /// <summary>Identities remembered now (bounded by the retention time).</summary>
+    public int Count => _identities.Count;
+
+    /// <summary>Takes one camera's tracks after a frame; returns the identity events it caused.</summary>
+    public IReadOnlyList<IdentityEvent> Observe(string cameraId, DateTimeOffset time, IReadOnlyList<Track> tracks)
+    {
+        ArgumentNullException.ThrowIfNull(tracks);
+        var events = new List<IdentityEvent>();
+        Forget(time);
+        foreach (var track in tracks)
+        {
+            if (track.Status != TrackStatus.Confirmed || !track.HasEmbedding || track.Hits < _options.MinTrackHits || track.LastDetectionIndex is null)
+                continue;
+            var key = (cameraId, track.Id);
+            if (_assignment.TryGetValue(key, out long assigned))
+            {
+                var identity = _identities[assigned];
+                identity.Seen(cameraId, track.Id, track.Embedding.Span, time);
+                MergeIfEvidence(identity, cameraId, track, time, events);
+                continue;
+            }
+            var (best, similarity) = BestCandidate(cameraId, track, time);
+            if (best is null)
+            {
+                best = new Identity(_nextId++);
+                _identities[best.Id] = best;
+                similarity = 0;
+            }
+            best.Seen(cameraId, track.Id, track.Embedding.Span, time);
+            _assignment[key] = best.Id;
+            events.Add(new IdentityEvent(cameraId, track.Id, best.Id, IdentityEventKind.Assigned, time, similarity));
+        }
+        return events;
+    }
+
+    /// <summary>A track ended (removed by its tracker): its identity no longer occupies the camera.</summary>
+    public void TrackEnded(string cameraId, long trackId)
+    {
+        if (_assignment.Remove((cameraId, trackId), out long id) && _identities.TryGetValue(id, out var identity))
+            identity.Ended(cameraId, trackId);
+    }
+
+    private (Identity? Identity, double Similarity) BestCandidate(string cameraId, Track track, DateTimeOffset time)
+    {
+        Identity? best = null;
+        double bestSimilarity = _options.MinSimilarity;
+        foreach (var identity in _identities.Values)
+        {
+            if (!Possible(identity, cameraId, track.FirstSeen))
+                continue;
+            double similarity = identity.Similarity(track.Embedding.Span);
+            if (similarity >= bestSimilarity)
+            {
+                best = identity;
+                bestSimilarity = similarity;
+            }
+        }
+        return (best, bestSimilarity);
+    }
+
+    // Could this person be the identity? Not while the identity is on another track of this camera;
+    // on another camera at the same time only where the two views overlap (a link with no minimum
+    // transit); and its latest sighting elsewhere must be linked to this camera, with the time from
+    // there to this track's start inside the link's transit window.
+    private bool Possible(Identity identity, string cameraId, DateTimeOffset trackStart)
+    {
+        if (identity.ActiveOn(cameraId))
+            return false;
+        (string Camera, DateTimeOffset LastSeen)? latest = null;
+        foreach (var (camera, lastSeen, active) in identity.Sightings())
+        {
+            if (active)
+            {
+                if (Link(camera, cameraId) is not { } overlap || overlap.Min > TimeSpan.Zero)
+                    return false;
+                continue;
+            }
+            if (latest is null || lastSeen > latest.Value.LastSeen)
+                latest = (camera, lastSeen);
+        }
+        if (latest is not { } last)
+            return true;
+        if (Link(last.Camera, cameraId) is not { } link)
+            return false;
+        var transit = trackStart - last.LastSeen;
+        return transit >= link.Min && transit <= link.Max;
+    }
+
+    private (TimeSpan Min, TimeSpan Max)? Link(string from, string to)
+    {
+        if (_options.Links.Count == 0)
+            return from == to ? (TimeSpan.Zero, _options.Retention) : (_options.DefaultMinTransit, _options.DefaultMaxTransit);
+        if (from == to)
+            return (TimeSpan.Zero, _options.Retention);
+        foreach (var link in _options.Links)
+        {
+            if ((link.From == from && link.To == to) || (link.BothWays && link.From == to && link.To == from))
+                return (link.MinTransit, link.MaxTransit);
+        }
+        return null;
+    }
+
+    private void MergeIfEvidence(Identity identity, string cameraId, Track track, DateTimeOffset time, List<IdentityEvent> events)
+    {
+        foreach (var other in _identities.Values.ToList())
+        {
+            if (other.Id == identity.Id || other.SharesCameraWith(identity))
+                continue;
+            if (other.Similarity(track.Embedding.Span) < _options.MergeSimilarity || !Possible(other, cameraId, track.FirstSeen))
+                continue;
+            var pair = (Math.Min(identity.Id, other.Id), Math.Max(identity.Id, other.Id));
+            int evidence = _mergeEvidence.GetValueOrDefault(pair) + 1;
+            _mergeEvidence[pair] = evidence;
+            if (evidence < _options.MergeEvidence)
+                continue;
+            // The older identity absorbs the younger; every track of the younger is told.
+            var (keep, drop) = identity.Id < other.Id ? (identity, other) : (other, identity);
+            keep.Absorb(drop);
+            _identities.Remove(drop.Id);
+            _mergeEvidence.Remove(pair);
+            foreach (var key in _assignment.Where(p => p.Value == drop.Id).Select(p => p.Key).ToList())
+            {
+                _assignment[key] = keep.Id;
+                events.Add(new IdentityEvent(key.Camera, key.Track, keep.Id, IdentityEventKind.Merged, time, keep.Similarity(track.Embedding.Span), drop.Id));
+            }
+            return;
+        }
+    }
+
+    private void Forget(DateTimeOffset now)
+    {
+        foreach (var identity in _identities.Values.Where(i => !i.AnyActive && now - i.LastSeen > _options.Retention).ToList())
+            _identities.Remove(identity.Id);
+    }
+}

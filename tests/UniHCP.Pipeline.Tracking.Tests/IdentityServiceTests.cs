@@ -1,0 +1,156 @@
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Tracking.CrossCamera;
+using UniHCP.Pipeline.Tracking.PerCamera;
+
+namespace UniHCP.Pipeline.Tracking.Tests;
+
+/// <summary>Synthetic multi-camera scenes: real per-camera trackers feed the identity service frame by frame.</summary>
+public sealed class IdentityServiceTests
+{
+    private static readonly DateTimeOffset s_t0 = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private static readonly float[] s_alice = Unit([0.9f, 0.1f, 0.2f, 0.1f]);
+    private static readonly float[] s_alice2 = Unit([0.85f, 0.15f, 0.25f, 0.05f]); // Alice seen by another camera
+    private static readonly float[] s_bob = Unit([0.1f, 0.9f, 0.1f, 0.3f]);
+
+    private sealed class Scene(IdentityOptions options)
+    {
+        private readonly Dictionary<string, CameraTracker> _trackers = [];
+
+        public IdentityService Identities { get; } = new(options);
+
+        public List<IdentityEvent> Events { get; } = [];
+
+        /// <summary>People walk in front of a camera from second <paramref name="from"/> to <paramref name="to"/> (10 frames/s).</summary>
+        public Dictionary<float[], long> Walk(string camera, double from, double to, params float[][] people)
+        {
+            if (!_trackers.TryGetValue(camera, out var tracker))
+                _trackers[camera] = tracker = new CameraTracker(camera, new TrackerOptions { LostTimeout = TimeSpan.FromSeconds(0.5) });
+            var trackOf = new Dictionary<float[], long>();
+            for (double t = from; t <= to + 1e-9; t += 0.1)
+            {
+                var time = s_t0 + TimeSpan.FromSeconds(t);
+                var detections = people.Select((p, i) => new TrackerDetection(i, new Core.Events.BoundingBox((float)(100 + (300 * i) + (10 * (t - from))), 50, (float)(140 + (300 * i) + (10 * (t - from))), 150), 0.9f, p)).ToList();
+                foreach (var state in tracker.Update(time, detections))
+                {
+                    if (state.Status == TrackStatus.Removed)
+                        Identities.TrackEnded(camera, state.TrackId);
+                    else if (state.DetectionIndex is { } index)
+                        trackOf[people[index]] = state.TrackId;
+                }
+                Events.AddRange(Identities.Observe(camera, time, tracker.Tracks));
+            }
+            // The people leave: their tracks are lost, then removed.
+            for (int k = 1; k <= 10; k++)
+            {
+                var time = s_t0 + TimeSpan.FromSeconds(to + (0.1 * k));
+                foreach (var state in tracker.Update(time, []).Where(s => s.Status == TrackStatus.Removed))
+                    Identities.TrackEnded(camera, state.TrackId);
+            }
+            return trackOf;
+        }
+
+        public long IdentityOf(string camera, long track) =>
+            Events.Last(e => e.CameraId == camera && e.TrackId == track).IdentityId;
+    }
+
+    private static IdentityOptions Corridor => new()
+    {
+        Links = [new CameraLink("entrance", "hall", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60))],
+    };
+
+    [Fact]
+    public void A_person_walking_to_a_linked_camera_within_the_transit_time_keeps_the_identity()
+    {
+        var scene = new Scene(Corridor);
+        var atEntrance = scene.Walk("entrance", 0, 3, s_alice);
+        var inHall = scene.Walk("hall", 20, 23, s_alice2);
+
+        long first = scene.IdentityOf("entrance", atEntrance[s_alice]);
+        Assert.Equal(first, scene.IdentityOf("hall", inHall[s_alice2]));
+        var link = scene.Events.First(e => e.CameraId == "hall");
+        Assert.Equal(IdentityEventKind.Assigned, link.Kind);
+        Assert.True(link.Similarity >= 0.75);
+    }
+
+    [Theory]
+    [InlineData(5.5)]   // 2 s after leaving: faster than anyone walks the corridor (5 s at least)
+    [InlineData(120)]   // 2 minutes later: longer than the link allows
+    public void No_link_breaks_the_transit_time(double arrival)
+    {
+        var scene = new Scene(Corridor);
+        var atEntrance = scene.Walk("entrance", 0, 3, s_alice);
+        var inHall = scene.Walk("hall", arrival, arrival + 3, s_alice2);
+
+        Assert.NotEqual(scene.IdentityOf("entrance", atEntrance[s_alice]), scene.IdentityOf("hall", inHall[s_alice2]));
+    }
+
+    [Fact]
+    public void Cameras_without_a_link_are_never_linked_and_different_people_stay_apart()
+    {
+        var scene = new Scene(Corridor);
+        var atEntrance = scene.Walk("entrance", 0, 3, s_alice, s_bob);
+        var inStore = scene.Walk("storeroom", 20, 23, s_alice2);
+        var inHall = scene.Walk("hall", 20, 23, s_bob);
+
+        Assert.NotEqual(scene.IdentityOf("entrance", atEntrance[s_alice]), scene.IdentityOf("storeroom", inStore[s_alice2]));
+        Assert.Equal(scene.IdentityOf("entrance", atEntrance[s_bob]), scene.IdentityOf("hall", inHall[s_bob]));
+        Assert.NotEqual(scene.IdentityOf("entrance", atEntrance[s_alice]), scene.IdentityOf("entrance", atEntrance[s_bob]));
+    }
+
+    [Fact]
+    public void Two_simultaneous_tracks_on_one_camera_never_share_an_identity()
+    {
+        var scene = new Scene(new IdentityOptions());
+        var first = scene.Walk("entrance", 0, 3, s_alice);
+        // Two people who both look like Alice appear together on the next camera.
+        var later = scene.Walk("hall", 20, 25, s_alice2, s_alice);
+
+        long a = scene.IdentityOf("hall", later[s_alice2]);
+        long b = scene.IdentityOf("hall", later[s_alice]);
+        Assert.NotEqual(a, b);
+        Assert.Contains(scene.IdentityOf("entrance", first[s_alice]), new[] { a, b });
+    }
+
+    [Fact]
+    public void Identities_that_keep_looking_alike_are_merged()
+    {
+        var options = new IdentityOptions { MinTrackHits = 3, MergeEvidence = 3 };
+        var scene = new Scene(options);
+        var entrance = scene.Walk("entrance", 0, 3, s_alice);
+        long alice = scene.IdentityOf("entrance", entrance[s_alice]);
+
+        // In the hall, Alice is first seen half turned away (her first embeddings look like nobody
+        // known), so her track starts a new identity; as she turns, her appearance memory converges
+        // to Alice's and the evidence for a merge accumulates.
+        var tracker = new CameraTracker("hall");
+        long track = 0;
+        for (int f = 0; f < 40; f++)
+        {
+            var time = s_t0 + TimeSpan.FromSeconds(20 + (0.1 * f));
+            float[] look = f < 4 ? s_bob : s_alice2;
+            var states = tracker.Update(time, [new TrackerDetection(0, new BoundingBox(100 + f, 50, 140 + f, 150), 0.9f, look)]);
+            track = states.Single().TrackId;
+            scene.Events.AddRange(scene.Identities.Observe("hall", time, tracker.Tracks));
+        }
+
+        var assigned = scene.Events.First(e => e.CameraId == "hall" && e.Kind == IdentityEventKind.Assigned);
+        Assert.NotEqual(alice, assigned.IdentityId);
+        var merged = Assert.Single(scene.Events, e => e.Kind == IdentityEventKind.Merged);
+        Assert.Equal(("hall", track, alice, assigned.IdentityId), (merged.CameraId, merged.TrackId, merged.IdentityId, merged.MergedFrom!.Value));
+        Assert.Equal(alice, scene.Identities.IdentityOf("hall", track));
+    }
+
+    [Fact]
+    public void Bad_options_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { MinSimilarity = 0.9, MergeSimilarity = 0.8 }));
+        Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { Links = [new CameraLink("a", "b", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1))] }));
+    }
+
+    private static float[] Unit(float[] v)
+    {
+        double n = Math.Sqrt(v.Sum(x => x * (double)x));
+        return v.Select(x => (float)(x / n)).ToArray();
+    }
+}
