@@ -13,6 +13,8 @@ internal static class UnihcpCommand
             IngestCommand.Create(),
             WeightsCommand.Create(),
             TrainCommand.Create(),
+            TrackCommand.Create(),
+            EvalCommand.Create(),
         };
         root.Options.Add(CommonOptions.Config);
         return root;

@@ -32,10 +32,14 @@ internal sealed class BenchmarkReport(string title, string description)
         text.AppendLine();
         text.AppendLine(description);
         text.AppendLine();
-        text.AppendLine(inv, $"Machine: {Machine()}; {Environment.ProcessorCount} cores; .NET {Environment.Version}; runs per case: {_cases.FirstOrDefault()?.Seconds.Count}.");
+        string runs = _cases.Count > 0 ? string.Create(inv, $"; runs per case: {_cases[0].Seconds.Count}") : string.Empty;
+        text.AppendLine(inv, $"Machine: {Machine()}; {Environment.ProcessorCount} cores; .NET {Environment.Version}{runs}.");
         text.AppendLine();
-        text.AppendLine("| case | median | best | rate (median) | ratio to baseline (median) | what it measures |");
-        text.AppendLine("|---|---|---|---|---|---|");
+        if (_cases.Count > 0)
+        {
+            text.AppendLine("| case | median | best | rate (median) | ratio to baseline (median) | what it measures |");
+            text.AppendLine("|---|---|---|---|---|---|");
+        }
         foreach (var c in _cases)
         {
             string ratio = c.Baseline is { } b ? (c.Median / Get(b).Median).ToString("0.00", inv) + "x" : "baseline";

@@ -9,6 +9,7 @@ internal static class BenchmarkRunner
     {
         ["ingest"] = IngestBenchmark.RunAsync,
         ["model"] = ModelBenchmark.RunAsync,
+        ["tracking"] = TrackingBenchmark.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)

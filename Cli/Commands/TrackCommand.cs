@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Globalization;
+using UniHCP.Pipeline.Tracking.Mot;
+using UniHCP.Pipeline.Tracking.PerCamera;
+
+namespace UniHCP.Pipeline.Cli.Commands;
+
+/// <summary>`unihcp track --mot DIR`: tracks a MOTChallenge sequence from its det.txt and writes the results.</summary>
+internal static class TrackCommand
+{
+    public static Command Create()
+    {
+        var mot = new Option<DirectoryInfo>("--mot") { Description = "A MOTChallenge sequence folder (seqinfo.ini, det/det.txt; gt/gt.txt is scored when present).", Required = true };
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "Results file (MOTChallenge format). Default: <sequence name>.txt in the current folder." };
+        var highScore = new Option<float?>("--high-score") { Description = "Detections at or above this score enter the first association (default 0.6)." };
+        var lowScore = new Option<float?>("--low-score") { Description = "Detections below this are discarded (default 0.1)." };
+        var newTrack = new Option<float?>("--new-track-score") { Description = "Minimum score to start a track (default 0.7)." };
+        var lostFrames = new Option<int>("--lost-frames") { Description = "Frames a lost track is kept (converted to time with the sequence's frame rate).", DefaultValueFactory = _ => 30 };
+        var command = new Command("track", "Track a MOTChallenge sequence from its detections (motion only) and write MOTChallenge results; score them when ground truth is there.")
+        {
+            mot, output, highScore, lowScore, newTrack, lostFrames,
+        };
+        command.SetAction((parse, _) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            try
+            {
+                var sequence = MotSequence.Open(parse.GetValue(mot)!.FullName);
+                var defaults = new TrackerOptions();
+                var options = defaults with
+                {
+                    HighScore = parse.GetValue(highScore) ?? defaults.HighScore,
+                    LowScore = parse.GetValue(lowScore) ?? defaults.LowScore,
+                    NewTrackScore = parse.GetValue(newTrack) ?? defaults.NewTrackScore,
+                    LostTimeout = TimeSpan.FromSeconds(parse.GetValue(lostFrames) / sequence.FrameRate),
+                };
+                options.Validate();
+                var result = MotTracking.Run(sequence, options);
+                string path = parse.GetValue(output)?.FullName ?? Path.GetFullPath(sequence.Name + ".txt");
+                MotFile.WriteResults(path, result.Rows);
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{sequence.Name}: {result.Frames} frames, {result.Detections} detections, {result.Rows.Select(r => r.Id).Distinct().Count()} tracks; {result.FramesPerSecond:0} frames/s; results: {path}"));
+                if (File.Exists(sequence.GroundTruthPath))
+                    MotTable.Write(stdout, [(sequence.Name, MotEvaluator.Evaluate(MotFile.Read(sequence.GroundTruthPath), result.Rows))]);
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or FormatException or ArgumentException)
+            {
+                return Task.FromResult(ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex));
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,60 @@
+namespace UniHCP.Pipeline.Cli.Tests;
+
+public sealed class TrackCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("unihcp-cli-track-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task A_sequence_is_tracked_written_and_scored_and_eval_prints_the_table()
+    {
+        // A small MOTChallenge sequence: two people walking, detected every frame but one.
+        string seq = Path.Combine(_dir, "WALK-01");
+        Directory.CreateDirectory(Path.Combine(seq, "det"));
+        Directory.CreateDirectory(Path.Combine(seq, "gt"));
+        await File.WriteAllTextAsync(Path.Combine(seq, "seqinfo.ini"), "[Sequence]\nname=WALK-01\nframeRate=10\nseqLength=20\nimWidth=640\nimHeight=480\n");
+        var det = new List<string>();
+        var gt = new List<string>();
+        for (int f = 1; f <= 20; f++)
+        {
+            gt.Add($"{f},1,{10 + (5 * f)},100,40,100,1,1,1");
+            gt.Add($"{f},2,{500 - (5 * f)},120,40,100,1,1,1");
+            if (f != 10)
+                det.Add($"{f},-1,{10 + (5 * f)},100,40,100,0.95");
+            det.Add($"{f},-1,{500 - (5 * f)},120,40,100,0.9");
+        }
+        await File.WriteAllLinesAsync(Path.Combine(seq, "det", "det.txt"), det);
+        await File.WriteAllLinesAsync(Path.Combine(seq, "gt", "gt.txt"), gt);
+        string results = Path.Combine(_dir, "out", "WALK-01.txt");
+
+        var track = await CliRunner.RunAsync("track", "--mot", seq, "-o", results);
+
+        Assert.True(track.ExitCode == 0, track.Error);
+        Assert.Contains("WALK-01: 20 frames, 39 detections, 2 tracks", track.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(results));
+        var eval = await CliRunner.RunAsync("eval", "mot", "--gt", Path.Combine(seq, "gt", "gt.txt"), "--res", results);
+        Assert.Equal(0, eval.ExitCode);
+        var header = eval.Output.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var row = eval.Output.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("0", row[Array.IndexOf(header, "IDs")]);
+        Assert.True(double.Parse(row[Array.IndexOf(header, "IDF1")], System.Globalization.CultureInfo.InvariantCulture) > 90);
+    }
+
+    [Fact]
+    public async Task Bad_inputs_are_reported()
+    {
+        var notSequence = await CliRunner.RunAsync("track", "--mot", _dir);
+        Assert.Equal(2, notSequence.ExitCode);
+        Assert.Contains("has no seqinfo.ini", notSequence.Error, StringComparison.Ordinal);
+
+        string bad = Path.Combine(_dir, "bad.txt");
+        await File.WriteAllTextAsync(bad, "1,1,a,b,c,d\n");
+        var eval = await CliRunner.RunAsync("eval", "mot", "--gt", bad, "--res", bad);
+        Assert.Equal(2, eval.ExitCode);
+        Assert.Contains("bad.txt:1: value 3 'a' is not a number", eval.Error, StringComparison.Ordinal);
+
+        var unpaired = await CliRunner.RunAsync("eval", "mot", "--gt", bad, bad, "--res", bad);
+        Assert.Contains("give them in pairs", unpaired.Error, StringComparison.Ordinal);
+    }
+}
