@@ -12,6 +12,7 @@ namespace UniHCP.Pipeline.Core.Events;
 /// <param name="Parsing">Parsing summary, or null when parsing was not run.</param>
 /// <param name="Attributes">Attribute probabilities, or null when attributes were not run.</param>
 /// <param name="Embedding">L2-normalised ReID embedding, or empty when ReID was not run.</param>
+/// <param name="Thumbnail">A small JPEG of the person crop (for operators' result lists), or empty.</param>
 public sealed record PersonObservation(
     int DetectionIndex,
     BoundingBox Box,
@@ -19,4 +20,5 @@ public sealed record PersonObservation(
     IReadOnlyList<Keypoint>? Keypoints = null,
     ParsingSummary? Parsing = null,
     IReadOnlyList<AttributeProbability>? Attributes = null,
-    ReadOnlyMemory<float> Embedding = default);
+    ReadOnlyMemory<float> Embedding = default,
+    ReadOnlyMemory<byte> Thumbnail = default);

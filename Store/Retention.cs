@@ -1,0 +1,34 @@
+using System.Globalization;
+using Dapper;
+using Npgsql;
+
+namespace UniHCP.Pipeline.Store;
+
+/// <summary>Drops whole day partitions of observations older than the retention age (tracks and identities stay).</summary>
+public static class Retention
+{
+    /// <summary>Drops partitions whose whole day is older than <paramref name="now"/> - <paramref name="age"/>; returns their names.</summary>
+    public static async Task<IReadOnlyList<string>> DropOldPartitionsAsync(NpgsqlDataSource dataSource, TimeSpan age, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var partitions = await connection.QueryAsync<string>(new CommandDefinition(
+            """
+            select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
+            where p.relname = 'observations' order by c.relname
+            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var cutoff = DateOnly.FromDateTime((now - age).UtcDateTime);
+        var dropped = new List<string>();
+        foreach (string name in partitions)
+        {
+            if (!DateOnly.TryParseExact(name.Replace("observations_", string.Empty, StringComparison.Ordinal), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+                continue;
+            // The partition holds [day, day + 1): it is old once its end is at or before the cutoff day.
+            if (day.AddDays(1) <= cutoff)
+            {
+                await connection.ExecuteAsync(new CommandDefinition($"drop table \"{name}\"", cancellationToken: cancellationToken)).ConfigureAwait(false);
+                dropped.Add(name);
+            }
+        }
+        return dropped;
+    }
+}

@@ -1,0 +1,25 @@
+namespace UniHCP.Pipeline.Store;
+
+/// <summary>The "Store" configuration section.</summary>
+public sealed class StoreOptions
+{
+    public const string SectionName = "Store";
+
+    /// <summary>Npgsql connection string (e.g. "Host=127.0.0.1;Port=55432;Username=postgres;Database=unihcp").
+    /// Also read from ConnectionStrings:Store.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Observations older than this are dropped by the retention job (whole day partitions). Default 30 days.</summary>
+    public TimeSpan ObservationRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Apply pending schema migrations when a program starts. Default true.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+            throw new ArgumentException("Store: no connection string; set Store:ConnectionString or ConnectionStrings:Store (infra/setup.sh writes one to .local/env).");
+        if (ObservationRetention < TimeSpan.FromDays(1))
+            throw new ArgumentException($"Store: ObservationRetention must be at least one day (got {ObservationRetention}).");
+    }
+}

@@ -1,0 +1,200 @@
+using UniHCP.Pipeline.Store.Queries;
+using static UniHCP.Pipeline.Store.Tests.SeedData;
+
+namespace UniHCP.Pipeline.Store.Tests;
+
+/// <summary>Operator queries against <see cref="SeedData"/>, whose answers are known by construction.</summary>
+public sealed class QueryTests(SeededDatabase db) : IClassFixture<SeededDatabase>
+{
+    private static readonly TimeWindow FirstDay = new(T0, T0.AddHours(2));
+    private static readonly TimeWindow BothDays = new(T0, T0.AddDays(2));
+
+    private static List<string> Keys(IEnumerable<ScoredTrack> results) => results.Select(r => $"{r.Track.CameraId}/{r.Track.TrackId}").ToList();
+
+    [Fact]
+    public async Task Tracks_by_camera_and_window_have_first_last_seen_duration_and_thumbnail()
+    {
+        var queries = new TrackQueries(db.DataSource);
+
+        var page = await queries.ListAsync(new TimeWindow(T0, T0.AddMinutes(1), ["cam-a"]), new Paging());
+
+        Assert.Equal(2, page.Total);
+        var a2 = page.Items[0];
+        Assert.Equal(("cam-a", 2L), (a2.CameraId, a2.TrackId));
+        Assert.Equal(T0.AddSeconds(10), a2.FirstSeen);
+        Assert.Equal(TimeSpan.FromSeconds(30), a2.Duration);
+        Assert.Equal(31, a2.Observations);
+        Assert.Equal(101, a2.IdentityId);
+        Assert.True(a2.HasThumbnail);
+        Assert.Equal(("black", "black"), (a2.UpperColor, a2.LowerColor));
+    }
+
+    [Fact]
+    public async Task A_window_selects_the_tracks_that_overlap_it()
+    {
+        var queries = new TrackQueries(db.DataSource);
+        Assert.Equal(5, (await queries.ListAsync(FirstDay, new Paging())).Total);
+        Assert.Equal(6, (await queries.ListAsync(BothDays, new Paging())).Total);
+        // 00:00:30-00:01:05 overlaps cam-a/2 (until 40 s) and cam-b/1 (from 60 s) only.
+        var middle = await queries.ListAsync(new TimeWindow(T0.AddSeconds(30), T0.AddSeconds(65)), new Paging());
+        Assert.Equal(["cam-b/1", "cam-a/2"], middle.Items.Select(t => $"{t.CameraId}/{t.TrackId}"));
+    }
+
+    [Fact]
+    public async Task Paging_returns_the_total_and_the_requested_slice()
+    {
+        var queries = new TrackQueries(db.DataSource);
+        var all = await queries.ListAsync(BothDays, new Paging(1, 200));
+        var second = await queries.ListAsync(BothDays, new Paging(2, 4));
+        var beyond = await queries.ListAsync(BothDays, new Paging(9, 4));
+        Assert.Equal(all.Items.Skip(4).Select(t => t.TrackId), second.Items.Select(t => t.TrackId));
+        Assert.Equal(6, beyond.Total);
+        Assert.Empty(beyond.Items);
+    }
+
+    [Fact]
+    public async Task Track_detail_has_mean_attributes_the_path_and_the_same_identity_elsewhere()
+    {
+        var queries = new TrackQueries(db.DataSource);
+
+        var detail = await queries.DetailAsync("cam-a", 1);
+        var path = await queries.PathAsync("cam-a", 1);
+
+        Assert.NotNull(detail);
+        Assert.Equal(0.9f, detail.Attributes["Female"], 4);
+        Assert.Equal(0.8f, detail.Attributes["Backpack"], 4);
+        Assert.Equal(["cam-b/1"], detail.SameIdentity.Select(t => $"{t.CameraId}/{t.TrackId}"));
+        Assert.Equal(21, path.Count);
+        Assert.Equal(T0, path[0].CaptureTime);
+        Assert.Equal(T0.AddSeconds(20), path[^1].CaptureTime);
+        Assert.Null(await queries.DetailAsync("cam-a", 99));
+    }
+
+    [Fact]
+    public async Task The_thumbnail_is_the_best_scoring_crop_of_the_track()
+    {
+        // Scores peak at second % 10 == 9; cam-a/1 spans 0..20 so seconds 9 and 19 tie; the first stays.
+        var jpeg = await new TrackQueries(db.DataSource).ThumbnailAsync("cam-a", 1);
+        Assert.NotNull(jpeg);
+        Assert.Equal(Jpeg(Appearances[0], 9), jpeg);
+    }
+
+    [Fact]
+    public async Task Attribute_search_ranks_by_how_strongly_the_conditions_hold()
+    {
+        var search = new AttributeSearch(db.DataSource);
+
+        var female = await search.SearchAsync(new AttributeQuery(BothDays, [AttributeCondition.Parse("Female>=0.6")]));
+        var femaleWithBackpack = await search.SearchAsync(new AttributeQuery(BothDays, [AttributeCondition.Parse("female >= 0.6"), AttributeCondition.Parse("Backpack")]));
+
+        Assert.Equal(["cam-c/1", "cam-a/1", "cam-b/1", "cam-b/2"], Keys(female.Items));
+        Assert.Equal(4, female.Total);
+        Assert.Equal(0.95, female.Items[0].Score, 4);
+        Assert.Equal(["cam-c/1", "cam-a/1", "cam-b/1"], Keys(femaleWithBackpack.Items));
+        Assert.Equal((0.95 + 0.9) / 2, femaleWithBackpack.Items[0].Score, 4);
+    }
+
+    [Fact]
+    public async Task Attribute_search_combines_below_thresholds_colours_cameras_and_windows()
+    {
+        var search = new AttributeSearch(db.DataSource);
+
+        var noHatInRed = await search.SearchAsync(new AttributeQuery(BothDays, [AttributeCondition.Parse("Hat<0.3")], UpperColor: "red"));
+        var onCameraB = await search.SearchAsync(new AttributeQuery(new TimeWindow(T0, T0.AddDays(2), ["cam-b"]), [AttributeCondition.Parse("Female>=0.6")]));
+        var firstMinute = await search.SearchAsync(new AttributeQuery(new TimeWindow(T0, T0.AddSeconds(50)), [AttributeCondition.Parse("Female>=0.6")]));
+        var blackTrousers = await search.SearchAsync(new AttributeQuery(BothDays, [], LowerColor: "black"));
+
+        Assert.Equal(["cam-a/1", "cam-b/1"], Keys(noHatInRed.Items));
+        Assert.Equal(["cam-b/1", "cam-b/2"], Keys(onCameraB.Items));
+        Assert.Equal(["cam-a/1"], Keys(firstMinute.Items));
+        Assert.Equal(["cam-a/2", "cam-b/2"], Keys(blackTrousers.Items).Order());
+    }
+
+    [Fact]
+    public async Task Attribute_search_by_identity_returns_each_person_once()
+    {
+        var result = await new AttributeSearch(db.DataSource).SearchAsync(new AttributeQuery(BothDays, [AttributeCondition.Parse("Female>=0.6")], ByIdentity: true));
+        Assert.Equal([103L, 100L, 102L], result.Items.Select(r => r.Track.IdentityId!.Value));
+        Assert.Equal(3, result.Total);
+    }
+
+    [Fact]
+    public async Task Attribute_search_rejects_unknown_names_and_bad_conditions_with_the_parameter_named()
+    {
+        var search = new AttributeSearch(db.DataSource);
+        var unknown = await Assert.ThrowsAsync<QueryValidationException>(() => search.SearchAsync(new AttributeQuery(BothDays, [new AttributeCondition("Wings")])));
+        Assert.Contains("Wings", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("Female", unknown.Message, StringComparison.Ordinal);
+        Assert.Equal("where", Assert.Throws<QueryValidationException>(() => AttributeCondition.Parse("Female>=1.5")).Parameter);
+        Assert.Equal("where", Assert.Throws<QueryValidationException>(() => AttributeCondition.Parse("x'; drop table tracks; --")).Parameter);
+        Assert.Equal("upper", Assert.Throws<QueryValidationException>(() => new AttributeQuery(BothDays, [], UpperColor: "red' or 1=1").Validate()).Parameter);
+    }
+
+    [Fact]
+    public async Task Similar_search_by_embedding_ranks_by_cosine_similarity()
+    {
+        var search = new SimilarSearch(db.DataSource, new EmbeddingCache());
+
+        var results = await search.ByEmbeddingAsync(P1.Embedding, new SimilarityQuery(BothDays, Limit: 4));
+
+        Assert.Equal(["cam-a/1", "cam-b/1"], Keys(results.Take(2)).Order());
+        Assert.Equal(1.0, results[0].Score, 4);
+        Assert.Equal("cam-c/1", Keys(results)[2]);
+        Assert.Equal(0.8, results[2].Score, 4);
+        Assert.Equal(4, results.Count);
+    }
+
+    [Fact]
+    public async Task Similar_search_by_track_leaves_the_track_out_and_respects_window_and_threshold()
+    {
+        var search = new SimilarSearch(db.DataSource, new EmbeddingCache());
+
+        var results = await search.ByTrackAsync("cam-a", 1, new SimilarityQuery(BothDays, MinSimilarity: 0.5));
+        var otherDay = await search.ByTrackAsync("cam-a", 1, new SimilarityQuery(new TimeWindow(T0.AddDays(1), T0.AddDays(2))));
+
+        Assert.NotNull(results);
+        Assert.Equal(["cam-b/1", "cam-c/1"], Keys(results));
+        Assert.Equal(["cam-c/2"], Keys(otherDay!));
+        Assert.Equal(0, otherDay![0].Score, 4);
+        Assert.Null(await search.ByTrackAsync("cam-z", 1, new SimilarityQuery(BothDays)));
+    }
+
+    [Fact]
+    public async Task The_embedding_cache_is_reused_and_refreshed_when_a_track_grows()
+    {
+        var cache = new EmbeddingCache();
+        var search = new SimilarSearch(db.DataSource, cache);
+        await search.ByEmbeddingAsync(P2.Embedding, new SimilarityQuery(BothDays));
+        Assert.Equal(6, cache.Count);
+        var again = await search.ByEmbeddingAsync(P2.Embedding, new SimilarityQuery(BothDays, Limit: 1));
+        Assert.Equal(["cam-a/2"], Keys(again));
+    }
+
+    [Fact]
+    public async Task Dashboard_aggregates_count_people_per_bucket_identities_dwell_and_attribute_mix()
+    {
+        var summary = await new DashboardQueries(db.DataSource).SummaryAsync(FirstDay, TimeSpan.FromMinutes(1));
+
+        var activity = summary.Activity.Select(b => $"{b.CameraId}@{(b.Start - T0).TotalSeconds}:{b.People}/{b.Observations}").ToList();
+        Assert.Equal(["cam-a@0:2/52", "cam-b@60:2/42", "cam-c@3600:1/31"], activity);
+        Assert.Equal(5, summary.Tracks);
+        Assert.Equal(4, summary.UniqueIdentities);
+        var dwell = summary.Dwell.ToDictionary(d => d.MinSeconds, d => d.Tracks);
+        Assert.Equal(1, dwell[5]);
+        Assert.Equal(1, dwell[15]);
+        Assert.Equal(3, dwell[30]);
+        Assert.Equal(5, summary.Dwell.Sum(d => d.Tracks));
+        var female = summary.AttributeMix.Single(a => a.Name == "Female");
+        Assert.Equal(0.8, female.Share, 4);
+        Assert.Equal(5, female.Tracks);
+    }
+
+    [Fact]
+    public void Window_and_paging_limits_are_enforced()
+    {
+        Assert.Equal("to", Assert.Throws<QueryValidationException>(() => new TimeWindow(T0, T0.AddSeconds(-1)).Validate()).Parameter);
+        Assert.Equal("pageSize", Assert.Throws<QueryValidationException>(() => new Paging(1, 100_000).Validate()).Parameter);
+        Assert.Equal("cameras", Assert.Throws<QueryValidationException>(() => new TimeWindow(T0, T0, ["bad camera; --"]).Validate()).Parameter);
+        Assert.Equal("limit", Assert.Throws<QueryValidationException>(() => new SimilarityQuery(BothDays, Limit: 5000).Validate()).Parameter);
+    }
+}
