@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace UniHCP.Pipeline.Cli;
 
-/// <summary>Parses durations given on the command line: "90", "90s", "2.5m", "1h" or "00:01:30".</summary>
+/// <summary>Parses durations given on the command line: "90", "90s", "2.5m", "1h", "30d" or "00:01:30".</summary>
 internal static class DurationParser
 {
     public static bool TryParse(string text, out TimeSpan duration)
@@ -14,7 +14,7 @@ internal static class DurationParser
         double scale = 1;
         if (text.Length > 0 && char.IsLetter(text[^1]))
         {
-            scale = char.ToLowerInvariant(text[^1]) switch { 's' => 1, 'm' => 60, 'h' => 3600, _ => double.NaN };
+            scale = char.ToLowerInvariant(text[^1]) switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, _ => double.NaN };
             text = text[..^1];
         }
         if (double.IsNaN(scale) || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value * scale > TimeSpan.MaxValue.TotalSeconds)

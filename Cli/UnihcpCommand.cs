@@ -15,6 +15,9 @@ internal static class UnihcpCommand
             TrainCommand.Create(),
             TrackCommand.Create(),
             EvalCommand.Create(),
+            DbCommand.Create(),
+            ServeCommand.Create(),
+            QueryCommand.Create(),
         };
         root.Options.Add(CommonOptions.Config);
         return root;

@@ -3,7 +3,8 @@
 # second run changes nothing and takes seconds. Called by run.sh and test.sh (the README's two
 # commands); safe to run by hand. Needs Debian 12 (apt) and the .NET 10 SDK on PATH.
 #
-#   1. apt packages: ffmpeg and the PostgreSQL server, only when missing
+#   1. apt packages: ffmpeg and the PostgreSQL server, only when missing (with --for-tests also
+#      Debian's chromium, which the dashboard's browser test drives)
 #   2. the sample video (vtest.avi) from Debian's opencv-doc package, without installing it
 #   3. a project-owned PostgreSQL cluster in .local/pg on port $UNIHCP_PG_PORT (default 55432),
 #      started if it is not running, reused if it is; database "unihcp"
@@ -11,6 +12,9 @@
 #
 # Writes .local/env with the settings the programs and tests read (connection string, sample path).
 set -euo pipefail
+
+for_tests=""
+[ "${1:-}" = "--for-tests" ] && for_tests=1
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 local_dir="$root/.local"
@@ -45,12 +49,13 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
+[ -z "$for_tests" ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt_update_once
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "ffmpeg and PostgreSQL server already installed"
+  echo "ffmpeg and PostgreSQL server${for_tests:+ and chromium} already installed"
 fi
 pg="$(pg_bin)"
 [ -x "$pg/initdb" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql after install."

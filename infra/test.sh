@@ -3,7 +3,7 @@
 # against the real components it installed (FFmpeg, PostgreSQL, the sample video).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/infra/setup.sh"
+"$root/infra/setup.sh" --for-tests
 # shellcheck source=/dev/null
 source "$root/.local/env"
 printf '\n== tests\n'

@@ -15,6 +15,9 @@ public sealed record RgbImage(int Width, int Height, byte[] Pixels)
 /// <summary>Image files in and out (PNG, JPEG, BMP, WebP ... through SkiaSharp).</summary>
 public static class ImageCodec
 {
+    /// <summary>Largest image decoded by default (64 megapixels).</summary>
+    public const long DefaultMaxPixels = 64L * 1024 * 1024;
+
     /// <summary>Decodes an image file; throws <see cref="InvalidDataException"/> naming the file when it is not an image.</summary>
     public static RgbImage Decode(string path)
     {
@@ -24,11 +27,16 @@ public static class ImageCodec
     }
 
     /// <summary>Decodes image bytes (<paramref name="source"/> names them in errors).</summary>
-    public static RgbImage Decode(ReadOnlySpan<byte> encoded, string source)
+    public static RgbImage Decode(ReadOnlySpan<byte> encoded, string source, long maxPixels = DefaultMaxPixels)
     {
         using var data = SKData.CreateCopy(encoded);
-        using var bitmap = SKBitmap.Decode(data)
+        using var codec = SKCodec.Create(data)
             ?? throw new InvalidDataException($"'{source}' is not an image this program can decode (PNG, JPEG, BMP, GIF, WebP).");
+        // The header says how large the pixels would be: refuse before allocating them.
+        if ((long)codec.Info.Width * codec.Info.Height > maxPixels)
+            throw new InvalidDataException($"'{source}' is {codec.Info.Width}x{codec.Info.Height} pixels; at most {maxPixels:N0} pixels are accepted.");
+        using var bitmap = SKBitmap.Decode(codec)
+            ?? throw new InvalidDataException($"'{source}' could not be decoded (truncated or corrupt {codec.EncodedFormat}).");
         using var rgba = bitmap.ColorType == SKColorType.Rgba8888 ? bitmap.Copy() : bitmap.Copy(SKColorType.Rgba8888);
         int w = rgba.Width, h = rgba.Height;
         var rgb = new byte[w * h * 3];

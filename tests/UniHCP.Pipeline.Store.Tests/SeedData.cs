@@ -70,8 +70,13 @@ public static class SeedData
             Thumbnail: Jpeg(a, second));
     }
 
-    /// <summary>Bytes standing in for a JPEG; they name the track and second so tests can tell which frame was kept.</summary>
-    public static byte[] Jpeg(Appearance a, int second) => [0xFF, 0xD8, (byte)a.Track, (byte)(second % 256), 0xFF, 0xD9];
+    // A 24x48 blue JPEG made by FFmpeg (color=0x3366aa, -q:v 10).
+    private static readonly byte[] s_blueJpeg = Convert.FromBase64String(
+        "/9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAgUFBcUFxsbGxsbGyAeICEhISAgICAhISEkJCQqKiokJCQhISQkKCgqKi4vLisrKisvLzIyMjw8OTlGRkhWVmf/xABNAAEBAAAAAAAAAAAAAAAAAAAABgEBAQEAAAAAAAAAAAAAAAAAAAUGEAEAAAAAAAAAAAAAAAAAAAAAEQEAAAAAAAAAAAAAAAAAAAAA/8AAEQgAMAAYAwEiAAIRAAMRAP/aAAwDAQACEQMRAD8AnQGqQAAAAAAAAAAH/9k=");
+
+    /// <summary>A valid JPEG whose comment segment names the track and second, so tests can tell which frame was kept.</summary>
+    public static byte[] Jpeg(Appearance a, int second) =>
+        [0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x04, (byte)a.Track, (byte)(second % 256), .. s_blueJpeg.AsSpan(2)];
 
     public static float[] Basis(int axis)
     {

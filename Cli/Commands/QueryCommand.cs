@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.Globalization;
+using Npgsql;
+using UniHCP.Pipeline.Api;
+using UniHCP.Pipeline.Cli.Configuration;
+using UniHCP.Pipeline.Core.Perception;
+using UniHCP.Pipeline.Inference.Engine;
+using UniHCP.Pipeline.Store;
+using UniHCP.Pipeline.Store.Queries;
+
+namespace UniHCP.Pipeline.Cli.Commands;
+
+/// <summary>`unihcp query tracks|attributes|similar`: the operator queries, printed as tables.</summary>
+internal static class QueryCommand
+{
+    private static readonly Option<string?> From = new("--from") { Description = "Window start, ISO 8601 (2026-11-20T10:00:00Z, or a date); default: 7 days before --to." };
+    private static readonly Option<string?> To = new("--to") { Description = "Window end, ISO 8601; default: now." };
+    private static readonly Option<string[]> Cameras = new("--camera") { Description = "Only these cameras (repeat or comma-separate).", AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<int> Page = new("--page") { Description = "Page number.", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> PageSize = new("--page-size") { Description = $"Rows per page (at most {Paging.MaxPageSize}).", DefaultValueFactory = _ => 50 };
+
+    public static Command Create()
+    {
+        var command = new Command("query", "Query the stored tracks: by window, by attributes, by similarity.");
+        command.Subcommands.Add(Tracks());
+        command.Subcommands.Add(Attributes());
+        command.Subcommands.Add(Similar());
+        return command;
+    }
+
+    private static Command Tracks()
+    {
+        var command = new Command("tracks", "Tracks seen in a window, newest first.") { From, To, Cameras, Page, PageSize };
+        command.SetAction((parse, ct) => RunAsync(parse, async (dataSource, window, output) =>
+        {
+            var page = await new TrackQueries(dataSource).ListAsync(window, new Paging(parse.GetValue(Page), parse.GetValue(PageSize)), ct);
+            Print(output, page.Items.Select(t => new ScoredTrack(t, double.NaN)).ToList(), null);
+            output.WriteLine($"{page.Items.Count} of {page.Total} tracks (page {page.PageNumber}).");
+        }));
+        return command;
+    }
+
+    private static Command Attributes()
+    {
+        var where = new Option<string[]>("--where", "-w") { Description = "Attribute condition: Female>=0.6, Hat<0.3, Backpack (= >=0.5). Repeat; all must hold.", AllowMultipleArgumentsPerToken = true };
+        var upper = new Option<string?>("--upper") { Description = "Upper clothing colour (black, white, gray, red, orange, yellow, green, blue, purple, pink, brown)." };
+        var lower = new Option<string?>("--lower") { Description = "Lower clothing colour." };
+        var byIdentity = new Option<bool>("--by-identity") { Description = "One row per person across cameras (their best track)." };
+        var command = new Command("attributes", "Tracks whose mean attributes meet every condition, ranked by how strongly.") { where, upper, lower, byIdentity, From, To, Cameras, Page, PageSize };
+        command.SetAction((parse, ct) => RunAsync(parse, async (dataSource, window, output) =>
+        {
+            var query = new AttributeQuery(window, (parse.GetValue(where) ?? []).Select(AttributeCondition.Parse).ToList(),
+                parse.GetValue(upper)?.ToLowerInvariant(), parse.GetValue(lower)?.ToLowerInvariant(),
+                new Paging(parse.GetValue(Page), parse.GetValue(PageSize)), parse.GetValue(byIdentity));
+            var page = await new AttributeSearch(dataSource).SearchAsync(query, ct);
+            Print(output, page.Items, "Match");
+            output.WriteLine($"{page.Items.Count} of {page.Total} {(query.ByIdentity ? "people" : "tracks")} (page {page.PageNumber}).");
+        }));
+        return command;
+    }
+
+    private static Command Similar()
+    {
+        var track = new Option<string?>("--track") { Description = "The example track as CAMERA/TRACK (e.g. sample/12)." };
+        var image = new Option<FileInfo?>("--image") { Description = "The example as an image of one person (needs --weights)." };
+        var weights = new Option<FileInfo?>("--weights") { Description = "Model weights with ReID, to embed --image." };
+        var limit = new Option<int>("--limit") { Description = $"How many results (at most {Paging.MaxPageSize}).", DefaultValueFactory = _ => 20 };
+        var command = new Command("similar", "Tracks ranked by ReID similarity to an example track or image.") { track, image, weights, limit, From, To, Cameras };
+        command.SetAction((parse, ct) => RunAsync(parse, async (dataSource, window, output) =>
+        {
+            var query = new SimilarityQuery(window, parse.GetValue(limit));
+            var search = new SimilarSearch(dataSource, new EmbeddingCache());
+            IReadOnlyList<ScoredTrack>? results;
+            string? trackText = parse.GetValue(track);
+            var imageFile = parse.GetValue(image);
+            if ((trackText is null) == (imageFile is null))
+                throw new ArgumentException("give exactly one example: --track CAMERA/TRACK or --image FILE.");
+            if (trackText is not null)
+            {
+                int slash = trackText.LastIndexOf('/');
+                if (slash <= 0 || !long.TryParse(trackText[(slash + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out long id))
+                    throw new ArgumentException($"--track '{trackText}' is not CAMERA/TRACK (e.g. sample/12).");
+                results = await search.ByTrackAsync(trackText[..slash], id, query, ct)
+                    ?? throw new ArgumentException($"--track: no track {trackText} in the store.");
+            }
+            else
+            {
+                var weightsFile = parse.GetValue(weights) ?? throw new ArgumentException("--image needs --weights (a model with ReID) to embed it.");
+                if (!imageFile!.Exists)
+                    throw new FileNotFoundException($"--image: '{imageFile.FullName}' does not exist.");
+                if (!weightsFile.Exists)
+                    throw new FileNotFoundException($"--weights: '{weightsFile.FullName}' does not exist.");
+                using var engine = new PerceptionEngineBuilder().WithWeights(weightsFile.FullName).WithOptions(new PerceptionOptions { Tasks = ["reid"] }).Build();
+                float[] embedding;
+                try
+                {
+                    embedding = await new ExampleEmbedder(engine).EmbedAsync(await File.ReadAllBytesAsync(imageFile.FullName, ct), ct);
+                }
+                catch (ImageRejectedException ex)
+                {
+                    throw new ArgumentException($"--image: {ex.Message}", ex);
+                }
+                results = await search.ByEmbeddingAsync(embedding, query, ct);
+            }
+            Print(output, results, "Similarity");
+        }));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, Func<NpgsqlDataSource, TimeWindow, TextWriter, Task> action)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        StoreOptions options;
+        TimeWindow window;
+        try
+        {
+            options = StoreConnection.Options(ConfigurationLoader.Load(parse.GetValue(CommonOptions.Config), []));
+            window = QueryParameters.Window(parse.GetValue(From), parse.GetValue(To), parse.GetValue(Cameras), DateTimeOffset.UtcNow);
+        }
+        catch (Exception ex) when (ex is ConfigurationFileException or ArgumentException or QueryValidationException)
+        {
+            return ErrorReporter.BadInput(error, ex);
+        }
+        try
+        {
+            await using var dataSource = await StoreConnection.OpenAsync(options, CancellationToken.None);
+            await action(dataSource, window, parse.InvocationConfiguration.Output);
+            return ExitCodes.Success;
+        }
+        catch (Exception ex) when (ex is ArgumentException or QueryValidationException or FileNotFoundException)
+        {
+            return ErrorReporter.BadInput(error, ex);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException)
+        {
+            error.WriteLine("error: " + StoreConnection.Describe(ex, options));
+            return ExitCodes.PartialFailure;
+        }
+    }
+
+    private static void Print(TextWriter output, IReadOnlyList<ScoredTrack> results, string? scoreName)
+    {
+        var rows = new List<string[]> { Header(scoreName) };
+        foreach (var (t, score) in results)
+        {
+            var row = new List<string>
+            {
+                t.CameraId, t.TrackId.ToString(CultureInfo.InvariantCulture), t.IdentityId?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                t.FirstSeen.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                t.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s",
+                t.Observations.ToString(CultureInfo.InvariantCulture), $"{t.UpperColor ?? "-"}/{t.LowerColor ?? "-"}",
+            };
+            if (scoreName is not null)
+                row.Add(score.ToString("0.000", CultureInfo.InvariantCulture));
+            rows.Add([.. row]);
+        }
+        TextTable.Write(output, rows);
+    }
+
+    private static string[] Header(string? scoreName) =>
+        scoreName is null
+            ? ["Camera", "Track", "Person", "First seen", "Duration", "Obs", "Upper/lower"]
+            : ["Camera", "Track", "Person", "First seen", "Duration", "Obs", "Upper/lower", scoreName];
+}
