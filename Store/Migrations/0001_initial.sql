@@ -43,6 +43,11 @@ create table observations (
 
 create index observations_track on observations (camera_id, track_id);
 
+-- Embeddings are 6 KB of float noise: compression never pays, so it is not tried (partitions
+-- inherit this); ensure_partition also keeps rows up to a page inline (toast_tuple_target), which
+-- saves three TOAST-table inserts per observation.
+alter table observations alter column embedding set storage external;
+
 -- One row per track per camera, with running sums for the track's appearance: attribute
 -- probabilities and embeddings are summed over its observations (divide by n for the mean; the
 -- embedding's direction is all that cosine similarity needs).
@@ -62,6 +67,10 @@ create table tracks (
     lower_color    text,
     primary key (camera_id, track_id)
 );
+
+-- As for observations: the embedding sum is incompressible, and a row up to a page stays inline.
+alter table tracks alter column embedding_sum set storage external;
+alter table tracks set (toast_tuple_target = 8160);
 
 create index tracks_last_seen on tracks (last_seen);
 create index tracks_first_seen on tracks (first_seen);
@@ -104,14 +113,23 @@ create table dead_letters (
     created   timestamptz not null default now()
 );
 
--- Element-wise sum of two arrays (a missing side counts as zeros).
+-- Element-wise sum of two arrays (a missing side or element counts as zero). PL/pgSQL updates the
+-- array in place, about twice as fast as unnest/array_agg for 1536-d embeddings.
 create function array_add(a real[], b real[]) returns real[]
-language sql immutable parallel safe as $$
-    select case
-        when a is null then b
-        when b is null then a
-        else (select array_agg(coalesce(x, 0) + coalesce(y, 0) order by i) from unnest(a, b) with ordinality as u(x, y, i))
-    end
+language plpgsql immutable parallel safe as $$
+declare
+    r real[] := a;
+begin
+    if a is null then
+        return b;
+    elsif b is null then
+        return a;
+    end if;
+    for i in 1 .. greatest(cardinality(a), cardinality(b)) loop
+        r[i] := coalesce(r[i], 0) + coalesce(b[i], 0);
+    end loop;
+    return r;
+end
 $$;
 
 -- Creates the day partition of observations that holds the given time, if missing.
@@ -121,8 +139,11 @@ declare
     day date := (t at time zone 'UTC')::date;
     name text := 'observations_' || to_char(day, 'YYYYMMDD');
 begin
+    -- Writers in parallel may need the same new day: the first creates it, the others wait for its
+    -- transaction and then find it. (Callers take days in ascending order, so no deadlock.)
+    perform pg_advisory_xact_lock(hashtext(name));
     if to_regclass(name) is null then
-        execute format('create table if not exists %I partition of observations for values from (%L) to (%L)',
+        execute format('create table if not exists %I partition of observations for values from (%L) to (%L) with (toast_tuple_target = 8160)',
             name, (day::timestamp at time zone 'UTC'), ((day + 1)::timestamp at time zone 'UTC'));
     end if;
     return name;

@@ -17,16 +17,14 @@ public sealed partial record AttributeCondition(string Name, float Threshold = 0
         ArgumentNullException.ThrowIfNull(text);
         var match = Pattern().Match(text.Trim());
         if (!match.Success)
-            throw new QueryValidationException("where", $"'{Shorten(text)}' is not an attribute condition; write Name, Name>=0.6 or Name<0.3.");
+            throw new QueryValidationException("where", $"'{QueryValidationException.Shorten(text)}' is not an attribute condition; write Name, Name>=0.6 or Name<0.3.");
         string name = match.Groups["name"].Value;
         if (!match.Groups["op"].Success)
             return new AttributeCondition(name);
         if (!float.TryParse(match.Groups["value"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out float threshold) || threshold is < 0 or > 1)
-            throw new QueryValidationException("where", $"'{Shorten(text)}': the threshold must be a probability between 0 and 1.");
+            throw new QueryValidationException("where", $"'{QueryValidationException.Shorten(text)}': the threshold must be a probability between 0 and 1.");
         return new AttributeCondition(name, threshold, match.Groups["op"].Value.StartsWith('<'));
     }
-
-    internal static string Shorten(string text) => text.Length <= 60 ? text : text[..60] + "...";
 
     [GeneratedRegex(@"^(?<name>[A-Za-z][A-Za-z0-9&_\-]{0,63})\s*(?:(?<op>>=|<=|>|<)\s*(?<value>[0-9]*\.?[0-9]+))?$")]
     private static partial Regex Pattern();
@@ -68,7 +66,7 @@ public sealed partial record AttributeQuery(
     private static void ValidateColour(string parameter, string? colour)
     {
         if (colour is not null && !ColourWord().IsMatch(colour))
-            throw new QueryValidationException(parameter, $"'{AttributeCondition.Shorten(colour)}' is not a colour name (e.g. red, blue, black).");
+            throw new QueryValidationException(parameter, $"'{QueryValidationException.Shorten(colour)}' is not a colour name (e.g. red, blue, black).");
     }
 
     [GeneratedRegex("^[a-z]{1,20}$")]

@@ -66,6 +66,9 @@ public sealed record Paging(int PageNumber = 1, int PageSize = 50)
 public sealed class QueryValidationException(string parameter, string message) : Exception($"{parameter}: {message}")
 {
     public string Parameter { get; } = parameter;
+
+    /// <summary>A user's value cut to a length fit for an error message.</summary>
+    public static string Shorten(string text) => text.Length <= 60 ? text : text[..60] + "...";
 }
 
 /// <summary>A camera and when it was active.</summary>

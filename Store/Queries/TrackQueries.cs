@@ -92,7 +92,7 @@ public sealed class TrackQueries(NpgsqlDataSource dataSource)
     internal static void ValidateTrackKey(string cameraId, long trackId)
     {
         if (!Core.Events.CameraId.IsValid(cameraId))
-            throw new QueryValidationException("camera", $"'{AttributeCondition.Shorten(cameraId ?? "")}' is not a valid camera id.");
+            throw new QueryValidationException("camera", $"'{QueryValidationException.Shorten(cameraId ?? "")}' is not a valid camera id.");
         if (trackId < 0)
             throw new QueryValidationException("track", $"track ids are not negative (got {trackId}).");
     }

@@ -84,7 +84,7 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
     {
         List<DateOnly> days;
         lock (_partitions)
-            days = batch.Where(u => u.Observations.Count > 0).Select(u => DateOnly.FromDateTime(u.CaptureTime.UtcDateTime)).Distinct().Where(d => !_partitions.Contains(d)).ToList();
+            days = batch.Where(u => u.Observations.Count > 0).Select(u => DateOnly.FromDateTime(u.CaptureTime.UtcDateTime)).Distinct().Where(d => !_partitions.Contains(d)).Order().ToList();
         foreach (var day in days)
             await connection.ExecuteAsync(new CommandDefinition("select ensure_partition(@t)", new { t = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return days;
@@ -249,20 +249,28 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
         return sum;
     }
 
-    private static async Task UpsertThumbnailsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ObservationRow> fresh, CancellationToken cancellationToken)
+    private static Task UpsertThumbnailsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ObservationRow> fresh, CancellationToken cancellationToken)
     {
         var best = fresh.Where(r => r.Track is not null && !r.Person.Thumbnail.IsEmpty)
             .GroupBy(r => (r.Camera, r.Track!.Value)).Select(g => g.MaxBy(r => r.Person.Score)!).ToList();
-        foreach (var row in best)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                insert into thumbnails (camera_id, track_id, score, frame_seq, jpeg) values (@camera, @track, @score, @frame, @jpeg)
-                on conflict (camera_id, track_id) do update set score = excluded.score, frame_seq = excluded.frame_seq, jpeg = excluded.jpeg
-                where excluded.score > thumbnails.score
-                """,
-                new { camera = row.Camera, track = row.Track!.Value, score = row.Person.Score, frame = row.Frame, jpeg = row.Person.Thumbnail.ToArray() },
-                transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
+        if (best.Count == 0)
+            return Task.CompletedTask;
+        // One statement for the batch; a track keeps its stored crop unless this one scores higher.
+        return connection.ExecuteAsync(new CommandDefinition(
+            """
+            insert into thumbnails (camera_id, track_id, score, frame_seq, jpeg)
+            select * from unnest(@cameras, @tracks, @scores, @frames, @jpegs)
+            on conflict (camera_id, track_id) do update set score = excluded.score, frame_seq = excluded.frame_seq, jpeg = excluded.jpeg
+            where excluded.score > thumbnails.score
+            """,
+            new
+            {
+                cameras = best.Select(r => r.Camera).ToArray(),
+                tracks = best.Select(r => r.Track!.Value).ToArray(),
+                scores = best.Select(r => r.Person.Score).ToArray(),
+                frames = best.Select(r => r.Frame).ToArray(),
+                jpegs = best.Select(r => r.Person.Thumbnail.ToArray()).ToArray(),
+            },
+            transaction, cancellationToken: cancellationToken));
     }
 }

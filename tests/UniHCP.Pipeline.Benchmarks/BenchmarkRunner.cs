@@ -10,6 +10,7 @@ internal static class BenchmarkRunner
         ["ingest"] = IngestBenchmark.RunAsync,
         ["model"] = ModelBenchmark.RunAsync,
         ["tracking"] = TrackingBenchmark.RunAsync,
+        ["store"] = StoreBenchmark.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)
