@@ -38,19 +38,20 @@ create table observations (
     lower_color    text,
     embedding      real[],
     model_version  text        not null,
-    primary key (camera_id, frame_seq, det_index, capture_time)
+    -- Idempotency is on (camera, frame, detection); capture_time is in the key because a partitioned
+    -- table's key must hold the partition column, and it comes second so that the key also serves
+    -- "this camera between these times" (a track's path: the camera's rows in the track's time span).
+    primary key (camera_id, capture_time, frame_seq, det_index)
 ) partition by range (capture_time);
-
-create index observations_track on observations (camera_id, track_id);
 
 -- Embeddings are 6 KB of float noise: compression never pays, so it is not tried (partitions
 -- inherit this); ensure_partition also keeps rows up to a page inline (toast_tuple_target), which
 -- saves three TOAST-table inserts per observation.
 alter table observations alter column embedding set storage external;
 
--- One row per track per camera, with running sums for the track's appearance: attribute
--- probabilities and embeddings are summed over its observations (divide by n for the mean; the
--- embedding's direction is all that cosine similarity needs).
+-- One row per track per camera, narrow so that searches over tracks scan little: running sums of
+-- the attribute probabilities (divide by attr_n for the mean) and the count of embeddings summed in
+-- track_embeddings (0: none).
 create table tracks (
     camera_id      text        not null,
     track_id       bigint      not null,
@@ -62,15 +63,22 @@ create table tracks (
     best_score     real        not null default 0,
     attr_sum       real[],
     attr_n         integer     not null default 0,
-    embedding_sum  real[],
+    embedding_n    integer     not null default 0,
     upper_color    text,
     lower_color    text,
     primary key (camera_id, track_id)
 );
 
--- As for observations: the embedding sum is incompressible, and a row up to a page stays inline.
-alter table tracks alter column embedding_sum set storage external;
-alter table tracks set (toast_tuple_target = 8160);
+-- Each track's ReID embeddings summed (its direction is the mean's, all that cosine similarity
+-- needs). Kept apart from tracks because it is 6 KB a row; rows stay inline and uncompressed (see
+-- observations).
+create table track_embeddings (
+    camera_id      text        not null,
+    track_id       bigint      not null,
+    embedding_sum  real[]      not null,
+    primary key (camera_id, track_id)
+) with (toast_tuple_target = 8160);
+alter table track_embeddings alter column embedding_sum set storage external;
 
 create index tracks_last_seen on tracks (last_seen);
 create index tracks_first_seen on tracks (first_seen);
@@ -140,7 +148,7 @@ declare
     name text := 'observations_' || to_char(day, 'YYYYMMDD');
 begin
     -- Writers in parallel may need the same new day: the first creates it, the others wait for its
-    -- transaction and then find it. (Callers take days in ascending order, so no deadlock.)
+    -- transaction (callers run this on its own) and then find it.
     perform pg_advisory_xact_lock(hashtext(name));
     if to_regclass(name) is null then
         execute format('create table if not exists %I partition of observations for values from (%L) to (%L) with (toast_tuple_target = 8160)',

@@ -3,8 +3,8 @@ using Npgsql;
 
 namespace UniHCP.Pipeline.Store.Queries;
 
-/// <summary>People seen on one camera in one time bucket.</summary>
-public sealed record ActivityBucket(string CameraId, DateTimeOffset Start, int People, int Observations);
+/// <summary>People seen on one camera in one time bucket (tracks whose span overlaps it).</summary>
+public sealed record ActivityBucket(string CameraId, DateTimeOffset Start, int People);
 
 /// <summary>How many tracks lasted within [MinSeconds, MaxSeconds) (MaxSeconds null: no upper bound).</summary>
 public sealed record DwellBin(double MinSeconds, double? MaxSeconds, int Tracks);
@@ -43,15 +43,12 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
         var p = new { from = window.From, to = window.To, cameras = window.Cameras?.ToArray(), bucket = size };
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
-        // People per bucket = distinct tracks observed in it (untracked detections count as observations only).
-        var activity = (await connection.QueryAsync<(string Camera, DateTime Start, long People, long Observations)>(new CommandDefinition(
-            """
-            select o.camera_id, date_bin(@bucket, o.capture_time, @from) as start, count(distinct o.track_id), count(*)
-            from observations o
-            where o.capture_time >= @from and o.capture_time <= @to and (@cameras::text[] is null or o.camera_id = any(@cameras))
-            group by 1, 2 order by 1, 2
-            """, p, cancellationToken: cancellationToken)).ConfigureAwait(false))
-            .Select(r => new ActivityBucket(r.Camera, Utc(r.Start), (int)r.People, (int)r.Observations)).ToList();
+        // People per bucket = tracks whose [first seen, last seen] overlaps it. Counted from the
+        // narrow tracks table: observations rows carry 6 KB embeddings, too heavy to scan for a chart.
+        var spans = await connection.QueryAsync<(string Camera, DateTime First, DateTime Last)>(new CommandDefinition(
+            $"select t.camera_id, t.first_seen, t.last_seen from tracks t where {TrackQueries.WindowFilter} and t.n > 0",
+            p, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var activity = Activity(spans.Select(s => (s.Camera, Utc(s.First), Utc(s.Last))), window, size);
 
         var (tracks, identities) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
             $"""
@@ -78,6 +75,24 @@ public sealed class DashboardQueries(NpgsqlDataSource dataSource)
             .Select(r => new AttributeShare(r.Name, (int)r.Tracks, r.Share)).ToList();
 
         return new DashboardSummary(window, size, activity, (int)tracks, (int)identities, dwell, mix);
+    }
+
+    /// <summary>Counts, per camera and bucket, the spans that overlap the bucket (buckets start at the window's start).</summary>
+    internal static List<ActivityBucket> Activity(IEnumerable<(string Camera, DateTimeOffset First, DateTimeOffset Last)> spans, TimeWindow window, TimeSpan bucket)
+    {
+        int buckets = (int)Math.Ceiling((window.To - window.From) / bucket) + 1;
+        var counts = new SortedDictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var (camera, first, last) in spans)
+        {
+            if (!counts.TryGetValue(camera, out var perBucket))
+                counts[camera] = perBucket = new int[buckets];
+            int from = Math.Max(0, (int)Math.Floor((first - window.From) / bucket));
+            int to = Math.Min(buckets - 1, (int)Math.Floor((last - window.From) / bucket));
+            for (int b = from; b <= to; b++)
+                perBucket[b]++;
+        }
+        return counts.SelectMany(c => c.Value.Select((people, b) => (people, b)).Where(x => x.people > 0)
+            .Select(x => new ActivityBucket(c.Key, window.From + (bucket * x.b), x.people))).ToList();
     }
 
     /// <summary>About 60 buckets over the window, rounded to a readable size.</summary>

@@ -8,8 +8,8 @@ namespace UniHCP.Pipeline.Store.Queries;
 /// <summary>
 /// Unit-length mean embeddings of tracks, kept in memory so that similarity search reads each
 /// track's embedding sum from PostgreSQL once, not per query (50,000 tracks of 1536 floats is
-/// 300 MB: too much to move per query, little to keep). An entry is keyed by the track's
-/// observation count, so a track that grew since is read again. Entries beyond the capacity are
+/// 300 MB: too much to move per query, little to keep). An entry remembers how many embeddings
+/// its sum held, so a track that grew since is read again. Entries beyond the capacity are
 /// dropped least-recently-used first.
 /// </summary>
 public sealed class EmbeddingCache(int capacity = 200_000)
@@ -26,7 +26,7 @@ public sealed class EmbeddingCache(int capacity = 200_000)
 
     public int Count => _entries.Count;
 
-    /// <summary>Embeddings for the candidates (camera, track, observation count); tracks without one are left out.</summary>
+    /// <summary>Embeddings for the candidates (camera, track, embeddings summed); tracks without one are left out.</summary>
     internal async Task<List<((string Camera, long Track) Key, float[] Unit)>> GetAsync(
         NpgsqlConnection connection, IReadOnlyList<(string Camera, long Track, int Count)> candidates, CancellationToken cancellationToken)
     {
@@ -48,17 +48,18 @@ public sealed class EmbeddingCache(int capacity = 200_000)
         // Read the missing ones in chunks (one round trip each) keyed by the arrays of the keys.
         foreach (var chunk in missing.Chunk(2000))
         {
-            var rows = await connection.QueryAsync<(string Camera, long Track, int N, float[]? Sum)>(new CommandDefinition(
+            var rows = await connection.QueryAsync<(string Camera, long Track, int N, float[] Sum)>(new CommandDefinition(
                 """
-                select t.camera_id, t.track_id, t.n, t.embedding_sum from tracks t
-                join unnest(@cameras, @tracks) as k(camera_id, track_id) on t.camera_id = k.camera_id and t.track_id = k.track_id
-                where t.embedding_sum is not null
+                select t.camera_id, t.track_id, t.embedding_n, e.embedding_sum
+                from unnest(@cameras, @tracks) as k(camera_id, track_id)
+                join tracks t on t.camera_id = k.camera_id and t.track_id = k.track_id
+                join track_embeddings e on e.camera_id = k.camera_id and e.track_id = k.track_id
                 """,
                 new { cameras = chunk.Select(k => k.Camera).ToArray(), tracks = chunk.Select(k => k.Track).ToArray() },
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
             foreach (var row in rows)
             {
-                var unit = Normalise(row.Sum!);
+                var unit = Normalise(row.Sum);
                 if (unit is null)
                     continue;
                 _entries[(row.Camera, row.Track)] = new Entry(row.N, unit) { LastUsed = now };

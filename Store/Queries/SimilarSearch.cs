@@ -36,7 +36,8 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource, EmbeddingCache ca
         query.Validate();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var found = await connection.QueryAsync<float[]?>(new CommandDefinition(
-            "select embedding_sum from tracks where camera_id = @cameraId and track_id = @trackId", new { cameraId, trackId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "select e.embedding_sum from tracks t left join track_embeddings e using (camera_id, track_id) where t.camera_id = @cameraId and t.track_id = @trackId",
+            new { cameraId, trackId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var rows = found.ToList();
         if (rows.Count == 0)
             return null;
@@ -54,16 +55,17 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource, EmbeddingCache ca
         {
             best = (await connection.QueryAsync<(string, long, double)>(new CommandDefinition(
                 $"""
-                select t.camera_id, t.track_id, 1 - (t.embedding_sum::vector <=> @unit::real[]::vector) as similarity
-                from tracks t where {TrackQueries.WindowFilter} and t.embedding_sum is not null and cardinality(t.embedding_sum) = @dims
-                order by t.embedding_sum::vector <=> @unit::real[]::vector limit @take
+                select t.camera_id, t.track_id, 1 - (e.embedding_sum::vector <=> @unit::real[]::vector) as similarity
+                from tracks t join track_embeddings e using (camera_id, track_id)
+                where {TrackQueries.WindowFilter} and t.embedding_n > 0 and cardinality(e.embedding_sum) = @dims
+                order by e.embedding_sum::vector <=> @unit::real[]::vector limit @take
                 """,
                 new { window.from, window.to, window.cameras, unit, dims = unit.Length, take = query.Limit + 1 }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         }
         else
         {
             var candidates = (await connection.QueryAsync<(string, long, int)>(new CommandDefinition(
-                $"select t.camera_id, t.track_id, t.n from tracks t where {TrackQueries.WindowFilter} and t.embedding_sum is not null",
+                $"select t.camera_id, t.track_id, t.embedding_n from tracks t where {TrackQueries.WindowFilter} and t.embedding_n > 0",
                 window, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
             var embeddings = await cache.GetAsync(connection, candidates, cancellationToken).ConfigureAwait(false);
             best = TopK(unit, embeddings, query.Limit + 1);

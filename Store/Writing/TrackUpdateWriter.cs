@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
@@ -49,8 +50,8 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
     private async Task<WriteResult> WriteOnceAsync(IReadOnlyList<TrackUpdate> batch, bool replay, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsurePartitionsAsync(connection, batch, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var newDays = await EnsurePartitionsAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
         await UpsertCamerasAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
         var rows = await RowsAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
 
@@ -74,20 +75,23 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
         int tracks = await UpsertTracksAsync(connection, transaction, batch, fresh, cancellationToken).ConfigureAwait(false);
         await UpsertThumbnailsAsync(connection, transaction, fresh, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        lock (_partitions)
-            _partitions.UnionWith(newDays); // only now: a rolled-back transaction took its partitions with it
         return new WriteResult(rows.Count, fresh.Count, tracks, replay);
     }
 
-    // Creates the day partitions the batch needs that this writer has not seen committed yet.
-    private async Task<List<DateOnly>> EnsurePartitionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<TrackUpdate> batch, CancellationToken cancellationToken)
+    // Creates the day partitions the batch needs that this writer has not seen yet, each in its own
+    // short transaction before the batch's: a parallel writer needing the same day waits only for
+    // the creation, not for a whole batch, and a batch that fails later leaves an empty partition.
+    private async Task EnsurePartitionsAsync(NpgsqlConnection connection, IReadOnlyList<TrackUpdate> batch, CancellationToken cancellationToken)
     {
         List<DateOnly> days;
         lock (_partitions)
             days = batch.Where(u => u.Observations.Count > 0).Select(u => DateOnly.FromDateTime(u.CaptureTime.UtcDateTime)).Distinct().Where(d => !_partitions.Contains(d)).Order().ToList();
         foreach (var day in days)
-            await connection.ExecuteAsync(new CommandDefinition("select ensure_partition(@t)", new { t = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return days;
+        {
+            await connection.ExecuteAsync(new CommandDefinition("select ensure_partition(@t)", new { t = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            lock (_partitions)
+                _partitions.Add(day);
+        }
     }
 
     private static Task UpsertCamerasAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<TrackUpdate> batch, CancellationToken cancellationToken)
@@ -165,7 +169,10 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
                 await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
                 await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
             }
-            await WriteArrayAsync(importer, p.Embedding.IsEmpty ? null : p.Embedding.ToArray(), cancellationToken).ConfigureAwait(false);
+            if (p.Embedding.IsEmpty)
+                await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+            else
+                await importer.WriteAsync(RealArrayWire.Encode(p.Embedding.Span), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
             await importer.WriteAsync(row.Model, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         }
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -193,7 +200,7 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
             var best = mine.MaxBy(r => r.Person.Score);
             var command = new NpgsqlBatchCommand(
                 """
-                insert into tracks as t (camera_id, track_id, first_seen, last_seen, status, n, best_score, attr_sum, attr_n, embedding_sum, upper_color, lower_color, identity_id)
+                insert into tracks as t (camera_id, track_id, first_seen, last_seen, status, n, best_score, attr_sum, attr_n, embedding_n, upper_color, lower_color, identity_id)
                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce((select i.merged_into from identities i where i.id = $13), $13))
                 on conflict (camera_id, track_id) do update set
                     identity_id = case when excluded.last_seen >= t.last_seen then coalesce(excluded.identity_id, t.identity_id) else t.identity_id end,
@@ -203,7 +210,7 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
                     n = t.n + excluded.n,
                     attr_sum = array_add(t.attr_sum, excluded.attr_sum),
                     attr_n = t.attr_n + excluded.attr_n,
-                    embedding_sum = array_add(t.embedding_sum, excluded.embedding_sum),
+                    embedding_n = t.embedding_n + excluded.embedding_n,
                     upper_color = case when excluded.best_score > t.best_score and excluded.upper_color is not null then excluded.upper_color else t.upper_color end,
                     lower_color = case when excluded.best_score > t.best_score and excluded.lower_color is not null then excluded.lower_color else t.lower_color end,
                     best_score = greatest(t.best_score, excluded.best_score)
@@ -218,16 +225,38 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
             var attributes = Sum(mine.Select(r => r.Attributes));
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)attributes ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real });
             command.Parameters.Add(new NpgsqlParameter { Value = mine.Count(r => r.Attributes is not null) });
-            var embeddings = Sum(mine.Select(r => r.Person.Embedding.IsEmpty ? null : r.Person.Embedding.ToArray()));
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)embeddings ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real });
+            var withEmbedding = mine.Where(r => !r.Person.Embedding.IsEmpty).ToList();
+            command.Parameters.Add(new NpgsqlParameter { Value = withEmbedding.Count });
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)best?.Person.Parsing?.UpperColor ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)best?.Person.Parsing?.LowerColor ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)latest.IdentityId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             sql.BatchCommands.Add(command);
+            if (withEmbedding.Count > 0)
+                sql.BatchCommands.Add(EmbeddingUpsert(key, withEmbedding));
         }
         if (sql.BatchCommands.Count > 0)
             await sql.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return states.Count;
+    }
+
+    private static NpgsqlBatchCommand EmbeddingUpsert((string CameraId, long TrackId) key, List<ObservationRow> rows)
+    {
+        int length = rows.Max(r => r.Person.Embedding.Length);
+        var sum = new float[length];
+        foreach (var row in rows)
+        {
+            var e = row.Person.Embedding.Span;
+            TensorPrimitives.Add(sum.AsSpan(0, e.Length), e, sum.AsSpan(0, e.Length));
+        }
+        var command = new NpgsqlBatchCommand(
+            """
+            insert into track_embeddings as e (camera_id, track_id, embedding_sum) values ($1, $2, $3)
+            on conflict (camera_id, track_id) do update set embedding_sum = array_add(e.embedding_sum, excluded.embedding_sum)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = key.CameraId });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.TrackId });
+        command.Parameters.Add(new NpgsqlParameter { Value = sum, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real });
+        return command;
     }
 
     private static float[]? Sum(IEnumerable<float[]?> vectors)

@@ -42,7 +42,8 @@ internal sealed class BenchmarkReport(string title, string description)
         }
         foreach (var c in _cases)
         {
-            string ratio = c.Baseline is { } b ? (c.Median / Get(b).Median).ToString("0.00", inv) + "x" : "baseline";
+            // Time per work item against the baseline's (cases may do different amounts of work).
+            string ratio = c.Baseline is { } b ? (c.Median / c.WorkItems / (Get(b).Median / Get(b).WorkItems)).ToString("0.00", inv) + "x" : "baseline";
             text.AppendLine(inv, $"| {c.Name} | {c.Median:0.000} s | {c.Min:0.000} s | {c.WorkItems / c.Median:0} {c.Unit} | {ratio} | {c.Note} |");
         }
         foreach (string note in _notes)

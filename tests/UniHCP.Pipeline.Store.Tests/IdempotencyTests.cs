@@ -71,6 +71,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
         {
             Assert.Equal(16_000, await connection.ExecuteScalarAsync<int>("select count(*) from observations"));
             Assert.Equal(4000, await connection.ExecuteScalarAsync<int>("select min(n) from tracks"));
+            Assert.Equal(4000, await connection.ExecuteScalarAsync<int>("select min(embedding_n) from tracks"));
         }
     }
 
@@ -124,8 +125,9 @@ public sealed class IdempotencyTests : IAsyncLifetime
             """
             select camera_id || '/' || track_id || ' n=' || n
                 || ' attr=' || coalesce(array_to_string(array(select round(x::numeric, 3) from unnest(attr_sum) x), ','), '-')
-                || ' emb0=' || coalesce(round(embedding_sum[1]::numeric, 3)::text, '-') || ' best=' || best_score
-            from tracks order by 1
+                || ' emb0=' || coalesce((select round(e.embedding_sum[1]::numeric, 3)::text from track_embeddings e where e.camera_id = t.camera_id and e.track_id = t.track_id), '-')
+                || ' embn=' || embedding_n || ' best=' || best_score
+            from tracks t order by 1
             """);
         var thumbnails = await connection.QueryAsync<string>("select camera_id || '/' || track_id || ' ' || frame_seq from thumbnails order by 1");
         return $"{observations}\n{string.Join('\n', tracks)}\n{string.Join('\n', thumbnails)}";

@@ -175,8 +175,8 @@ public sealed class QueryTests(SeededDatabase db) : IClassFixture<SeededDatabase
     {
         var summary = await new DashboardQueries(db.DataSource).SummaryAsync(FirstDay, TimeSpan.FromMinutes(1));
 
-        var activity = summary.Activity.Select(b => $"{b.CameraId}@{(b.Start - T0).TotalSeconds}:{b.People}/{b.Observations}").ToList();
-        Assert.Equal(["cam-a@0:2/52", "cam-b@60:2/42", "cam-c@3600:1/31"], activity);
+        var activity = summary.Activity.Select(b => $"{b.CameraId}@{(b.Start - T0).TotalSeconds}:{b.People}").ToList();
+        Assert.Equal(["cam-a@0:2", "cam-b@60:2", "cam-c@3600:1"], activity);
         Assert.Equal(5, summary.Tracks);
         Assert.Equal(4, summary.UniqueIdentities);
         var dwell = summary.Dwell.ToDictionary(d => d.MinSeconds, d => d.Tracks);
@@ -187,6 +187,16 @@ public sealed class QueryTests(SeededDatabase db) : IClassFixture<SeededDatabase
         var female = summary.AttributeMix.Single(a => a.Name == "Female");
         Assert.Equal(0.8, female.Share, 4);
         Assert.Equal(5, female.Tracks);
+    }
+
+    [Fact]
+    public void A_track_counts_in_every_bucket_its_span_overlaps()
+    {
+        var window = new TimeWindow(T0, T0.AddMinutes(10));
+        var activity = DashboardQueries.Activity(
+            [("cam-a", T0.AddSeconds(30), T0.AddSeconds(150)), ("cam-a", T0.AddSeconds(61), T0.AddSeconds(62)), ("cam-b", T0.AddSeconds(-50), T0.AddSeconds(5))],
+            window, TimeSpan.FromMinutes(1));
+        Assert.Equal(["cam-a@0:1", "cam-a@60:2", "cam-a@120:1", "cam-b@0:1"], activity.Select(b => $"{b.CameraId}@{(b.Start - T0).TotalSeconds}:{b.People}"));
     }
 
     [Fact]

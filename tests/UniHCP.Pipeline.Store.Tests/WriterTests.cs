@@ -1,0 +1,43 @@
+using Dapper;
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Store.Writing;
+
+namespace UniHCP.Pipeline.Store.Tests;
+
+public sealed class WriterTests : IAsyncLifetime
+{
+    private readonly TestDatabase _db = new();
+
+    public Task InitializeAsync() => _db.InitializeAsync();
+
+    public Task DisposeAsync() => _db.DisposeAsync();
+
+    [Fact]
+    public async Task Every_field_of_an_observation_reads_back_as_written()
+    {
+        float[] embedding = [1.5f, -2.25f, float.Epsilon, 3e38f, -0f, 0.1f];
+        var person = new PersonObservation(3, new BoundingBox(1.5f, 2.5f, 40, 90), 0.875f,
+            Keypoints: [new Keypoint(10, 20, 0.5f, true), new Keypoint(11, 21, 0.25f, false)],
+            Parsing: new ParsingSummary(new Dictionary<string, float> { ["Hat"] = 0.125f }, "red", null),
+            Attributes: [new("Female", 0.75f), new("Hat", 0.5f)],
+            Embedding: embedding);
+        var update = new TrackUpdate("cam-w", 42, SeedData.T0, [new TrackState(7, TrackStatus.Confirmed, person.Box, 3, 900)], [person], "model-9");
+
+        await new TrackUpdateWriter(_db.DataSource).WriteAsync([update]);
+
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync<(long Track, float X1, float Score, float[] Keypoints, float[] Attributes, string Parts, string Upper, string? Lower, float[] Embedding, string Model)>(
+            "select track_id, x1, score, keypoints, attributes, part_shares::text, upper_color, lower_color, embedding, model_version from observations");
+        Assert.Equal(7, row.Track);
+        Assert.Equal(1.5f, row.X1);
+        Assert.Equal(0.875f, row.Score);
+        Assert.Equal([10f, 20f, 0.5f, 1f, 11f, 21f, 0.25f, 0f], row.Keypoints);
+        Assert.Equal([0.75f, 0.5f], row.Attributes);
+        Assert.Contains("\"Hat\": 0.125", row.Parts, StringComparison.Ordinal);
+        Assert.Equal(("red", null), (row.Upper, row.Lower));
+        Assert.Equal(embedding, row.Embedding);
+        Assert.Equal("model-9", row.Model);
+        Assert.Equal(900, await connection.ExecuteScalarAsync<long>("select identity_id from tracks"));
+        Assert.Equal(embedding, await connection.ExecuteScalarAsync<float[]>("select embedding_sum from track_embeddings"));
+    }
+}
