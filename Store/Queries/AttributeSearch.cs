@@ -27,7 +27,6 @@ public sealed class AttributeSearch(NpgsqlDataSource dataSource)
             cameras = query.Window.Cameras?.ToArray(),
             upper = query.UpperColor,
             lower = query.LowerColor,
-            byIdentity = query.ByIdentity,
             limit = paging.PageSize,
             offset = paging.Offset,
         });
@@ -52,20 +51,26 @@ public sealed class AttributeSearch(NpgsqlDataSource dataSource)
         where.Append(" and (@upper::text is null or t.upper_color = @upper) and (@lower::text is null or t.lower_color = @lower)");
         string score = scores.Count > 0 ? $"({string.Join(" + ", scores)}) / {scores.Count}" : "t.best_score";
 
-        // One row per identity (its best track) when asked; tracks without an identity stand alone.
-        // Scores are means of float sums, so equal probabilities can differ in the 7th digit: rank on 4.
+        // Rank on the narrow columns first and build the page's full rows (thumbnail flag included)
+        // only for the page. One row per identity (its best track) when asked; tracks without an
+        // identity stand alone. Scores are means of float sums, so equal probabilities can differ in
+        // the 7th digit: rank on 4.
+        string ranking = query.ByIdentity
+            ? "row_number() over (partition by coalesce('i' || t.identity_id, 't' || t.camera_id || '/' || t.track_id) order by ({score}) desc, t.best_score desc)"
+            : "1";
         string sql = $"""
             with matched as (
-                select {TrackRow.Columns}, ({score})::float8 as Score
+                select t.camera_id, t.track_id, t.best_score, round(({score})::numeric, 4)::float8 as score, {ranking.Replace("{score}", score, StringComparison.Ordinal)} as rank_in_group
                 from tracks t where {where}
-            ), ranked as (
-                select m.*, row_number() over (partition by coalesce('i' || m.IdentityId, 't' || m.CameraId || '/' || m.TrackId) order by m.Score desc, m.BestScore desc) as rank_in_group
-                from matched m
+            ), page as (
+                select m.camera_id, m.track_id, m.score, count(*) over () as total, row_number() over (order by m.score desc, m.best_score desc, m.camera_id, m.track_id) as position
+                from matched m where m.rank_in_group = 1
+                order by m.score desc, m.best_score desc, m.camera_id, m.track_id
+                limit @limit offset @offset
             )
-            select r.*, count(*) over () as Total from ranked r
-            where not @byIdentity or r.rank_in_group = 1
-            order by round(r.Score::numeric, 4) desc, r.BestScore desc, r.CameraId, r.TrackId
-            limit @limit offset @offset
+            select {TrackRow.Columns}, p.score as Score, p.total as Total
+            from page p join tracks t on t.camera_id = p.camera_id and t.track_id = p.track_id
+            order by p.position
             """;
         var rows = await TrackRow.QueryAsync(connection, sql, parameters, cancellationToken).ConfigureAwait(false);
         int total = rows.Count > 0 ? (int)rows[0].Total : 0;
@@ -73,7 +78,8 @@ public sealed class AttributeSearch(NpgsqlDataSource dataSource)
         {
             // Past the last page: the window count saw no rows, so count separately.
             total = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                $"select count(*) from ({sql.Replace("limit @limit offset @offset", string.Empty, StringComparison.Ordinal)}) c", parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                $"select {(query.ByIdentity ? "count(distinct coalesce('i' || t.identity_id, 't' || t.camera_id || '/' || t.track_id))" : "count(*)")} from tracks t where {where}",
+                parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         return new Page<ScoredTrack>(rows.Select(r => new ScoredTrack(r.ToSummary(), r.Score)).ToList(), total, paging.PageNumber, paging.PageSize);
     }

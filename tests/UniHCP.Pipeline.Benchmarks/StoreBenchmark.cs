@@ -25,7 +25,7 @@ internal static class StoreBenchmark
     private const int Concurrent = 5;       // people in view per camera frame
     private const int Dimensions = 1536;
     private const int BatchUpdates = 1000;  // frames per write (5,000 observations: a third of a second at the target rate)
-    private const int Writers = 2;          // parallel writers, cameras split between them (one per core here)
+    private static readonly int Writers = int.TryParse(Environment.GetEnvironmentVariable("UNIHCP_BENCH_WRITERS"), out int w) ? w : 2; // parallel writers, cameras split between them (one per core here)
     private static readonly DateTimeOffset Start = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Span = TimeSpan.FromDays(10);
     private static readonly string[] Colours = ["black", "white", "gray", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown"];

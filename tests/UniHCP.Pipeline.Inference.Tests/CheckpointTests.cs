@@ -72,8 +72,7 @@ public sealed class CheckpointTests : IDisposable
     public void The_configuration_is_read_from_the_shapes_when_not_given()
     {
         var config = new ModelConfig("probe", new EncoderConfig(384, 2, 6, PositionGrid: 8), new DecoderConfig(256, 2, 8, 512));
-        manual_seed(5);
-        using var source = new UniHcpModel(config, new TaskRegistry([TaskRegistry.Standard["pose"]]));
+        using var source = TestModels.Seeded(5, config, new TaskRegistry([TaskRegistry.Standard["pose"]]));
         string path = Path.Combine(_dir, "pose.pth.tar");
         OfficialLayout.Write(path, OfficialLayout.StateDict(source, "pose"));
 

@@ -22,7 +22,7 @@ public sealed class ImageNetResNet18Tests
         Assert.Contains("sha256=", provenance["resnet_onnx"], StringComparison.Ordinal);
         Assert.Equal(1 + ((2 + 2 + 2 + 3) * 2) + 3, tensors.Keys.Count(k => k.EndsWith("running_var", StringComparison.Ordinal)));
         TorchRuntime.EnsureLoaded();
-        using var model = new UniHcpModel(ModelConfig.ResNet18Full, new TaskRegistry([TaskRegistry.Detection(3, 10)]));
+        using var model = TestModels.Seeded(1, ModelConfig.ResNet18Full, new TaskRegistry([TaskRegistry.Detection(3, 10)]));
         var target = model.state_dict();
         using (no_grad())
         {

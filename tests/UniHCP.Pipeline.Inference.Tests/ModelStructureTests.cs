@@ -94,7 +94,7 @@ public sealed class ModelStructureTests
     {
         using var scope = NewDisposeScope();
         TorchRuntime.EnsureLoaded();
-        using var model = new UniHcpModel(ModelConfig.VitBase, TaskRegistry.Standard);
+        using var model = TestModels.Seeded(1, ModelConfig.VitBase, TaskRegistry.Standard);
         var counts = ParameterBreakdown.Of(model);
 
         // Counts of the official constructors (UNIHCP-SPEC): encoder 91.1 M incl. the 84x84 table.

@@ -11,8 +11,7 @@ public sealed class ResNetEncoderTests
     {
         using var scope = NewDisposeScope();
         TorchRuntime.EnsureLoaded();
-        manual_seed(2);
-        using var model = new UniHcpModel(ModelConfig.ResNet18, TaskRegistry.Standard);
+        using var model = TestModels.Seeded(2, ModelConfig.ResNet18, TaskRegistry.Standard);
         model.eval();
         using var inference = inference_mode();
         var images = TestModels.Images(2, 64, 40); // padded to 64 x 48 (a multiple of 16 without stage 4)
@@ -30,7 +29,7 @@ public sealed class ResNetEncoderTests
         Assert.Equal([2, 6 * 256], reid.Features!.shape);
         Assert.DoesNotContain(model.state_dict().Keys, k => k.Contains("pos_embed", StringComparison.Ordinal));
         Assert.DoesNotContain(model.state_dict().Keys, k => k.StartsWith("backbone_module.layer4.", StringComparison.Ordinal));
-        using var full = new UniHcpModel(ModelConfig.ResNet18Full, TaskRegistry.Standard);
+        using var full = TestModels.Seeded(1, ModelConfig.ResNet18Full, TaskRegistry.Standard);
         Assert.Contains("backbone_module.layer4.2.bn2.running_var", full.state_dict().Keys);
         Assert.Contains("backbone_module.layer2.0.downsample.0.weight", model.state_dict().Keys);
     }
@@ -39,8 +38,7 @@ public sealed class ResNetEncoderTests
     public void A_training_step_leaves_the_frozen_batch_norm_unchanged_and_trains_the_rest()
     {
         TorchRuntime.EnsureLoaded();
-        manual_seed(4);
-        using var model = new UniHcpModel(ModelConfig.ResNet18, new TaskRegistry([TaskRegistry.Detection(3, 10)]));
+        using var model = TestModels.Seeded(4, ModelConfig.ResNet18, new TaskRegistry([TaskRegistry.Detection(3, 10)]));
         model.train();
         var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
         var parameters = model.parameters().ToList();

@@ -6,12 +6,45 @@ namespace UniHCP.Pipeline.Inference.Tests;
 
 internal static class TestModels
 {
-    /// <summary>The tiny configuration with the standard tasks, seeded so that runs repeat.</summary>
-    public static UniHcpModel Tiny(int seed = 7, TaskRegistry? tasks = null)
+    // libtorch has one global generator and xunit runs test classes in parallel: a test in another
+    // class can draw from it between our seed and our construction. The lock keeps seeded builds
+    // apart; the cache below makes every tiny model of one seed an exact copy of the first one, so
+    // tests that compare two models (f32 against bf16, flip variants) never see different weights.
+    private static readonly Lock s_globalGenerator = new();
+    private static readonly Dictionary<int, Dictionary<string, Tensor>> s_tinyWeights = [];
+
+    /// <summary>Seeds the global generator and builds under a lock.</summary>
+    public static UniHcpModel Seeded(int seed, ModelConfig config, TaskRegistry tasks)
     {
         TorchRuntime.EnsureLoaded();
-        manual_seed(seed);
-        var model = new UniHcpModel(ModelConfig.Tiny, tasks ?? TaskRegistry.Standard);
+        lock (s_globalGenerator)
+        {
+            manual_seed(seed);
+            return new UniHcpModel(config, tasks);
+        }
+    }
+
+    /// <summary>The tiny configuration with the standard tasks; the same seed gives the same weights.</summary>
+    public static UniHcpModel Tiny(int seed = 7, TaskRegistry? tasks = null)
+    {
+        var model = Seeded(seed, ModelConfig.Tiny, tasks ?? TaskRegistry.Standard);
+        if (tasks is null)
+        {
+            lock (s_tinyWeights)
+            {
+                if (!s_tinyWeights.TryGetValue(seed, out var first))
+                {
+                    first = model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+                    s_tinyWeights[seed] = first;
+                }
+                var weights = model.state_dict();
+                using (no_grad())
+                {
+                    foreach (var (key, value) in first)
+                        weights[key].copy_(value);
+                }
+            }
+        }
         model.eval();
         return model;
     }

@@ -113,9 +113,13 @@ public sealed class QueryTests(SeededDatabase db) : IClassFixture<SeededDatabase
     [Fact]
     public async Task Attribute_search_by_identity_returns_each_person_once()
     {
-        var result = await new AttributeSearch(db.DataSource).SearchAsync(new AttributeQuery(BothDays, [AttributeCondition.Parse("Female>=0.6")], ByIdentity: true));
+        var search = new AttributeSearch(db.DataSource);
+        var result = await search.SearchAsync(new AttributeQuery(BothDays, [AttributeCondition.Parse("Female>=0.6")], ByIdentity: true));
+        var pastTheEnd = await search.SearchAsync(new AttributeQuery(BothDays, [AttributeCondition.Parse("Female>=0.6")], Paging: new Paging(3, 2), ByIdentity: true));
         Assert.Equal([103L, 100L, 102L], result.Items.Select(r => r.Track.IdentityId!.Value));
         Assert.Equal(3, result.Total);
+        Assert.Empty(pastTheEnd.Items);
+        Assert.Equal(3, pastTheEnd.Total);
     }
 
     [Fact]
