@@ -10,6 +10,7 @@ internal static class UnihcpCommand
     {
         var root = new RootCommand("UniHCP.Pipeline: human-centric video analytics (detection, pose, parsing, attributes, ReID, tracking).")
         {
+            RunCommand.Create(),
             IngestCommand.Create(),
             WeightsCommand.Create(),
             TrainCommand.Create(),

@@ -120,6 +120,10 @@ if [ "$("${psql_cmd[@]}" -d postgres -c "select 1 from pg_database where datname
   "${psql_cmd[@]}" -d postgres -c "create database unihcp" >/dev/null
   echo "created database unihcp"
 fi
+# Write-heavy load: fewer forced checkpoints while observations stream in (reloadable settings;
+# durability is unchanged - synchronous_commit stays on).
+"${psql_cmd[@]}" -d postgres -c "alter system set max_wal_size = '4GB'" \
+  -c "alter system set checkpoint_timeout = '15min'" -c "select pg_reload_conf()" >/dev/null
 "${psql_cmd[@]}" -d unihcp -c "select 'server ' || current_setting('server_version')"
 
 cat > "$local_dir/env" <<ENV

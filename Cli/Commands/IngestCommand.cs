@@ -57,18 +57,7 @@ internal static class IngestCommand
         try
         {
             configuration = ConfigurationLoader.Load(configFile, []);
-            options = ConfigurationLoader.Bind<IngestOptions>(configuration, IngestOptions.SectionName);
-            if (sourceValues.Length > 0)
-                options.Cameras = SourceArgument.ToCameras(sourceValues);
-            else if (options.Cameras.Count == 0)
-                options.Cameras = [new CameraOptions { Id = "sample", Source = SampleVideo.Locate() }];
-            foreach (var camera in options.Cameras)
-            {
-                camera.FrameRate = rate ?? camera.FrameRate;
-                camera.Width = width ?? camera.Width;
-                camera.Height = height ?? camera.Height;
-            }
-            sources = IngestOptionsValidator.BuildSources(options);
+            (sources, options) = CameraSources.Build(configuration, sourceValues, rate, width, height);
         }
         catch (Exception ex) when (ex is ConfigurationFileException or OptionsValidationException or FileNotFoundException)
         {

@@ -14,6 +14,7 @@ internal static class WeightsCommand
         var command = new Command("weights", "Import official UniHCP checkpoints and inspect weights files.");
         command.Subcommands.Add(Import());
         command.Subcommands.Add(Info());
+        command.Subcommands.Add(Export());
         command.Subcommands.Add(ImportImageNetResNet18());
         return command;
     }
@@ -103,6 +104,46 @@ internal static class WeightsCommand
         {
             return ErrorReporter.BadInput(stderr, ex);
         }
+    }
+
+    private static Command Export()
+    {
+        var source = new Argument<FileInfo>("file") { Description = "A weights file in our format (e.g. a training run's checkpoint/model.safetensors)." };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The deployable weights file to write.", Required = true };
+        var version = new Option<string?>("--version") { Description = "Version to record (default: the source's)." };
+        var half = new Option<bool>("--half") { Description = "Store the tensors as float16 (half the size)." };
+        var shortSide = new Option<int?>("--detection-short-side") { Description = "Record the detection input short side the weights were trained for (runs default to it)." };
+        var command = new Command("export", "Write a deployable copy of a weights file: optionally half precision and a new version.") { source, output, version, half, shortSide };
+        command.SetAction((parse, _) =>
+        {
+            try
+            {
+                TorchRuntime.EnsureLoaded();
+                string from = parse.GetValue(source)!.FullName;
+                var (model, metadata) = WeightsFile.Load(from);
+                using (model)
+                {
+                    if (parse.GetValue(version) is { } newVersion)
+                        metadata = metadata with { Version = newVersion };
+                    if (parse.GetValue(shortSide) is { } side)
+                    {
+                        metadata = metadata with
+                        {
+                            Provenance = new Dictionary<string, string>(metadata.Provenance, StringComparer.Ordinal) { [DetectionInput.ShortSideKey] = side.ToString(CultureInfo.InvariantCulture) },
+                        };
+                    }
+                    string to = parse.GetValue(output)!.FullName;
+                    WeightsFile.Save(to, model, metadata, parse.GetValue(half));
+                    parse.InvocationConfiguration.Output.WriteLine($"wrote {to} ({new FileInfo(to).Length / (1024.0 * 1024.0):0.0} MiB), version {metadata.Version}");
+                }
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or WeightsMismatchException or ArgumentException)
+            {
+                return Task.FromResult(ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex));
+            }
+        });
+        return command;
     }
 
     private static Command Info()

@@ -12,11 +12,20 @@ public static class WeightsFile
 {
     public const string MetadataKey = "unihcp";
 
-    public static void Save(string path, UniHcpModel model, WeightsMetadata metadata)
+    /// <param name="path">The file to write.</param>
+    /// <param name="model">The model whose state dict is written.</param>
+    /// <param name="metadata">Configuration, tasks and provenance.</param>
+    /// <param name="halfPrecision">Store floating tensors as float16 (half the size; loading converts back to the
+    /// model's dtype). For deployment files: the rounding (about 3 significant digits) is far below what changes
+    /// a detection.</param>
+    public static void Save(string path, UniHcpModel model, WeightsMetadata metadata, bool halfPrecision = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(metadata);
+        using var scope = NewDisposeScope();
         var tensors = model.state_dict();
+        if (halfPrecision)
+            tensors = tensors.ToDictionary(p => p.Key, p => p.Value.is_floating_point() ? p.Value.to_type(ScalarType.Float16) : p.Value);
         SafeTensorsFile.Write(path, tensors, new Dictionary<string, string> { [MetadataKey] = metadata.ToJson(), ["format"] = "unihcp-weights" });
     }
 

@@ -17,10 +17,14 @@ public sealed class IdentityService
     private readonly Dictionary<long, Identity> _identities = [];
     private readonly Dictionary<(string Camera, long Track), long> _assignment = [];
     private readonly Dictionary<(long, long), int> _mergeEvidence = [];
-    private long _nextId = 1;
+    private long _nextId;
 
-    public IdentityService(IdentityOptions? options = null)
+    /// <param name="options">Linking constraints.</param>
+    /// <param name="firstIdentityId">The first id to give (a restart continues above the identities already stored).</param>
+    public IdentityService(IdentityOptions? options = null, long firstIdentityId = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstIdentityId, 1);
+        _nextId = firstIdentityId;
         _options = options ?? new IdentityOptions();
         _options.Validate();
     }

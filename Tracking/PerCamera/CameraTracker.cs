@@ -16,12 +16,17 @@ public sealed class CameraTracker
 {
     private readonly TrackerOptions _options;
     private readonly List<Track> _tracks = [];
-    private long _nextId = 1;
+    private long _nextId;
     private bool _started;
 
-    public CameraTracker(string cameraId, TrackerOptions? options = null)
+    /// <param name="cameraId">The camera.</param>
+    /// <param name="options">Association and life-cycle settings.</param>
+    /// <param name="firstTrackId">The first id to give (a restarted camera continues above the ids already stored).</param>
+    public CameraTracker(string cameraId, TrackerOptions? options = null, long firstTrackId = 1)
     {
         CameraId = Core.Events.CameraId.Validate(cameraId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstTrackId, 1);
+        _nextId = firstTrackId;
         _options = options ?? new TrackerOptions();
         _options.Validate();
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using UniHCP.Pipeline.Ingest;
 
 namespace UniHCP.Pipeline.Cli.Tests;
@@ -26,7 +25,7 @@ public sealed class IngestCommandTests
         try
         {
             string clip = Path.Combine(dir, "clip.mp4");
-            await MakeClipAsync(clip);
+            await Clips.PatternAsync(clip);
             string broken = Path.Combine(dir, "broken.mp4");
             await File.WriteAllTextAsync(broken, "not a video");
 
@@ -91,16 +90,4 @@ public sealed class IngestCommandTests
 
     private static string[] Row(string output, string camera) =>
         output.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).First(cells => cells.Length > 0 && cells[0] == camera);
-
-    private static async Task MakeClipAsync(string path)
-    {
-        using var process = Process.Start(new ProcessStartInfo("ffmpeg",
-            $"-hide_banner -nostdin -loglevel error -f lavfi -i testsrc=size=320x240:rate=10 -frames:v 30 -pix_fmt yuv420p -y \"{path}\"")
-        {
-            RedirectStandardError = true,
-        })!;
-        string stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, stderr);
-    }
 }

@@ -1,0 +1,25 @@
+using UniHCP.Pipeline.Ingest;
+
+namespace UniHCP.Pipeline.Cli.Pipeline;
+
+/// <summary>What one run of the embedded pipeline did, stage by stage.</summary>
+internal sealed record PipelineResult(
+    IReadOnlyList<CameraIngestReport> Cameras,
+    long FramesAnalysed,
+    long FramesSkipped,
+    long FramesRejected,
+    long Persons,
+    long Observations,
+    long Tracks,
+    long Identities,
+    long DeadLetters,
+    TimeSpan Elapsed,
+    TimeSpan InferenceBusy,
+    TimeSpan StoreBusy,
+    string ModelVersion,
+    Exception? Failure)
+{
+    public long FramesDecoded => Cameras.Sum(c => c.Frames);
+
+    public double FramesPerSecond => FramesDecoded / Math.Max(Elapsed.TotalSeconds, 1e-6);
+}

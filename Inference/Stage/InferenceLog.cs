@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace UniHCP.Pipeline.Inference.Stage;
+
+/// <summary>The inference stage's log messages, source-generated, with stable event ids (2000-2099).</summary>
+internal static partial class InferenceLog
+{
+    [LoggerMessage(2000, LogLevel.Information, "Weights {Old} replaced by {New}")]
+    public static partial void Swapped(ILogger logger, string old, string @new);
+
+    [LoggerMessage(2001, LogLevel.Warning, "A batch of {Count} frames failed; retrying them one by one")]
+    public static partial void BatchFailed(ILogger logger, Exception error, int count);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Frame {Sequence} of camera '{CameraId}' was not analysed: {Reason}")]
+    public static partial void Rejected(ILogger logger, long sequence, string cameraId, string reason);
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Core.Transport;
+using UniHCP.Pipeline.Inference.Engine;
+
+namespace UniHCP.Pipeline.Inference.Stage;
+
+/// <summary>
+/// Frames in, person observations out: batches frames across cameras through the perception engine and
+/// publishes one <see cref="PersonObservations"/> per analysed frame (also when nobody is in it, so that
+/// downstream stages see time pass). Notices are forwarded in order with their camera's results. A delivery is
+/// acknowledged only after its result is published (at least once). A frame the model cannot take is counted
+/// and logged and the others go on.
+/// </summary>
+public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOptions options, ILogger<InferenceStage> logger)
+{
+    private readonly InferenceStageCounters _counters = new();
+    private PerceptionEngine _engine = engine;
+    private PerceptionEngine? _next;
+
+    /// <summary>Live counters (thread-safe reads) for progress lines and metrics.</summary>
+    public InferenceStageCounters Counters => _counters;
+
+    /// <summary>The weights version observations are produced with now.</summary>
+    public string ModelVersion => (_next ?? _engine).ModelVersion;
+
+    /// <summary>
+    /// Replaces the engine (a new weights version) without stopping: the batch in flight finishes on the old
+    /// engine, every later frame uses the new one, and the old one is disposed by the stage.
+    /// </summary>
+    public void SwapEngine(PerceptionEngine next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        Interlocked.Exchange(ref _next, next)?.Dispose(); // a swap that never took effect is superseded
+    }
+
+    public async Task RunAsync(ITopicSubscription<VideoFrame> frames, ITopicPublisher<PersonObservations> persons, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(persons);
+        options.Validate();
+        try
+        {
+            await foreach (var batch in frames.ReadBatchesAsync(options.BatchFrames, cancellationToken).ConfigureAwait(false))
+            {
+                // Notices keep their place: the frames before one are published before it.
+                var pending = new List<Delivery<VideoFrame>>();
+                foreach (var delivery in batch)
+                {
+                    if (!delivery.IsNotice)
+                    {
+                        pending.Add(delivery);
+                        continue;
+                    }
+                    await AnalyseAsync(pending, frames, persons, cancellationToken).ConfigureAwait(false);
+                    pending.Clear();
+                    await persons.PublishNoticeAsync(delivery.Notice, cancellationToken).ConfigureAwait(false);
+                    frames.Acknowledge(delivery);
+                }
+                await AnalyseAsync(pending, frames, persons, cancellationToken).ConfigureAwait(false);
+            }
+            persons.Complete();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            persons.Complete(ex);
+            throw;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _next, null)?.Dispose();
+            _engine.Dispose();
+        }
+    }
+
+    private async Task AnalyseAsync(List<Delivery<VideoFrame>> deliveries, ITopicSubscription<VideoFrame> frames,
+        ITopicPublisher<PersonObservations> persons, CancellationToken cancellationToken)
+    {
+        if (deliveries.Count == 0)
+            return;
+        if (Interlocked.Exchange(ref _next, null) is { } next)
+        {
+            InferenceLog.Swapped(logger, _engine.ModelVersion, next.ModelVersion);
+            _engine.Dispose();
+            _engine = next;
+        }
+        var analysed = new List<Delivery<VideoFrame>>();
+        foreach (var delivery in deliveries)
+        {
+            var frame = delivery.Event!;
+            _counters.AddReceived();
+            if (frame.Sequence % options.DetectionStride != 0)
+            {
+                _counters.AddSkipped();
+                continue;
+            }
+            try
+            {
+                frame.Validate();
+                analysed.Add(delivery);
+            }
+            catch (ArgumentException ex)
+            {
+                Reject(frame, ex);
+            }
+        }
+
+        var results = Run(analysed.Select(d => d.Event!).ToList());
+        for (int i = 0; i < analysed.Count; i++)
+        {
+            if (results[i] is { } result)
+                await persons.PublishAsync(WithThumbnails(result, analysed[i].Event!), OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var delivery in deliveries)
+            frames.Acknowledge(delivery);
+    }
+
+    /// <summary>The batch through the engine; when the batch fails, each frame alone, so one bad frame costs only itself.</summary>
+    private PersonObservations?[] Run(List<VideoFrame> batch)
+    {
+        var results = new PersonObservations?[batch.Count];
+        if (batch.Count == 0)
+            return results;
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var all = _engine.Process(batch);
+            for (int i = 0; i < batch.Count; i++)
+                results[i] = all[i];
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && batch.Count > 1)
+        {
+            InferenceLog.BatchFailed(logger, ex, batch.Count);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                try
+                {
+                    results[i] = _engine.Process([batch[i]])[0];
+                }
+                catch (Exception single) when (single is not OutOfMemoryException)
+                {
+                    Reject(batch[i], single);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Reject(batch[0], ex);
+        }
+        _counters.AddBatch(results.Count(r => r is not null), results.Sum(r => r?.Persons.Count ?? 0), Stopwatch.GetElapsedTime(started));
+        return results;
+    }
+
+    private PersonObservations WithThumbnails(PersonObservations result, VideoFrame frame)
+    {
+        if (options.ThumbnailHeight == 0 || result.Persons.Count == 0)
+            return result;
+        return result with
+        {
+            Persons = result.Persons.Select(p => p with { Thumbnail = Thumbnails.Crop(frame, p.Box, options.ThumbnailHeight) }).ToList(),
+        };
+    }
+
+    private void Reject(VideoFrame frame, Exception reason)
+    {
+        _counters.AddRejected();
+        InferenceLog.Rejected(logger, frame.Sequence, frame.CameraId, reason.Message);
+    }
+}

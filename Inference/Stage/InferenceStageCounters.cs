@@ -1,0 +1,48 @@
+namespace UniHCP.Pipeline.Inference.Stage;
+
+/// <summary>What the inference stage has done so far; updated by the stage, read from any thread.</summary>
+public sealed class InferenceStageCounters
+{
+    private long _received;
+    private long _skipped;
+    private long _rejected;
+    private long _analysed;
+    private long _persons;
+    private long _batches;
+    private long _busyTicks;
+
+    /// <summary>Frames read from the frames topic.</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Frames left out by the detection stride.</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>Frames the model could not take (invalid, or the engine failed on them alone).</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Frames analysed and published.</summary>
+    public long Analysed => Interlocked.Read(ref _analysed);
+
+    /// <summary>Persons found in the analysed frames.</summary>
+    public long Persons => Interlocked.Read(ref _persons);
+
+    /// <summary>Model batches run.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Time spent inside the model.</summary>
+    public TimeSpan Busy => TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks));
+
+    internal void AddReceived() => Interlocked.Increment(ref _received);
+
+    internal void AddSkipped() => Interlocked.Increment(ref _skipped);
+
+    internal void AddRejected() => Interlocked.Increment(ref _rejected);
+
+    internal void AddBatch(int frames, int persons, TimeSpan elapsed)
+    {
+        Interlocked.Add(ref _analysed, frames);
+        Interlocked.Add(ref _persons, persons);
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _busyTicks, elapsed.Ticks);
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace UniHCP.Pipeline.Store.Stage;
+
+/// <summary>The store stage's log messages, source-generated, with stable event ids (4000-4099).</summary>
+internal static partial class StoreLog
+{
+    [LoggerMessage(4000, LogLevel.Warning, "Writing {What} failed ({Reason}); retrying in {Seconds:0.0} s")]
+    public static partial void Retrying(ILogger logger, string what, string reason, double seconds);
+
+    [LoggerMessage(4001, LogLevel.Warning, "Writing {What} was refused ({Reason}); writing them one by one")]
+    public static partial void OneByOne(ILogger logger, string what, string reason);
+
+    [LoggerMessage(4002, LogLevel.Error, "A {Type} of camera '{CameraId}' was refused by the database and kept in dead_letters: {Reason}")]
+    public static partial void DeadLetter(ILogger logger, string type, string cameraId, string reason);
+}

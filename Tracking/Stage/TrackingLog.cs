@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+
+namespace UniHCP.Pipeline.Tracking.Stage;
+
+/// <summary>The tracking stage's log messages, source-generated, with stable event ids (3000-3099).</summary>
+internal static partial class TrackingLog
+{
+    [LoggerMessage(3000, LogLevel.Debug, "Frame {Sequence} of camera '{CameraId}' is not newer than the last one; skipped")]
+    public static partial void NotNewer(ILogger logger, long sequence, string cameraId);
+}

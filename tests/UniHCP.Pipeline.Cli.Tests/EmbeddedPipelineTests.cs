@@ -1,0 +1,99 @@
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using UniHCP.Pipeline.Cli.Pipeline;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Engine;
+using UniHCP.Pipeline.Inference.Stage;
+using UniHCP.Pipeline.Ingest.Configuration;
+using UniHCP.Pipeline.Store.Tests;
+using UniHCP.Pipeline.Tracking.CrossCamera;
+using UniHCP.Pipeline.Tracking.PerCamera;
+
+namespace UniHCP.Pipeline.Cli.Tests;
+
+/// <summary>The embedded pipeline under interruption and a weights swap, on the sample video and a real PostgreSQL.</summary>
+public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture<TestDatabase>, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private readonly string _dir = Directory.CreateTempSubdirectory("unihcp-pipeline-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task An_interrupt_mid_run_stores_everything_published_before_it_exactly_once()
+    {
+        string cut = Path.Combine(_dir, "long.avi");
+        await Clips.SampleCutAsync(cut, frames: 80);
+        var pipeline = Pipeline("hall", cut, Engine());
+        using var stop = new CancellationTokenSource();
+
+        var run = pipeline.RunAsync(stop.Token, CancellationToken.None);
+        await WhenAsync(() => pipeline.Inference.Counters.Analysed >= 4);
+        stop.Cancel(); // what Ctrl+C does
+        var result = await run;
+
+        Assert.Null(result.Failure);
+        Assert.True(result.FramesDecoded < 80, $"the interrupt stopped ingest early ({result.FramesDecoded} frames)");
+        Assert.Equal(result.FramesDecoded, result.FramesAnalysed); // every frame published was analysed...
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        long stored = await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id = 'hall'");
+        Assert.True(stored > 0);
+        Assert.Equal(result.Persons, stored); // ...and every person found is in the database
+        Assert.Equal(stored, await connection.ExecuteScalarAsync<long>("select count(distinct (frame_seq, det_index)) from observations where camera_id = 'hall'"));
+        Assert.Equal(result.FramesDecoded - 1, await connection.ExecuteScalarAsync<long>("select max(frame_seq) from observations where camera_id = 'hall'"));
+    }
+
+    [Fact]
+    public async Task A_weights_swap_during_a_run_loses_no_frame_and_later_observations_carry_the_new_version()
+    {
+        string cut = Path.Combine(_dir, "short.avi");
+        await Clips.SampleCutAsync(cut, frames: 16);
+        var pipeline = Pipeline("gate", cut, Engine());
+
+        var run = pipeline.RunAsync(CancellationToken.None, CancellationToken.None);
+        await WhenAsync(() => pipeline.Inference.Counters.Analysed >= 4);
+        pipeline.Inference.SwapEngine(Engine("swapped-version"));
+        var result = await run;
+
+        Assert.Null(result.Failure);
+        Assert.Equal(16, result.FramesDecoded);
+        Assert.Equal(16, result.FramesAnalysed);
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        var versions = (await connection.QueryAsync<(string Version, long First, long Last)>(
+            "select model_version, min(frame_seq), max(frame_seq) from observations where camera_id = 'gate' group by model_version order by 2")).ToList();
+        Assert.Equal(2, versions.Count);
+        Assert.Equal("swapped-version", versions[1].Version);
+        Assert.True(versions[0].Last < versions[1].First, "every frame after the swap is analysed by the new weights");
+        Assert.Equal(15, versions[1].Last);
+        Assert.Equal(16, await connection.ExecuteScalarAsync<long>("select count(distinct frame_seq) from observations where camera_id = 'gate'"));
+    }
+
+    private EmbeddedPipeline Pipeline(string camera, string source, PerceptionEngine engine)
+    {
+        var sources = IngestOptionsValidator.BuildSources(new IngestOptions { Cameras = [new CameraOptions { Id = camera, Source = source }] });
+        var settings = new PipelineSettings(sources, null, new InferenceStageOptions { BatchFrames = 2 }, new TrackerOptions(), new IdentityOptions(), null);
+        return new EmbeddedPipeline(settings, engine, database.DataSource, NullLoggerFactory.Instance);
+    }
+
+    /// <summary>The committed default model, detection only (the crop tasks would only add time here), at a threshold
+    /// low enough for the young model to report persons in every frame.</summary>
+    private static PerceptionEngine Engine(string? version = null)
+    {
+        string path = DefaultWeights.Resolve(null);
+        var options = new PerceptionOptions { Tasks = [], DetectionThreshold = 0.1f, DetectionResize = DetectionInput.For(WeightsFile.ReadMetadata(path)) };
+        if (version is null)
+            return new PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
+        var (model, metadata) = WeightsFile.Load(path);
+        return new PerceptionEngineBuilder().WithModel(model, metadata with { Version = version }).WithOptions(options).Build();
+    }
+
+    private static async Task WhenAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the pipeline made no progress");
+            await Task.Delay(20);
+        }
+    }
+}
