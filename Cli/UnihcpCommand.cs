@@ -11,6 +11,7 @@ internal static class UnihcpCommand
         var root = new RootCommand("UniHCP.Pipeline: human-centric video analytics (detection, pose, parsing, attributes, ReID, tracking).")
         {
             RunCommand.Create(),
+            AnnotateCommand.Create(),
             IngestCommand.Create(),
             WeightsCommand.Create(),
             TrainCommand.Create(),

@@ -50,12 +50,14 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
 [ -z "$for_tests" ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The label font of `unihcp annotate` (usually already there with ffmpeg's fontconfig).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt_update_once
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "ffmpeg and PostgreSQL server${for_tests:+ and chromium} already installed"
+  echo "ffmpeg, PostgreSQL server, fonts${for_tests:+ and chromium} already installed"
 fi
 pg="$(pg_bin)"
 [ -x "$pg/initdb" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql after install."

@@ -44,24 +44,26 @@ internal static class RunCommand
         var shortSide = new Option<int?>("--detection-short-side") { Description = "Detection input short side in pixels (default: what the weights were trained at, else 800)." };
         var rate = new Option<double?>("--rate") { Description = "Frames per second to sample from every camera (default: every frame)." };
         var duration = CommonOptions.Duration();
+        var metricsConsole = new Option<bool>("--metrics-console") { Description = "Print the OpenTelemetry metrics (stages, queues, ingest) every 10 s." };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve the metrics for Prometheus at http://127.0.0.1:PORT/metrics." };
 
         var command = new Command("run", "Analyse camera sources end to end into PostgreSQL (default: the sample video) and print a summary.")
         {
-            sources, weights, tasks, stride, batch, precision, device, threshold, shortSide, rate, duration,
+            sources, weights, tasks, stride, batch, precision, device, threshold, shortSide, rate, duration, metricsConsole, metricsPort,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var request = new RunRequest(parse.GetValue(sources) ?? [], parse.GetValue(weights),
                 (parse.GetValue(tasks) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                 parse.GetValue(stride), parse.GetValue(batch), parse.GetValue(precision), parse.GetValue(device)!, parse.GetValue(threshold),
-                parse.GetValue(shortSide), parse.GetValue(rate), parse.GetValue(duration));
+                parse.GetValue(shortSide), parse.GetValue(rate), parse.GetValue(duration), parse.GetValue(metricsConsole), parse.GetValue(metricsPort));
             return RunAsync(parse, request, cancellationToken);
         });
         return command;
     }
 
     private sealed record RunRequest(string[] Sources, FileInfo? Weights, List<string> Tasks, int Stride, int Batch, Precision Precision,
-        string Device, float Threshold, int? ShortSide, double? Rate, TimeSpan? Duration);
+        string Device, float Threshold, int? ShortSide, double? Rate, TimeSpan? Duration, bool MetricsConsole, int? MetricsPort);
 
     private static async Task<int> RunAsync(ParseResult parse, RunRequest request, CancellationToken cancellationToken)
     {
@@ -78,8 +80,10 @@ internal static class RunCommand
             string weights = DefaultWeights.Resolve(request.Weights?.FullName ?? configuration["Inference:Weights"]);
             var stage = new InferenceStageOptions { BatchFrames = request.Batch, DetectionStride = request.Stride };
             stage.Validate();
+            if (request.MetricsPort is < 1 or > 65535)
+                throw new ArgumentException($"--metrics-port must be 1-65535 (got {request.MetricsPort}).");
             var metadata = WeightsFile.ReadMetadata(weights);
-            perception = new PerceptionOptions
+            perception = DetectionInput.Apply(metadata, new PerceptionOptions
             {
                 Device = request.Device,
                 Precision = request.Precision,
@@ -87,8 +91,8 @@ internal static class RunCommand
                 // Untrained outputs cost time and mean nothing; they run only when asked for.
                 Tasks = request.Tasks.Count > 0 ? request.Tasks
                     : metadata.Tasks.Where(t => t.Trained && t.Type != TaskType.Detection).Select(t => t.Name).ToList(),
-                DetectionResize = request.ShortSide is { } side ? new DetectionResize(side, (int)Math.Ceiling(side * 1333.0 / 800)) : DetectionInput.For(metadata),
-            };
+                DetectionResize = request.ShortSide is { } side ? DetectionInput.Resize(side) : new DetectionResize(),
+            }, resizeGiven: request.ShortSide is not null);
             perception.Validate();
             var tracker = ConfigurationLoader.Bind<TrackerOptions>(configuration, "Tracking:Camera");
             tracker.Validate();
@@ -152,6 +156,7 @@ internal static class RunCommand
         try
         {
             var pipeline = new EmbeddedPipeline(settings, engine, dataSource, loggerFactory);
+            using var metrics = new PipelineMetrics(pipeline, request.MetricsConsole, request.MetricsPort);
             using var progress = ProgressLine.Start(() => RunProgress.Describe(pipeline));
             var result = await pipeline.RunAsync(stop.Token, abort.Token);
             progress.Stop();

@@ -113,7 +113,12 @@ internal static class WeightsCommand
         var version = new Option<string?>("--version") { Description = "Version to record (default: the source's)." };
         var half = new Option<bool>("--half") { Description = "Store the tensors as float16 (half the size)." };
         var shortSide = new Option<int?>("--detection-short-side") { Description = "Record the detection input short side the weights were trained for (runs default to it)." };
-        var command = new Command("export", "Write a deployable copy of a weights file: optionally half precision and a new version.") { source, output, version, half, shortSide };
+        var shift = new Option<float?>("--score-logit-shift") { Description = "Record a detection score calibration: added to the logits, so that the operating point lands at 0.5." };
+        var duplicates = new Option<float?>("--duplicate-iou") { Description = "Record that detections overlapping a better one by this IoU are dropped." };
+        var command = new Command("export", "Write a deployable copy of a weights file: optionally half precision, a new version and inference hints.")
+        {
+            source, output, version, half, shortSide, shift, duplicates,
+        };
         command.SetAction((parse, _) =>
         {
             try
@@ -125,13 +130,14 @@ internal static class WeightsCommand
                 {
                     if (parse.GetValue(version) is { } newVersion)
                         metadata = metadata with { Version = newVersion };
+                    var hints = new Dictionary<string, string>(metadata.Provenance, StringComparer.Ordinal);
                     if (parse.GetValue(shortSide) is { } side)
-                    {
-                        metadata = metadata with
-                        {
-                            Provenance = new Dictionary<string, string>(metadata.Provenance, StringComparer.Ordinal) { [DetectionInput.ShortSideKey] = side.ToString(CultureInfo.InvariantCulture) },
-                        };
-                    }
+                        hints[DetectionInput.ShortSideKey] = side.ToString(CultureInfo.InvariantCulture);
+                    if (parse.GetValue(shift) is { } logitShift)
+                        hints[DetectionInput.ScoreLogitShiftKey] = logitShift.ToString("R", CultureInfo.InvariantCulture);
+                    if (parse.GetValue(duplicates) is { } iou)
+                        hints[DetectionInput.DuplicateIoUKey] = iou.ToString("R", CultureInfo.InvariantCulture);
+                    metadata = metadata with { Provenance = hints };
                     string to = parse.GetValue(output)!.FullName;
                     WeightsFile.Save(to, model, metadata, parse.GetValue(half));
                     parse.InvocationConfiguration.Output.WriteLine($"wrote {to} ({new FileInfo(to).Length / (1024.0 * 1024.0):0.0} MiB), version {metadata.Version}");

@@ -106,7 +106,7 @@ public sealed class PerceptionEngine : IDisposable
                 var frame = frames[indices[k]];
                 result[indices[k]] = TaskDecoders.Detections(
                     logits.AsSpan(k * queries, queries), boxes.AsSpan(k * queries * 4, queries * 4),
-                    frame.Width, frame.Height, Options.DetectionThreshold, Options.MaxDetections);
+                    frame.Width, frame.Height, Options.DetectionThreshold, Options.MaxDetections, Options.ScoreLogitShift, Options.DuplicateIoU);
             }
         }
         return [.. result];

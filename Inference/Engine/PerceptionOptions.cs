@@ -45,6 +45,14 @@ public sealed record PerceptionOptions
     /// <summary>A joint is reported visible when sigmoid(global unit) reaches this.</summary>
     public float VisibilityThreshold { get; init; } = 0.5f;
 
+    /// <summary>Added to every detection logit before the sigmoid: calibrates a model whose scores sit low (a young
+    /// DETR-style model trained with focal loss) so that its operating point lands at the usual thresholds.</summary>
+    public float ScoreLogitShift { get; init; }
+
+    /// <summary>Drop a detection that overlaps a higher-scoring one by at least this IoU (null: keep all, as the
+    /// set-prediction design intends; a young model still emits near-duplicates).</summary>
+    public float? DuplicateIoU { get; init; }
+
     /// <summary>Crops per network pass (memory bound).</summary>
     public int MaxCropsPerBatch { get; init; } = 16;
 
@@ -59,6 +67,10 @@ public sealed record PerceptionOptions
             throw new ArgumentException($"Threads must be 0..1024 (got {Threads}).");
         if (MaxCropsPerBatch is < 1 or > 1024)
             throw new ArgumentException($"MaxCropsPerBatch must be 1..1024 (got {MaxCropsPerBatch}).");
+        if (DuplicateIoU is < 0.05f or > 1)
+            throw new ArgumentException($"DuplicateIoU must be within [0.05, 1] (got {DuplicateIoU}).");
+        if (!float.IsFinite(ScoreLogitShift) || Math.Abs(ScoreLogitShift) > 20)
+            throw new ArgumentException($"ScoreLogitShift must be within [-20, 20] (got {ScoreLogitShift}).");
         if (VisibilityThreshold is < 0 or > 1)
             throw new ArgumentException($"VisibilityThreshold must be within [0, 1] (got {VisibilityThreshold}).");
         PoseInput.Validate("Pose");

@@ -9,7 +9,8 @@ internal static class TaskDecoders
 {
     /// <summary>Top-k detections above the threshold, boxes mapped to source pixels (the model's
     /// boxes are normalised by the resized, unpadded image, i.e. by the source size).</summary>
-    public static List<Detection> Detections(ReadOnlySpan<float> logits, ReadOnlySpan<float> boxes, int frameWidth, int frameHeight, float threshold, int maxDetections)
+    public static List<Detection> Detections(ReadOnlySpan<float> logits, ReadOnlySpan<float> boxes, int frameWidth, int frameHeight, float threshold, int maxDetections,
+        float logitShift = 0, float? duplicateIoU = null)
     {
         var order = new int[logits.Length];
         for (int i = 0; i < order.Length; i++)
@@ -17,9 +18,11 @@ internal static class TaskDecoders
         var scores = logits.ToArray();
         Array.Sort(scores.Select(s => -s).ToArray(), order);
         var result = new List<Detection>();
-        foreach (int q in order.Take(maxDetections))
+        foreach (int q in order)
         {
-            float score = Sigmoid(logits[q]);
+            if (result.Count == maxDetections)
+                break;
+            float score = Sigmoid(logits[q] + logitShift);
             if (score < threshold)
                 break;
             float cx = boxes[4 * q] * frameWidth, cy = boxes[(4 * q) + 1] * frameHeight;
@@ -27,7 +30,7 @@ internal static class TaskDecoders
             var box = new BoundingBox(
                 Math.Clamp(cx - (w / 2), 0, frameWidth), Math.Clamp(cy - (h / 2), 0, frameHeight),
                 Math.Clamp(cx + (w / 2), 0, frameWidth), Math.Clamp(cy + (h / 2), 0, frameHeight));
-            if (box.Width > 0 && box.Height > 0)
+            if (box.Width > 0 && box.Height > 0 && !(duplicateIoU is { } limit && result.Any(kept => kept.Box.IoU(box) >= limit)))
                 result.Add(new Detection(box, score));
         }
         return result;

@@ -26,7 +26,16 @@ public sealed record ModelConfig(string Name, EncoderConfig Encoder, DecoderConf
     /// <summary><see cref="ResNet18"/> with stage 4 (the ImageNet network whole, as the featurizer ships it).</summary>
     public static ModelConfig ResNet18Full { get; } = ResNet18 with { Name = "r18-full", Encoder = ResNet18.Encoder with { Stages = 4 } };
 
-    public static IReadOnlyList<ModelConfig> Presets { get; } = [VitBase, VitSmall, Tiny, ResNet18, ResNet18Full];
+    /// <summary><see cref="ResNet18"/> with stride-16 tokens (a quarter of the tokens) and a 3-layer decoder: about
+    /// four times less work per image, for CPU training runs that must see many images.</summary>
+    public static ModelConfig ResNet18Fast { get; } = ResNet18 with
+    {
+        Name = "r18-s16",
+        Encoder = ResNet18.Encoder with { PatchSize = 16 },
+        Decoder = ResNet18.Decoder with { Layers = 3 },
+    };
+
+    public static IReadOnlyList<ModelConfig> Presets { get; } = [VitBase, VitSmall, Tiny, ResNet18, ResNet18Full, ResNet18Fast];
 
     public static ModelConfig Preset(string name) =>
         Presets.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))

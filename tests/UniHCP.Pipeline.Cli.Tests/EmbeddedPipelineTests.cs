@@ -76,11 +76,12 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
     }
 
     /// <summary>The committed default model, detection only (the crop tasks would only add time here), at a threshold
-    /// low enough for the young model to report persons in every frame.</summary>
+    /// low enough for the young model to report persons in every frame: these tests check the plumbing, not the
+    /// model (its quality is in docs/default-model.md).</summary>
     private static PerceptionEngine Engine(string? version = null)
     {
         string path = DefaultWeights.Resolve(null);
-        var options = new PerceptionOptions { Tasks = [], DetectionThreshold = 0.1f, DetectionResize = DetectionInput.For(WeightsFile.ReadMetadata(path)) };
+        var options = DetectionInput.Apply(WeightsFile.ReadMetadata(path), new PerceptionOptions { Tasks = [], DetectionThreshold = 0.1f });
         if (version is null)
             return new PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
         var (model, metadata) = WeightsFile.Load(path);
