@@ -43,27 +43,37 @@ internal static class RunCommand
         var threshold = new Option<float>("--threshold") { Description = "Detection score threshold.", DefaultValueFactory = _ => 0.5f };
         var shortSide = new Option<int?>("--detection-short-side") { Description = "Detection input short side in pixels (default: what the weights were trained at, else 800)." };
         var rate = new Option<double?>("--rate") { Description = "Frames per second to sample from every camera (default: every frame)." };
+        var width = new Option<int?>("--width") { Description = "Resize frames to this width in pixels (height follows the aspect ratio)." };
         var duration = CommonOptions.Duration();
         var metricsConsole = new Option<bool>("--metrics-console") { Description = "Print the OpenTelemetry metrics (stages, queues, ingest) every 10 s." };
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve the metrics for Prometheus at http://127.0.0.1:PORT/metrics." };
+        var transport = new Option<string>("--transport") { Description = "in-process (default) or kafka (all stages in this process, over the broker).", DefaultValueFactory = _ => "in-process" };
+        transport.AcceptOnlyFromAmong("in-process", "kafka");
+        var bootstrap = new Option<string>("--bootstrap") { Description = "Kafka brokers (host:port,...), or 'mock' for librdkafka's in-process mock cluster.", DefaultValueFactory = _ => "mock" };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of the topics created on Kafka.", DefaultValueFactory = _ => 4 };
+        var jpegQuality = new Option<int>("--jpeg-quality") { Description = "JPEG quality of frames sent through Kafka; 0 sends them raw (exact, ~15x larger).", DefaultValueFactory = _ => 90 };
 
         var command = new Command("run", "Analyse camera sources end to end into PostgreSQL (default: the sample video) and print a summary.")
         {
-            sources, weights, tasks, stride, batch, precision, device, threshold, shortSide, rate, duration, metricsConsole, metricsPort,
+            sources, weights, tasks, stride, batch, precision, device, threshold, shortSide, rate, width, duration, metricsConsole, metricsPort,
+            transport, bootstrap, partitions, jpegQuality,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var request = new RunRequest(parse.GetValue(sources) ?? [], parse.GetValue(weights),
                 (parse.GetValue(tasks) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                 parse.GetValue(stride), parse.GetValue(batch), parse.GetValue(precision), parse.GetValue(device)!, parse.GetValue(threshold),
-                parse.GetValue(shortSide), parse.GetValue(rate), parse.GetValue(duration), parse.GetValue(metricsConsole), parse.GetValue(metricsPort));
+                parse.GetValue(shortSide), parse.GetValue(rate), parse.GetValue(width), parse.GetValue(duration), parse.GetValue(metricsConsole), parse.GetValue(metricsPort),
+                parse.GetValue(transport) == "kafka" ? new KafkaRequest(parse.GetValue(bootstrap)!, parse.GetValue(partitions), parse.GetValue(jpegQuality)) : null);
             return RunAsync(parse, request, cancellationToken);
         });
         return command;
     }
 
     private sealed record RunRequest(string[] Sources, FileInfo? Weights, List<string> Tasks, int Stride, int Batch, Precision Precision,
-        string Device, float Threshold, int? ShortSide, double? Rate, TimeSpan? Duration, bool MetricsConsole, int? MetricsPort);
+        string Device, float Threshold, int? ShortSide, double? Rate, int? Width, TimeSpan? Duration, bool MetricsConsole, int? MetricsPort, KafkaRequest? Kafka);
+
+    private sealed record KafkaRequest(string Bootstrap, int Partitions, int JpegQuality);
 
     private static async Task<int> RunAsync(ParseResult parse, RunRequest request, CancellationToken cancellationToken)
     {
@@ -76,7 +86,7 @@ internal static class RunCommand
         try
         {
             configuration = ConfigurationLoader.Load(parse.GetValue(CommonOptions.Config), []);
-            var (cameras, ingest) = CameraSources.Build(configuration, request.Sources, request.Rate, null, null);
+            var (cameras, ingest) = CameraSources.Build(configuration, request.Sources, request.Rate, request.Width, null);
             string weights = DefaultWeights.Resolve(request.Weights?.FullName ?? configuration["Inference:Weights"]);
             var stage = new InferenceStageOptions { BatchFrames = request.Batch, DetectionStride = request.Stride };
             stage.Validate();
@@ -118,6 +128,15 @@ internal static class RunCommand
             return ExitCodes.PartialFailure;
         }
         await using var _ = dataSource;
+
+        using var kafka = request.Kafka is { } k ? await OpenKafkaAsync(k, error) : null;
+        if (request.Kafka is not null && kafka is null)
+            return ExitCodes.BadInput;
+        if (kafka is not null)
+        {
+            settings = settings with { Transport = kafka.Create };
+            output.WriteLine($"transport: Kafka at {(kafka.IsMock ? "librdkafka's mock cluster " : "")}{kafka.Options.BootstrapServers}");
+        }
 
         PerceptionEngine engine;
         try
@@ -178,6 +197,19 @@ internal static class RunCommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static async Task<KafkaSetup?> OpenKafkaAsync(KafkaRequest request, TextWriter error)
+    {
+        try
+        {
+            return await KafkaSetup.CreateAsync(request.Bootstrap, request.Partitions, request.JpegQuality);
+        }
+        catch (Exception ex) when (ex is ArgumentException or Confluent.Kafka.KafkaException or InvalidOperationException or DllNotFoundException)
+        {
+            error.WriteLine($"error: Kafka at '{request.Bootstrap}': {ex.Message}");
+            return null;
         }
     }
 }

@@ -23,10 +23,15 @@ internal sealed record PipelineSettings(
     InferenceStageOptions Inference,
     TrackerOptions Tracker,
     IdentityOptions Identity,
-    string? WeightsPath);
+    string? WeightsPath)
+{
+    /// <summary>Makes the transport the stages talk over (default: the in-process one).</summary>
+    public Func<IMessageTransport> Transport { get; init; } = () => new InProcessTransport();
+}
 
 /// <summary>
-/// The embedded default: ingest -> inference -> tracking -> store on the in-process transport, one process.
+/// All stages in one process: ingest -> inference -> tracking -> store, on the in-process transport (the embedded
+/// default) or over Kafka (a single-host trial of the scale-out transport; the same stage code).
 /// <c>stop</c> (Ctrl+C) ends ingest only; the frames already published flow through inference and tracking
 /// into the database, and the stages end as their inputs complete. <c>abort</c> (a second Ctrl+C) stops
 /// everything at once. A stage that fails stops ingest and the failure is reported; what reached the stages
@@ -40,7 +45,7 @@ internal sealed class EmbeddedPipeline(PipelineSettings settings, PerceptionEngi
 
     public TrackingStage? Tracking { get; private set; }
 
-    public InProcessTransport? Transport { get; private set; }
+    public IMessageTransport? Transport { get; private set; }
 
     public async Task<PipelineResult> RunAsync(CancellationToken stop, CancellationToken abort)
     {
@@ -49,7 +54,7 @@ internal sealed class EmbeddedPipeline(PipelineSettings settings, PerceptionEngi
         await RegisterModelAsync(abort).ConfigureAwait(false);
         Tracking = new TrackingStage(settings.Tracker, settings.Identity, await IdStartAsync(abort).ConfigureAwait(false), loggers.CreateLogger<TrackingStage>());
 
-        await using var transport = new InProcessTransport();
+        await using var transport = settings.Transport();
         Transport = transport;
         // Every subscription exists before anything is published, so that no group misses a message.
         var frames = transport.Subscribe(Topics.Frames, "inference");

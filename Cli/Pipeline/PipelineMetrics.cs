@@ -57,7 +57,7 @@ internal sealed class PipelineMetrics : IDisposable
     {
         try
         {
-            return pipeline.Transport?.GetStatistics() ?? [];
+            return (pipeline.Transport as InProcessTransport)?.GetStatistics() ?? []; // Kafka's queues are the broker's
         }
         catch (ObjectDisposedException)
         {

@@ -11,6 +11,7 @@ namespace UniHCP.Pipeline.Transport.Kafka;
 public sealed class MockKafkaCluster : IDisposable
 {
     private delegate IntPtr ConfNew();
+    private delegate int ConfSet(IntPtr conf, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, StringBuilder error, UIntPtr errorSize);
     private delegate IntPtr KafkaNew(int type, IntPtr conf, StringBuilder error, UIntPtr errorSize);
     private delegate IntPtr MockClusterNew(IntPtr kafka, int brokers);
     private delegate IntPtr MockClusterBootstraps(IntPtr cluster);
@@ -25,7 +26,10 @@ public sealed class MockKafkaCluster : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
         var error = new StringBuilder(512);
-        _kafka = Librdkafka.Function<KafkaNew>("rd_kafka_new")(0, Librdkafka.Function<ConfNew>("rd_kafka_conf_new")(), error, (UIntPtr)error.Capacity);
+        var conf = Librdkafka.Function<ConfNew>("rd_kafka_conf_new")();
+        // This handle only hosts the cluster and never connects: silence its "no bootstrap.servers" notice.
+        Librdkafka.Function<ConfSet>("rd_kafka_conf_set")(conf, "log_level", "3", error, (UIntPtr)error.Capacity);
+        _kafka = Librdkafka.Function<KafkaNew>("rd_kafka_new")(0, conf, error, (UIntPtr)error.Capacity);
         if (_kafka == IntPtr.Zero)
             throw new InvalidOperationException("librdkafka could not create the mock cluster's client: " + error);
         _cluster = Librdkafka.Function<MockClusterNew>("rd_kafka_mock_cluster_new")(_kafka, brokers);

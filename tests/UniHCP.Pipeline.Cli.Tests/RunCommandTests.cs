@@ -66,6 +66,33 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
     }
 
     [Fact]
+    public async Task Over_kafka_the_same_stage_code_stores_the_same_results_as_in_process()
+    {
+        string cut = Path.Combine(_dir, "cut.avi");
+        await Clips.SampleCutAsync(cut, frames: 8);
+
+        // Half size: raw frames of 330 KB, so that all eight fit in the ~5 MB the mock broker keeps per partition.
+        var (inProcessCode, inProcess, _) = await CliRunner.RunAsync("run", "-s", $"local={cut}", "--config", Config(), "--threshold", Threshold, "--tasks", "reid", "--width", "384");
+        var (kafkaCode, overKafka, kafkaError) = await CliRunner.RunAsync("run", "-s", $"broker={cut}", "--config", Config(), "--threshold", Threshold, "--tasks", "reid", "--width", "384",
+            "--transport", "kafka", "--bootstrap", "mock", "--jpeg-quality", "0"); // raw frames: the same pixels, so the same detections
+
+        Assert.Equal(0, inProcessCode);
+        Assert.True(kafkaCode == 0, overKafka + kafkaError);
+        Assert.Contains("transport: Kafka at librdkafka's mock cluster 127.0.0.1:", overKafka, StringComparison.Ordinal);
+        Assert.Contains("frames 8 decoded, 8 analysed", overKafka, StringComparison.Ordinal);
+        Assert.True(Number(inProcess, @"observations (\d+) stored") > 0, inProcess);
+        Assert.Equal(Number(inProcess, @"observations (\d+) stored"), Number(overKafka, @"observations (\d+) stored"));
+        Assert.Equal(Number(inProcess, @"tracks (\d+)"), Number(overKafka, @"tracks (\d+)"));
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        Assert.Equal(
+            await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id = 'local'"),
+            await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id = 'broker'"));
+        Assert.Equal(
+            await connection.ExecuteScalarAsync<long>("select count(*) from tracks where camera_id = 'local'"),
+            await connection.ExecuteScalarAsync<long>("select count(*) from tracks where camera_id = 'broker'"));
+    }
+
+    [Fact]
     public async Task Bad_options_and_missing_weights_stop_before_any_work_with_the_reason()
     {
         var (code, _, error) = await CliRunner.RunAsync("run", "--weights", Path.Combine(_dir, "none.safetensors"), "--config", Config());
