@@ -12,6 +12,7 @@ internal static class UnihcpCommand
         {
             RunCommand.Create(),
             AnnotateCommand.Create(),
+            StageCommand.Create(),
             IngestCommand.Create(),
             WeightsCommand.Create(),
             TrainCommand.Create(),

@@ -52,7 +52,7 @@ internal sealed class EmbeddedPipeline(PipelineSettings settings, PerceptionEngi
         var started = Stopwatch.GetTimestamp();
         string version = engine.ModelVersion;
         await RegisterModelAsync(abort).ConfigureAwait(false);
-        Tracking = new TrackingStage(settings.Tracker, settings.Identity, await IdStartAsync(abort).ConfigureAwait(false), loggers.CreateLogger<TrackingStage>());
+        Tracking = new TrackingStage(settings.Tracker, settings.Identity, await TrackingIds.FromStoreAsync(store, abort).ConfigureAwait(false), loggers.CreateLogger<TrackingStage>());
 
         await using var transport = settings.Transport();
         Transport = transport;
@@ -112,19 +112,6 @@ internal sealed class EmbeddedPipeline(PipelineSettings settings, PerceptionEngi
                 throw new PipelineStageException(name, ex);
             }
         });
-
-    /// <summary>New track and identity ids continue above those already stored, so that runs never share one.</summary>
-    private async Task<TrackingIdStart> IdStartAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var cameras = settings.Sources.Select(s => s.Id).ToArray();
-        var tracks = (await connection.QueryAsync<(string Camera, long Max)>(new CommandDefinition(
-            "select camera_id, max(track_id) from tracks where camera_id = any(@cameras) group by camera_id", new { cameras }, cancellationToken: cancellationToken)).ConfigureAwait(false))
-            .ToDictionary(r => r.Camera, r => r.Max + 1, StringComparer.Ordinal);
-        long identity = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "select coalesce(max(id), 0) + 1 from identities", cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return new TrackingIdStart(camera => tracks.GetValueOrDefault(camera, 1), identity);
-    }
 
     private async Task RegisterModelAsync(CancellationToken cancellationToken)
     {
