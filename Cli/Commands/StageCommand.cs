@@ -30,6 +30,7 @@ internal static class StageCommand
     private static readonly Option<string?> RunId = new("--run-id") { Description = "Shared by the processes of one finite run (its topics end when its publishers complete them)." };
     private static readonly Option<int> Publishers = new("--publishers") { Description = "Processes of the upstream stage in this run (each completes the topic once).", DefaultValueFactory = _ => 1 };
     private static readonly Option<int> JpegQuality = new("--jpeg-quality") { Description = "JPEG quality of published frames (0: raw).", DefaultValueFactory = _ => 90 };
+    private static readonly Option<int> Partitions = new("--partitions") { Description = "Partitions of the topics when this process creates them (the most processes of one stage that can share the work).", DefaultValueFactory = _ => 8 };
 
     public static Command Create()
     {
@@ -44,7 +45,7 @@ internal static class StageCommand
     private static Command Ingest()
     {
         var sources = new Option<string[]>("--source", "-s") { Description = "Sources as ID=LOCATION (repeat); default: Ingest:Cameras, else the sample video.", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("ingest", "Decode camera sources and publish their frames to Kafka.") { Bootstrap, RunId, Publishers, JpegQuality, sources };
+        var command = new Command("ingest", "Decode camera sources and publish their frames to Kafka.") { Bootstrap, RunId, Publishers, JpegQuality, Partitions, sources };
         command.SetAction((parse, ct) => RunStageAsync(parse, "ingest", async (context, transport, cancellationToken) =>
         {
             var (cameras, options) = CameraSources.Build(context.Configuration, parse.GetValue(sources) ?? [], null, null, null);
@@ -63,7 +64,7 @@ internal static class StageCommand
         var threshold = new Option<float>("--threshold") { Description = "Detection score threshold.", DefaultValueFactory = _ => 0.5f };
         var command = new Command("infer", "Consume frames, run the model, publish person observations (several processes share the cameras).")
         {
-            Bootstrap, RunId, Publishers, JpegQuality, weights, tasks, threshold,
+            Bootstrap, RunId, Publishers, JpegQuality, Partitions, weights, tasks, threshold,
         };
         command.SetAction((parse, ct) => RunStageAsync(parse, "infer", async (context, transport, cancellationToken) =>
         {
@@ -86,9 +87,9 @@ internal static class StageCommand
 
     private static Command Track()
     {
-        var command = new Command("track", "Consume person observations, track per camera and across cameras, publish track updates and identity events.")
+        var command = new Command("track", "Consume person observations, track per camera and across cameras, publish track updates and identity events. Run one: the identities need every camera.")
         {
-            Bootstrap, RunId, Publishers, JpegQuality,
+            Bootstrap, RunId, Publishers, JpegQuality, Partitions,
         };
         command.SetAction((parse, ct) => RunStageAsync(parse, "track", async (context, transport, cancellationToken) =>
         {
@@ -107,7 +108,7 @@ internal static class StageCommand
     {
         var command = new Command("store", "Consume track updates and identity events and write them to PostgreSQL (idempotent: replays change nothing).")
         {
-            Bootstrap, RunId, Publishers, JpegQuality,
+            Bootstrap, RunId, Publishers, JpegQuality, Partitions,
         };
         command.SetAction((parse, ct) => RunStageAsync(parse, "store", async (context, transport, cancellationToken) =>
         {
@@ -139,6 +140,8 @@ internal static class StageCommand
             options.PublishersPerTopic = parse.GetValue(Publishers);
             options.ClientId = "unihcp-" + name;
             options.Validate();
+            if (parse.GetValue(Partitions) is < 1 or > 1000)
+                throw new ArgumentException("--partitions must be 1-1000.");
             if (parse.GetValue(JpegQuality) is < 0 or > 100)
                 throw new ArgumentException("--jpeg-quality must be 0 (raw) or 1-100.");
         }
@@ -153,6 +156,15 @@ internal static class StageCommand
             await using var transport = new KafkaTransport(options, new EventCodec(
                 quality == 0 ? RawFramePixels.Instance : new JpegFramePixels(quality), [new JpegFramePixels(90)]));
             output.WriteLine($"stage {name}: Kafka at {options.BootstrapServers}, run {options.RunId}");
+            try
+            {
+                await transport.CreateTopicsAsync([Topics.Frames.Name, Topics.Persons.Name, Topics.Tracks.Name, Topics.Identities.Name], parse.GetValue(Partitions));
+            }
+            catch (Confluent.Kafka.KafkaException ex)
+            {
+                // E.g. librdkafka's mock cluster, which has no CreateTopics call: the topics must exist already.
+                output.WriteLine($"note: topics not created ({ex.Error.Reason}); using the existing ones");
+            }
             return await run(new StageContext(configuration, loggers, output), transport, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -52,7 +52,8 @@ public sealed class KafkaTransport : IMessageTransport
             .Select(t => new TopicSpecification { Name = t, NumPartitions = partitions, ReplicationFactor = replication }).ToList();
         try
         {
-            await admin.CreateTopicsAsync(specs).ConfigureAwait(false);
+            // A short timeout: a broker without the call (the mock cluster) must not hold a stage's start for a minute.
+            await admin.CreateTopicsAsync(specs, new CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(5), OperationTimeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
         }
         catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
         {
