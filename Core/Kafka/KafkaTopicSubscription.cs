@@ -45,6 +45,8 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
             HeartbeatIntervalMs = Math.Max(100, transport.Options.SessionTimeoutMs / 6),
             FetchMaxBytes = Math.Max(transport.Options.MaxMessageBytes, 52_428_800),
             MaxPartitionFetchBytes = transport.Options.MaxMessageBytes,
+            // A frame waiting for the broker's long poll is a frame late: ask often (the default 500 ms is for batch jobs).
+            FetchWaitMaxMs = 20,
         })
             .SetPartitionsAssignedHandler((_, partitions) =>
             {

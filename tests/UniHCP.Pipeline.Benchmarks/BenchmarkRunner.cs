@@ -11,6 +11,7 @@ internal static class BenchmarkRunner
         ["model"] = ModelBenchmark.RunAsync,
         ["tracking"] = TrackingBenchmark.RunAsync,
         ["store"] = StoreBenchmark.RunAsync,
+        ["kafka"] = KafkaBenchmark.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)
