@@ -207,7 +207,8 @@ public sealed class Trainer
         {
             if (!parameter.requires_grad)
                 continue;
-            if (!name.StartsWith("backbone_module.", StringComparison.Ordinal))
+            // The ResNet encoder's feature pyramid is new (randomly initialised): it learns at the full rate.
+            if (!name.StartsWith("backbone_module.", StringComparison.Ordinal) || name.StartsWith("backbone_module.fpn.", StringComparison.Ordinal))
             {
                 yield return (parameter, 1.0);
                 continue;

@@ -26,9 +26,14 @@ public static class DetectionBatcher
             normalized.Add(image);
             targets.Add(target);
         }
-        long h = normalized.Max(t => t.shape[2]), w = normalized.Max(t => t.shape[3]);
+        // One canvas for the batch, padded to the encoder's multiple so that the token grid is exactly the canvas.
+        // The model predicts boxes as fractions of the canvas it sees, so the targets are re-expressed that way:
+        // fractions of an image's own (unpadded) size would teach a different scale to each image of the batch.
+        long multiple = model.PadMultiple;
+        long h = RoundUp(normalized.Max(t => t.shape[2]), multiple), w = RoundUp(normalized.Max(t => t.shape[3]), multiple);
         var padded = normalized.Select(t => nn.functional.pad(t, [0, w - t.shape[3], 0, h - t.shape[2]])).ToList();
-        return (cat(padded, 0), targets);
+        var onCanvas = targets.Select((t, i) => OnCanvas(t, (float)normalized[i].shape[3] / w, (float)normalized[i].shape[2] / h, device)).ToList();
+        return (cat(padded, 0), onCanvas);
     }
 
     /// <summary>One sample resized (optionally mirrored and cropped), normalised and padded; with its targets.</summary>
@@ -77,7 +82,17 @@ public static class DetectionBatcher
         var target = new DetectionTarget(
             tensor(boxes.ToArray(), [boxes.Count / 4, 4], device: device),
             tensor(ignore.ToArray(), [ignore.Count / 4, 4], device: device));
-        return (model.NormalizeImages(resized), target);
+        // Normalising pads the image to the encoder's multiple: express the targets in that padded frame.
+        var normalized = model.NormalizeImages(resized);
+        return (normalized, OnCanvas(target, (float)cropW / normalized.shape[3], (float)cropH / normalized.shape[2], device));
+    }
+
+    private static long RoundUp(long value, long multiple) => (value + multiple - 1) / multiple * multiple;
+
+    private static DetectionTarget OnCanvas(DetectionTarget target, float sx, float sy, Device device)
+    {
+        var scale = tensor(new[] { sx, sy, sx, sy }, device: device);
+        return new DetectionTarget(target.Boxes * scale, target.Ignore * scale);
     }
 
     private static BoundingBox Clip(BoundingBox b, BoundingBox window) =>
