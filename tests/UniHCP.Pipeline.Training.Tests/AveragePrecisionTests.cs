@@ -1,0 +1,48 @@
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Training.Evaluation;
+
+namespace UniHCP.Pipeline.Training.Tests;
+
+/// <summary>Detection AP (COCO's 101-point interpolation) against cases computed by hand.</summary>
+public sealed class AveragePrecisionTests
+{
+    private static readonly BoundingBox A = new(0, 0, 10, 20);
+    private static readonly BoundingBox B = new(50, 0, 60, 20);
+
+    [Fact]
+    public void Every_person_found_and_nothing_else_is_an_ap_of_one()
+    {
+        var image = new DetectionResult([A, B], [], [new(A, 0.9f), new(B, 0.8f)]);
+
+        Assert.Equal(1.0, DetectionAveragePrecision.At([image], 0.5), 9);
+        Assert.Equal(1.0, DetectionAveragePrecision.Coco([image]), 9);
+    }
+
+    [Fact]
+    public void A_false_positive_ranked_between_two_hits_gives_the_hand_computed_value()
+    {
+        // Ranked: hit (P 1, R 0.5), miss (P 0.5, R 0.5), hit (P 2/3, R 1). Interpolated precision is 1 for the 51
+        // recall points 0.00-0.50 and 2/3 for the 50 points 0.51-1.00: (51 + 50 * 2/3) / 101.
+        var image = new DetectionResult([A, B], [], [new(A, 0.9f), new(new BoundingBox(100, 100, 110, 120), 0.8f), new(B, 0.7f)]);
+
+        Assert.Equal((51 + (50 * 2.0 / 3)) / 101, DetectionAveragePrecision.At([image], 0.5), 9);
+    }
+
+    [Fact]
+    public void A_detection_in_an_ignore_region_is_neither_hit_nor_miss_and_a_loose_box_counts_only_at_low_iou()
+    {
+        var crowd = new BoundingBox(200, 200, 300, 300);
+        var image = new DetectionResult([A], [crowd], [new(new BoundingBox(210, 210, 240, 260), 0.95f), new(A, 0.5f)]);
+        Assert.Equal(1.0, DetectionAveragePrecision.At([image], 0.5), 9);
+
+        var loose = new DetectionResult([A], [], [new(new BoundingBox(0, 0, 10, 30), 0.9f)]); // IoU 200/300 = 0.67
+        Assert.Equal(1.0, DetectionAveragePrecision.At([loose], 0.5), 9);
+        Assert.Equal(0.0, DetectionAveragePrecision.At([loose], 0.75), 9);
+    }
+
+    [Fact]
+    public void Images_without_people_make_ap_undefined_rather_than_zero()
+    {
+        Assert.True(double.IsNaN(DetectionAveragePrecision.At([new DetectionResult([], [], [new(A, 0.9f)])], 0.5)));
+    }
+}

@@ -1,0 +1,57 @@
+using UniHCP.Pipeline.Training.Data;
+
+namespace UniHCP.Pipeline.Training.Tests;
+
+/// <summary>Malformed dataset files are refused with the file (and the line, where there is one) named.</summary>
+public sealed class DatasetReaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("unihcp-data-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Broken_coco_json_names_the_file_and_line()
+    {
+        string path = Write("broken.json", "{\n  \"images\": [\n    { \"id\": 1, \"width\": 10, \n");
+
+        var error = Assert.Throws<DatasetFormatException>(() => CocoFile.Read(path));
+
+        Assert.Equal(path, error.File);
+        Assert.NotNull(error.Line);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "images": [ { "id": 1, "width": 10, "height": 10 } ], "annotations": [ { "id": 5, "image_id": 2, "bbox": [0, 0, 1, 1] } ] }""", "refers to image 2")]
+    [InlineData("""{ "images": [ { "id": 1, "width": 10, "height": 10 } ], "annotations": [ { "id": 5, "image_id": 1, "bbox": [0, 0, -1, 1] } ] }""", "non-negative size")]
+    [InlineData("""{ "images": [ { "id": 1, "width": 0, "height": 10 } ], "annotations": [] }""", "has size 0x10")]
+    [InlineData("""{ "images": [ { "id": 1, "width": 5, "height": 5 }, { "id": 1, "width": 5, "height": 5 } ], "annotations": [] }""", "id 1 is used twice")]
+    [InlineData("""{ "annotations": [] }""", "'images' and 'annotations' are required")]
+    public void Inconsistent_coco_files_are_refused_with_the_reason(string json, string reason)
+    {
+        string path = Write("bad.json", json);
+
+        var error = Assert.Throws<DatasetFormatException>(() => CocoFile.Read(path));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_valid_coco_file_reads_its_images_and_boxes()
+    {
+        string path = Write("ok.json", """{ "images": [ { "id": 7, "file_name": "a.jpg", "width": 64, "height": 48 } ], "annotations": [ { "id": 1, "image_id": 7, "category_id": 1, "bbox": [1, 2, 3, 4] } ] }""");
+
+        var coco = CocoFile.Read(path);
+
+        Assert.Equal(64, Assert.Single(coco.Images).Width);
+        Assert.Equal([1.0, 2, 3, 4], Assert.Single(coco.ByImage[7]).Bbox!);
+    }
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+}
