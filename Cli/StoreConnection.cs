@@ -33,6 +33,20 @@ internal static class StoreConnection
         }
     }
 
+    /// <summary>The data source, or null after writing why the database cannot be used to <paramref name="error"/>.</summary>
+    public static async Task<NpgsqlDataSource?> TryOpenAsync(StoreOptions options, TextWriter error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            error.WriteLine("error: " + Describe(ex, options));
+            return null;
+        }
+    }
+
     /// <summary>A one-line reason for a failure to reach the database.</summary>
     public static string Describe(NpgsqlException ex, StoreOptions options)
     {

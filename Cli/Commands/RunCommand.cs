@@ -117,16 +117,8 @@ internal static class RunCommand
         }
 
         using var loggerFactory = CliLogging.Create(configuration);
-        NpgsqlDataSource dataSource;
-        try
-        {
-            dataSource = await StoreConnection.OpenAsync(storeOptions, cancellationToken);
-        }
-        catch (NpgsqlException ex)
-        {
-            error.WriteLine("error: " + StoreConnection.Describe(ex, storeOptions));
+        if (await StoreConnection.TryOpenAsync(storeOptions, error, cancellationToken) is not { } dataSource)
             return ExitCodes.PartialFailure;
-        }
         await using var _ = dataSource;
 
         using var kafka = request.Kafka is { } k ? await OpenKafkaAsync(k, error) : null;

@@ -42,16 +42,8 @@ internal static class ServeCommand
         }
 
         using var loggerFactory = CliLogging.Create(configuration);
-        NpgsqlDataSource dataSource;
-        try
-        {
-            dataSource = await StoreConnection.OpenAsync(storeOptions, cancellationToken);
-        }
-        catch (NpgsqlException ex)
-        {
-            error.WriteLine("error: " + StoreConnection.Describe(ex, storeOptions));
+        if (await StoreConnection.TryOpenAsync(storeOptions, error, cancellationToken) is not { } dataSource)
             return ExitCodes.PartialFailure;
-        }
         await using var _ = dataSource;
 
         using var engine = weights is null ? null : new PerceptionEngineBuilder().WithWeights(weights.FullName).WithOptions(new PerceptionOptions { Tasks = ["reid"] }).Build();
