@@ -131,7 +131,8 @@ fi
 cat > "$local_dir/env" <<ENV
 # Written by infra/setup.sh; sourced by run.sh and test.sh.
 export UNIHCP_SAMPLE_VIDEO="$sample"
-export UNIHCP_ConnectionStrings__Store="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=unihcp"
+# A store the caller chose (UNIHCP_ConnectionStrings__Store already set) wins over the local cluster.
+export UNIHCP_ConnectionStrings__Store="\${UNIHCP_ConnectionStrings__Store:-Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=unihcp}"
 export UNIHCP_PG_PORT="$pg_port"
 export UNIHCP_PG_DIR="$pg_dir"
 ENV

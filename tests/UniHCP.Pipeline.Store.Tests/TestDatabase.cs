@@ -51,8 +51,12 @@ public sealed class TestDatabase : IAsyncLifetime
             foreach (string line in File.ReadLines(env))
             {
                 const string prefix = "export UNIHCP_ConnectionStrings__Store=";
-                if (line.StartsWith(prefix, StringComparison.Ordinal))
-                    return line[prefix.Length..].Trim('"');
+                if (!line.StartsWith(prefix, StringComparison.Ordinal))
+                    continue;
+                // The line reads "${UNIHCP_ConnectionStrings__Store:-<default>}": take the default.
+                string written = line[prefix.Length..].Trim('"');
+                int fallback = written.IndexOf(":-", StringComparison.Ordinal);
+                return written.StartsWith("${", StringComparison.Ordinal) && fallback > 0 ? written[(fallback + 2)..].TrimEnd('}') : written;
             }
         }
         throw new InvalidOperationException("No PostgreSQL server for the store tests: run infra/test.sh (it starts one and writes .local/env).");
