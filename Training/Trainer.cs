@@ -68,6 +68,9 @@ public sealed class Trainer
         bool stopped = false;
         _model.to(_device);
         _model.train();
+        using var mixed = _options.BFloat16 ? new MixedPrecision(_model, _device) : null;
+        var stepModel = mixed?.Work ?? _model;
+        stepModel.train();
         while (step < _options.Steps)
         {
             if (cancellationToken.IsCancellationRequested || (_options.TimeLimit is { } limit && clock.Elapsed >= limit))
@@ -88,16 +91,18 @@ public sealed class Trainer
             foreach (var task in _tasks)
             {
                 using var scope = NewDisposeScope();
-                var (loss, taskParts) = task.Step(_model, random, _device);
+                var (loss, taskParts) = task.Step(stepModel, random, _device);
                 if (!double.IsFinite(loss.item<float>()))
                     throw new InvalidOperationException($"Step {step}: the {task.Task} loss is not finite; lower the learning rate or check the data.");
                 loss.backward();
                 foreach (var (key, value) in taskParts)
                     parts[key] = value;
             }
+            mixed?.MoveGradients();
             if (_options.GradientClip > 0)
                 nn.utils.clip_grad_norm_(_parameters.Select(p => p.Parameter), _options.GradientClip);
             optimizer.step();
+            mixed?.SyncWeights();
             step++;
             stepsThisRun++;
             double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;

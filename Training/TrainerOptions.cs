@@ -34,6 +34,9 @@ public sealed record TrainerOptions
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>Run the forward and backward passes in bfloat16 (the weights the optimiser keeps stay float32).</summary>
+    public bool BFloat16 { get; init; }
+
     public int CheckpointEvery { get; init; } = 100;
 
     public int EvaluateEvery { get; init; } = 500;

@@ -101,12 +101,13 @@ public sealed class PerceptionEngine : IDisposable
             float[] logits = ToArray(output.GlobalLogits!);
             float[] boxes = ToArray(output.Boxes!);
             int queries = _detection.Queries;
+            var canvas = _model.CanvasScale(width, height);
             for (int k = 0; k < indices.Count; k++)
             {
                 var frame = frames[indices[k]];
                 result[indices[k]] = TaskDecoders.Detections(
                     logits.AsSpan(k * queries, queries), boxes.AsSpan(k * queries * 4, queries * 4),
-                    frame.Width, frame.Height, Options.DetectionThreshold, Options.MaxDetections, Options.ScoreLogitShift, Options.DuplicateIoU);
+                    frame.Width, frame.Height, Options.DetectionThreshold, Options.MaxDetections, Options.ScoreLogitShift, Options.DuplicateIoU, canvas);
             }
         }
         return [.. result];

@@ -7,10 +7,12 @@ namespace UniHCP.Pipeline.Inference.Engine;
 /// <summary>Turns one crop's (or frame's) raw unit values into the records operators see.</summary>
 internal static class TaskDecoders
 {
-    /// <summary>Top-k detections above the threshold, boxes mapped to source pixels (the model's
-    /// boxes are normalised by the resized, unpadded image, i.e. by the source size).</summary>
+    /// <summary>Top-k detections above the threshold, boxes mapped to source pixels. The model's boxes
+    /// are fractions of the canvas it saw: the resized image padded to the encoder's multiple, so
+    /// <paramref name="canvas"/> (padded over resized size, per axis; 1 without padding) maps them
+    /// back to fractions of the image before they are scaled to the frame.</summary>
     public static List<Detection> Detections(ReadOnlySpan<float> logits, ReadOnlySpan<float> boxes, int frameWidth, int frameHeight, float threshold, int maxDetections,
-        float logitShift = 0, float? duplicateIoU = null)
+        float logitShift = 0, float? duplicateIoU = null, (float X, float Y)? canvas = null)
     {
         var order = new int[logits.Length];
         for (int i = 0; i < order.Length; i++)
@@ -18,6 +20,7 @@ internal static class TaskDecoders
         var scores = logits.ToArray();
         Array.Sort(scores.Select(s => -s).ToArray(), order);
         var result = new List<Detection>();
+        float scaleX = frameWidth * (canvas?.X ?? 1), scaleY = frameHeight * (canvas?.Y ?? 1);
         foreach (int q in order)
         {
             if (result.Count == maxDetections)
@@ -25,8 +28,8 @@ internal static class TaskDecoders
             float score = Sigmoid(logits[q] + logitShift);
             if (score < threshold)
                 break;
-            float cx = boxes[4 * q] * frameWidth, cy = boxes[(4 * q) + 1] * frameHeight;
-            float w = boxes[(4 * q) + 2] * frameWidth, h = boxes[(4 * q) + 3] * frameHeight;
+            float cx = boxes[4 * q] * scaleX, cy = boxes[(4 * q) + 1] * scaleY;
+            float w = boxes[(4 * q) + 2] * scaleX, h = boxes[(4 * q) + 3] * scaleY;
             var box = new BoundingBox(
                 Math.Clamp(cx - (w / 2), 0, frameWidth), Math.Clamp(cy - (h / 2), 0, frameHeight),
                 Math.Clamp(cx + (w / 2), 0, frameWidth), Math.Clamp(cy + (h / 2), 0, frameHeight));

@@ -26,6 +26,7 @@ public sealed class UniHcpModel : Module
         config.Validate();
         Config = config;
         Tasks = registry;
+        DropPathRate = dropPathRate;
         backbone_module = config.Encoder.Kind == EncoderKind.ResNet18
             ? new ResNetEncoder(config.Encoder)
             : new VisionTransformer(config.Encoder, dropPathRate);
@@ -38,6 +39,9 @@ public sealed class UniHcpModel : Module
     public ModelConfig Config { get; }
 
     public TaskRegistry Tasks { get; }
+
+    /// <summary>Stochastic depth of the ViT encoder's blocks in training (0: none).</summary>
+    public double DropPathRate { get; }
 
     /// <summary>The encoder's token stride in pixels.</summary>
     public int Stride => backbone_module.Stride;
@@ -61,6 +65,14 @@ public sealed class UniHcpModel : Module
 
     /// <summary>The multiple of pixels inputs are padded to.</summary>
     public int PadMultiple => backbone_module.PadMultiple;
+
+    /// <summary>Padded over unpadded size, per axis, of an image of <paramref name="width"/> x
+    /// <paramref name="height"/>: boxes are predicted as fractions of the padded canvas.</summary>
+    public (float X, float Y) CanvasScale(int width, int height)
+    {
+        int multiple = PadMultiple;
+        return ((float)((width + multiple - 1) / multiple * multiple) / width, (float)((height + multiple - 1) / multiple * multiple) / height);
+    }
 
     /// <summary>The neck's mask features [B, hidden, H/4, W/4] from encoder tokens.</summary>
     public Tensor MaskFeatures(Tensor tokens) => neck_module.call(tokens);

@@ -36,7 +36,7 @@ public static class DetectionEvaluator
                 using var output = model.Run(task, model.Encode(image));
                 float[] logits = output.GlobalLogits!.to(ScalarType.Float32).cpu().data<float>().ToArray();
                 float[] boxes = output.Boxes!.to(ScalarType.Float32).cpu().data<float>().ToArray();
-                var detections = TaskDecoders.Detections(logits.AsSpan(0, queries), boxes.AsSpan(0, queries * 4), sample.Image.Width, sample.Image.Height, threshold: 0.001f, maxDetections);
+                var detections = TaskDecoders.Detections(logits.AsSpan(0, queries), boxes.AsSpan(0, queries * 4), sample.Image.Width, sample.Image.Height, threshold: 0.001f, maxDetections, canvas: model.CanvasScale(w, h));
                 results.Add(new DetectionResult(sample.Boxes, sample.Ignore, detections.Select(d => new ScoredBox(d.Box, d.Score)).ToList()));
             }
             return results;
