@@ -30,6 +30,7 @@ internal static class StageCommand
     private static readonly Option<string?> RunId = new("--run-id") { Description = "Shared by the processes of one finite run (its topics end when its publishers complete them)." };
     private static readonly Option<int> Publishers = new("--publishers") { Description = "Processes of the upstream stage in this run (each completes the topic once).", DefaultValueFactory = _ => 1 };
     private static readonly Option<int> JpegQuality = new("--jpeg-quality") { Description = "JPEG quality of published frames (0: raw).", DefaultValueFactory = _ => 90 };
+    private const string InferenceGroup = "inference";
     private static readonly Option<int> Partitions = new("--partitions") { Description = "Partitions of the topics when this process creates them (the most processes of one stage that can share the work).", DefaultValueFactory = _ => 8 };
 
     public static Command Create()
@@ -45,11 +46,17 @@ internal static class StageCommand
     private static Command Ingest()
     {
         var sources = new Option<string[]>("--source", "-s") { Description = "Sources as ID=LOCATION (repeat); default: Ingest:Cameras, else the sample video.", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("ingest", "Decode camera sources and publish their frames to Kafka.") { Bootstrap, RunId, Publishers, JpegQuality, Partitions, sources };
+        var maxLag = new Option<int>("--max-lag") { Description = "Wait while the inference processes are more than this many frames behind on a partition (0: never). Set it when the brokers keep little (librdkafka's mock cluster: 5 MB per partition, about 3 raw or 60 JPEG frames).", DefaultValueFactory = _ => 0 };
+        maxLag.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 1_000_000)
+                result.AddError("--max-lag must be 0-1000000.");
+        });
+        var command = new Command("ingest", "Decode camera sources and publish their frames to Kafka.") { Bootstrap, RunId, Publishers, JpegQuality, Partitions, sources, maxLag };
         command.SetAction((parse, ct) => RunStageAsync(parse, "ingest", async (context, transport, cancellationToken) =>
         {
             var (cameras, options) = CameraSources.Build(context.Configuration, parse.GetValue(sources) ?? [], null, null, null);
-            var reports = await new IngestStage(cameras, context.Loggers, options.FfmpegFolder).RunAsync(transport.CreatePublisher(Topics.Frames), cancellationToken);
+            var reports = await new IngestStage(cameras, context.Loggers, options.FfmpegFolder).RunAsync(transport.CreatePublisher(Topics.Frames, InferenceGroup, parse.GetValue(maxLag)), cancellationToken);
             foreach (var report in reports)
                 context.Output.WriteLine($"{report.CameraId}: {report.Status.ToString().ToLowerInvariant()}, {report.Frames} frames{(report.Message is null ? "" : ": " + report.Message)}");
             return reports.Any(r => r.Status == CameraIngestStatus.Failed) ? ExitCodes.PartialFailure : ExitCodes.Success;
@@ -78,7 +85,7 @@ internal static class StageCommand
             });
             var engine = new PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
             var stage = new InferenceStage(engine, new InferenceStageOptions(), context.Loggers.CreateLogger<InferenceStage>());
-            await stage.RunAsync(transport.Subscribe(Topics.Frames, "inference"), transport.CreatePublisher(Topics.Persons), cancellationToken);
+            await stage.RunAsync(transport.Subscribe(Topics.Frames, InferenceGroup), transport.CreatePublisher(Topics.Persons), cancellationToken);
             context.Output.WriteLine($"analysed {stage.Counters.Analysed} frames, {stage.Counters.Persons} persons (weights {engine.ModelVersion})");
             return ExitCodes.Success;
         }, ct));
@@ -125,7 +132,7 @@ internal static class StageCommand
 
     private sealed record StageContext(Microsoft.Extensions.Configuration.IConfiguration Configuration, ILoggerFactory Loggers, TextWriter Output);
 
-    private static async Task<int> RunStageAsync(ParseResult parse, string name, Func<StageContext, IMessageTransport, CancellationToken, Task<int>> run, CancellationToken cancellationToken)
+    private static async Task<int> RunStageAsync(ParseResult parse, string name, Func<StageContext, KafkaTransport, CancellationToken, Task<int>> run, CancellationToken cancellationToken)
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;

@@ -39,9 +39,10 @@ internal sealed class KafkaSetup : IDisposable
                 mock.CreateTopic(topic, partitions);
                 mock.CreateTopic(topic + ".dlq", 1);
             }
-            return new KafkaSetup(new KafkaTransportOptions { BootstrapServers = mock.BootstrapServers }, mock, jpegQuality);
+            return new KafkaSetup(new KafkaTransportOptions { BootstrapServers = mock.BootstrapServers, EndLingerMs = 0 }, mock, jpegQuality);
         }
-        var options = new KafkaTransportOptions { BootstrapServers = bootstrap };
+        // One process holds every consumer of the run: no other member can die and leave partitions to take over.
+        var options = new KafkaTransportOptions { BootstrapServers = bootstrap, EndLingerMs = 0 };
         options.Validate();
         var setup = new KafkaSetup(options, null, jpegQuality);
         await using var transport = setup.Create();

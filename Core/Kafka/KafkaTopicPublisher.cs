@@ -5,13 +5,15 @@ using UniHCP.Pipeline.Core.Transport;
 
 namespace UniHCP.Pipeline.Transport.Kafka;
 
-/// <summary>Publishes to one Kafka topic; returns once the brokers acknowledged (acks=all).</summary>
-internal sealed class KafkaTopicPublisher<T>(KafkaTransport transport, Topic<T> topic) : ITopicPublisher<T> where T : class, ICameraEvent
+/// <summary>Publishes to one Kafka topic; returns once the brokers acknowledged (acks=all) and, with a
+/// <see cref="ConsumerLagGate"/>, once the consuming group is close enough behind.</summary>
+internal sealed class KafkaTopicPublisher<T>(KafkaTransport transport, Topic<T> topic, ConsumerLagGate? lagGate = null) : ITopicPublisher<T> where T : class, ICameraEvent
 {
     private readonly string _id = Guid.NewGuid().ToString("N");
     private int _completed;
 
-    // Kafka keeps every message: there is no queue to drop from, so the overflow policy has nothing to do here.
+    // Kafka keeps every message: there is no queue to drop from, so the overflow policy has nothing to do here
+    // (the lag gate, when there is one, always waits).
     public async ValueTask PublishAsync(T message, OverflowPolicy overflow, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -55,8 +57,10 @@ internal sealed class KafkaTopicPublisher<T>(KafkaTransport transport, Topic<T> 
         if (Activity.Current?.Id is { } trace)
             WireHeaders.Set(headers, WireHeaders.TraceParent, trace);
         var payload = transport.Codec.Encode(message);
-        await transport.Producer.ProduceAsync(topic.Name, new Message<string, byte[]> { Key = message.CameraId, Value = payload, Headers = headers }, cancellationToken)
+        var delivered = await transport.Producer.ProduceAsync(topic.Name, new Message<string, byte[]> { Key = message.CameraId, Value = payload, Headers = headers }, cancellationToken)
             .ConfigureAwait(false);
+        if (lagGate is not null)
+            await lagGate.WaitAsync(delivered.Partition.Value, delivered.Offset.Value, cancellationToken).ConfigureAwait(false);
     }
 
     private void ThrowIfCompleted()
@@ -68,6 +72,7 @@ internal sealed class KafkaTopicPublisher<T>(KafkaTransport transport, Topic<T> 
     public ValueTask DisposeAsync()
     {
         Complete();
+        lagGate?.Dispose();
         return ValueTask.CompletedTask;
     }
 }

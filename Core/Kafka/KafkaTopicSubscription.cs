@@ -104,14 +104,22 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
     private void Poll()
     {
         var token = _stop.Token;
+        // A member whose partitions are all complete stays one session timeout longer before it ends: a member
+        // that died just before has partitions that the group hands over only after that timeout.
+        var linger = TimeSpan.FromMilliseconds(_transport.Options.EndLingerMs ?? (_transport.Options.SessionTimeoutMs + 1000));
+        long? completeSince = null;
         try
         {
             while (!token.IsCancellationRequested)
             {
                 var result = _consumer.Consume(TimeSpan.FromMilliseconds(200));
-                if (result?.Message is null)
-                    continue;
-                if (!Handle(result, token))
+                if (result?.Message is not null)
+                    Handle(result, token);
+                if (!AllAssignedComplete())
+                    completeSince = null;
+                else if (completeSince is null)
+                    completeSince = System.Diagnostics.Stopwatch.GetTimestamp();
+                else if (System.Diagnostics.Stopwatch.GetElapsedTime(completeSince.Value) >= linger)
                     break;
             }
             _deliveries.Writer.TryComplete();
@@ -126,8 +134,7 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
         }
     }
 
-    /// <summary>Returns false when the stream has ended (every publisher of the run completed every assigned partition).</summary>
-    private bool Handle(ConsumeResult<string, byte[]> result, CancellationToken token)
+    private void Handle(ConsumeResult<string, byte[]> result, CancellationToken token)
     {
         var headers = result.Message.Headers;
         int partition = result.Partition.Value;
@@ -136,10 +143,13 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
         if (schema != EventCodec.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
         {
             DeadLetter(result, $"unknown schema version '{schema ?? "(none)"}' (this program reads {EventCodec.SchemaVersion})");
-            return true;
+            return;
         }
         if (kind == "complete")
-            return !Completed(partition, headers);
+        {
+            Completed(partition, headers);
+            return;
+        }
         Delivery<T> delivery;
         try
         {
@@ -155,18 +165,24 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
         catch (InvalidDataException ex)
         {
             DeadLetter(result, ex.Message);
-            return true;
+            return;
         }
         _deliveries.Writer.WriteAsync(delivery, token).AsTask().GetAwaiter().GetResult();
-        return true;
     }
 
-    private bool Completed(int partition, Headers headers)
+    /// <summary>True when every publisher of the run has completed every partition assigned to this member.</summary>
+    private bool AllAssignedComplete()
+    {
+        lock (_sync)
+            return _assigned.Count > 0 && _assigned.All(p => _completions.TryGetValue(p, out var done) && done.Count >= _transport.Options.PublishersPerTopic);
+    }
+
+    private void Completed(int partition, Headers headers)
     {
         string? run = WireHeaders.Get(headers, WireHeaders.Run);
         string prefix = _transport.Options.RunId + "/";
         if (run is null || !run.StartsWith(prefix, StringComparison.Ordinal))
-            return false; // another run's marker (an earlier run on the same topic): not ours to end on
+            return; // another run's marker (an earlier run on the same topic): not ours to end on
         if (WireHeaders.Get(headers, WireHeaders.Error) is { } error)
             _fault ??= new InvalidOperationException(error);
         lock (_sync)
@@ -174,7 +190,6 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
             if (!_completions.TryGetValue(partition, out var publishers))
                 _completions[partition] = publishers = [];
             publishers.Add(run);
-            return _assigned.Count > 0 && _assigned.All(p => _completions.TryGetValue(p, out var done) && done.Count >= _transport.Options.PublishersPerTopic);
         }
     }
 

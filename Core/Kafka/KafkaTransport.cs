@@ -61,10 +61,16 @@ public sealed class KafkaTransport : IMessageTransport
         }
     }
 
-    public ITopicPublisher<T> CreatePublisher<T>(Topic<T> topic) where T : class, ICameraEvent
+    public ITopicPublisher<T> CreatePublisher<T>(Topic<T> topic) where T : class, ICameraEvent => CreatePublisher(topic, null, 0);
+
+    /// <summary>A publisher that, after each message, waits while consumer group <paramref name="pacedBy"/> is more than
+    /// <paramref name="maxLag"/> messages behind on that partition (see <see cref="ConsumerLagGate"/>; 0: never waits).</summary>
+    public ITopicPublisher<T> CreatePublisher<T>(Topic<T> topic, string? pacedBy, int maxLag) where T : class, ICameraEvent
     {
         ArgumentNullException.ThrowIfNull(topic);
-        var publisher = new KafkaTopicPublisher<T>(this, topic);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLag);
+        var gate = maxLag > 0 && !string.IsNullOrWhiteSpace(pacedBy) ? new ConsumerLagGate(Options, topic.Name, pacedBy, maxLag) : null;
+        var publisher = new KafkaTopicPublisher<T>(this, topic, gate);
         Own(publisher);
         return publisher;
     }

@@ -28,6 +28,11 @@ public sealed class KafkaTransportOptions
     /// <summary>Consumer session timeout: how soon a dead consumer's partitions move to the others. Default 6 s.</summary>
     public int SessionTimeoutMs { get; set; } = 6000;
 
+    /// <summary>How long a member whose partitions are all complete keeps polling before its stream ends, so that it
+    /// takes over the partitions of a member that died just before (the group moves them after the session timeout).
+    /// Default: the session timeout plus one second; 0 where one process holds every member (a single-host run).</summary>
+    public int? EndLingerMs { get; set; }
+
     /// <summary>Largest message in bytes (a raw 768x576 frame is 1.3 MB; JPEG frames are far smaller). Default 8 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 8 * 1024 * 1024;
 
@@ -44,6 +49,8 @@ public sealed class KafkaTransportOptions
             problems.Add("DeadLetterSuffix must not be empty.");
         if (SessionTimeoutMs is < 1000 or > 300_000)
             problems.Add($"SessionTimeoutMs must be 1000-300000 (got {SessionTimeoutMs}).");
+        if (EndLingerMs is < 0 or > 600_000)
+            problems.Add($"EndLingerMs must be 0-600000 (got {EndLingerMs}).");
         if (MaxMessageBytes is < 1024 or > 1_000_000_000)
             problems.Add($"MaxMessageBytes must be 1 KiB - 1 GB (got {MaxMessageBytes}).");
         if (problems.Count > 0)

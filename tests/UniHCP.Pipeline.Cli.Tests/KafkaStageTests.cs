@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Dapper;
 using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Core.Transport;
@@ -40,8 +39,7 @@ public sealed class KafkaStageTests(TestDatabase database) : IClassFixture<TestD
         using (var first = StartStore(run))
         {
             await WhenAsync(async () => await StoredAsync() > 0, first);
-            first.Kill(entireProcessTree: true); // SIGKILL: no shutdown, offsets of the last writes not committed
-            await first.WaitForExitAsync();
+            first.Kill(); // SIGKILL: no shutdown, offsets of the last writes not committed
         }
         long afterCrash = await StoredAsync();
         await PublishAsync(updates, FramesPerHalf, 2 * FramesPerHalf);
@@ -49,12 +47,8 @@ public sealed class KafkaStageTests(TestDatabase database) : IClassFixture<TestD
         identities.Complete();
 
         using var second = StartStore(run);
-        var exited = second.WaitForExitAsync();
-        bool finished = await Task.WhenAny(exited, Task.Delay(TimeSpan.FromMinutes(2))) == exited;
-        if (!finished)
-            second.Kill(entireProcessTree: true);
-        Assert.True(finished, "the restarted store finishes the completed topics: " + Log());
-        Assert.True(second.ExitCode == 0, Log());
+        Assert.True(await second.ExitsWithinAsync(TimeSpan.FromMinutes(2)), "the restarted store finishes the completed topics: " + second.Log);
+        Assert.True(second.ExitCode == 0, second.Log);
 
         long expected = (long)CamerasCount * 2 * FramesPerHalf * PersonsPerFrame;
         Assert.True(afterCrash < expected, "the first process was killed before it had everything");
@@ -80,33 +74,11 @@ public sealed class KafkaStageTests(TestDatabase database) : IClassFixture<TestD
         }
     }
 
-    private readonly System.Text.StringBuilder _log = new();
-
-    private Process StartStore(string run)
+    private StageProcess StartStore(string run)
     {
         string config = Path.Combine(_dir, "appsettings.json");
         File.WriteAllText(config, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" } }""");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "unihcp.dll"), "stage", "store", "--bootstrap", _broker.BootstrapServers, "--run-id", run, "--config", config })
-            start.ArgumentList.Add(argument);
-        var process = Process.Start(start)!;
-        // Drained at once: a full pipe would block the child on its next log line.
-        process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private string Log()
-    {
-        lock (_log)
-            return _log.ToString();
+        return StageProcess.Start("store", "stage", "store", "--bootstrap", _broker.BootstrapServers, "--run-id", run, "--config", config);
     }
 
     private async Task<long> StoredAsync()
@@ -115,16 +87,16 @@ public sealed class KafkaStageTests(TestDatabase database) : IClassFixture<TestD
         return await connection.ExecuteScalarAsync<long>("select count(*) from observations");
     }
 
-    private async Task WhenAsync(Func<Task<bool>> condition, Process process)
+    private static async Task WhenAsync(Func<Task<bool>> condition, StageProcess process)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (!await condition())
         {
-            Assert.False(process.HasExited, "the store process exited early: " + Log());
+            Assert.False(process.HasExited, $"the {process.Name} process exited early: " + process.Log);
             if (DateTime.UtcNow > deadline)
             {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("the store process wrote nothing: " + Log());
+                process.Kill();
+                Assert.Fail($"the {process.Name} process did nothing in time: " + process.Log);
             }
             await Task.Delay(10);
         }

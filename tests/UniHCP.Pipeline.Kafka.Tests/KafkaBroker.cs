@@ -19,7 +19,7 @@ public sealed class KafkaBroker : IDisposable
     }
 
     public KafkaTransport Transport(string? runId = null) =>
-        new(new KafkaTransportOptions { BootstrapServers = BootstrapServers, RunId = runId ?? Guid.NewGuid().ToString("N") });
+        new(new KafkaTransportOptions { BootstrapServers = BootstrapServers, RunId = runId ?? Guid.NewGuid().ToString("N"), EndLingerMs = 0 });
 
     public void Dispose() => _cluster.Dispose();
 }

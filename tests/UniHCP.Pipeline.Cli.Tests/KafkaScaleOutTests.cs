@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Dapper;
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Core.Transport;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Store.Tests;
+using UniHCP.Pipeline.Transport.Kafka;
+
+namespace UniHCP.Pipeline.Cli.Tests;
+
+/// <summary>
+/// The scale-out deployment: every stage its own `unihcp stage` process over a real Kafka wire-protocol broker
+/// (librdkafka's mock cluster on 127.0.0.1, owned by the test).
+/// </summary>
+public sealed class KafkaScaleOutTests(TestDatabase database) : IClassFixture<TestDatabase>, IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+    private readonly MockKafkaCluster _broker = new(brokers: 3);
+    private readonly string _dir = Directory.CreateTempSubdirectory("unihcp-scale-").FullName;
+
+    public void Dispose()
+    {
+        _broker.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Two_inference_processes_share_the_cameras_and_the_survivor_takes_over_when_one_dies()
+    {
+        const int cameras = 12, half = 30;
+        CreateTopics(4, Topics.Frames.Name, Topics.Persons.Name);
+        string run = Guid.NewGuid().ToString("N");
+        string config = WriteConfig("""{ "Kafka": { "SessionTimeoutMs": 3000 } }""");
+        string[] Infer(string weights) => ["stage", "infer", "--bootstrap", _broker.BootstrapServers, "--run-id", run, "--weights", weights, "--config", config];
+
+        await using var transport = new KafkaTransport(new KafkaTransportOptions { BootstrapServers = _broker.BootstrapServers, RunId = run, EndLingerMs = 0 });
+        var frames = transport.CreatePublisher(Topics.Frames);
+        // The two processes load copies of one model under different versions: each observation tells who analysed it.
+        using var survivor = StageProcess.Start("inference A", Infer(TinyWeights("tiny-a")));
+        using var victim = StageProcess.Start("inference B", Infer(TinyWeights("tiny-b")));
+        // Every analysis, repeats included: frames the dead process analysed but had not committed are analysed again.
+        var analysed = new ConcurrentQueue<((string Camera, long Frame) Key, string Value)>();
+        var observer = transport.Subscribe(Topics.Persons, "test-observer");
+        var observing = Task.Run(async () =>
+        {
+            await foreach (var delivery in observer.ReadAllAsync(CancellationToken.None))
+            {
+                if (delivery.Event is { } persons)
+                    analysed.Enqueue(((persons.CameraId, persons.FrameSequence), persons.ModelVersion));
+                observer.Acknowledge(delivery);
+            }
+        });
+
+        await PublishFramesAsync(frames, cameras, 0, half);
+        await WhenAsync(() => analysed.Select(a => a.Value).Distinct().Count() == 2, survivor, victim);
+        victim.Kill();
+        await PublishFramesAsync(frames, cameras, half, 2 * half);
+        frames.Complete();
+
+        Assert.True(await survivor.ExitsWithinAsync(TimeSpan.FromMinutes(3)), "the survivor finishes every partition: " + survivor.Log);
+        Assert.True(survivor.ExitCode == 0, survivor.Log);
+        Assert.True(await Task.WhenAny(observing, Task.Delay(TimeSpan.FromMinutes(1))) == observing, "the survivor completed the persons topic");
+        await observing;
+        var missing = Enumerable.Range(0, cameras).SelectMany(c => Enumerable.Range(0, 2 * half).Select(f => ($"cam-{c}", (long)f)))
+            .Except(analysed.Select(a => a.Key)).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} frames never analysed, e.g. {string.Join(", ", missing.Take(5))}\n{survivor.Log}");
+        // The survivor analysed frames of cameras that the dead process had been serving.
+        var victimCameras = analysed.Where(a => a.Value == "tiny-b").Select(a => a.Key.Camera).ToHashSet();
+        string Summary() => string.Join("; ", analysed.GroupBy(a => a.Key.Camera).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}: " + string.Join(" ", g.GroupBy(a => (a.Value, a.Key.Frame >= half)).Select(v => $"{v.Key.Value}{(v.Key.Item2 ? "(2nd half)" : "")} x{v.Count()}"))));
+        Assert.True(analysed.Any(a => victimCameras.Contains(a.Key.Camera) && a.Value == "tiny-a" && a.Key.Frame >= half), Summary());
+    }
+
+    [Fact]
+    public async Task The_stages_as_separate_processes_store_the_same_results_as_the_in_process_run()
+    {
+        string cut = Path.Combine(_dir, "cut.avi");
+        await Clips.SampleCutAsync(cut, frames: 12);
+        CreateTopics(2, Topics.Frames.Name, Topics.Persons.Name, Topics.Tracks.Name, Topics.Identities.Name);
+        string run = Guid.NewGuid().ToString("N");
+        string config = WriteConfig($$"""
+            {
+              "Store": { "ConnectionString": "{{database.ConnectionString}}" },
+              "Tracking": { "Camera": { "HighScore": 0.15, "LowScore": 0.1, "NewTrackScore": 0.15 }, "Identities": { "MinTrackHits": 2 } },
+              "Kafka": { "SessionTimeoutMs": 3000 }
+            }
+            """);
+        string[] Stage(string name, params string[] more) => ["stage", name, "--bootstrap", _broker.BootstrapServers, "--run-id", run, "--config", config, .. more];
+
+        using var store = StageProcess.Start("store", Stage("store"));
+        using var track = StageProcess.Start("track", Stage("track"));
+        using var infer = StageProcess.Start("infer", Stage("infer", "--threshold", "0.1", "--tasks", "reid"));
+        // Raw frames (the same pixels as in process), at most two waiting: the mock broker keeps 5 MB per partition.
+        using var ingest = StageProcess.Start("ingest", Stage("ingest", "-s", $"broker={cut}", "--jpeg-quality", "0", "--max-lag", "2"));
+        foreach (var stage in new[] { ingest, infer, track, store })
+        {
+            Assert.True(await stage.ExitsWithinAsync(TimeSpan.FromMinutes(5)), $"{stage.Name} did not finish: {stage.Log}");
+            Assert.True(stage.ExitCode == 0, $"{stage.Name}: {stage.Log}");
+        }
+        Assert.Contains("analysed 12 frames", infer.Log, StringComparison.Ordinal);
+
+        var (code, output, error) = await CliRunner.RunAsync("run", "-s", $"local={cut}", "--config", config, "--threshold", "0.1", "--tasks", "reid");
+
+        Assert.True(code == 0, output + error);
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        long observations = await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id = 'broker'");
+        Assert.True(observations > 0, "the default model finds people in the cut: " + infer.Log);
+        Assert.Equal(Number(output, @"observations (\d+) stored"), observations);
+        Assert.Equal(Number(output, @"tracks (\d+)"), await connection.ExecuteScalarAsync<long>("select count(*) from tracks where camera_id = 'broker'"));
+        Assert.Equal(
+            await connection.ExecuteScalarAsync<long>("select count(*) from tracks where camera_id = 'local'"),
+            await connection.ExecuteScalarAsync<long>("select count(*) from tracks where camera_id = 'broker'"));
+    }
+
+    private void CreateTopics(int partitions, params string[] topics)
+    {
+        foreach (string topic in topics)
+        {
+            _broker.CreateTopic(topic, partitions);
+            _broker.CreateTopic(topic + ".dlq", 1);
+        }
+    }
+
+    private string WriteConfig(string json)
+    {
+        string path = Path.Combine(_dir, "appsettings.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    /// <summary>A tiny random model that looks at 64-pixel frames: the test is about who analyses which frame, not what is in it.</summary>
+    private string TinyWeights(string version)
+    {
+        string path = Path.Combine(_dir, version + ".safetensors");
+        var tasks = new TaskRegistry([TaskRegistry.Detection(contentQueries: 1, anchors: 10)]);
+        TorchSharp.torch.manual_seed(5);
+        using var model = new UniHcpModel(ModelConfig.Tiny, tasks);
+        WeightsFile.Save(path, model, WeightsMetadata.For(version, ModelConfig.Tiny, tasks, new Dictionary<string, string> { [DetectionInput.ShortSideKey] = "64" }));
+        return path;
+    }
+
+    private static async Task PublishFramesAsync(ITopicPublisher<VideoFrame> publisher, int cameras, int from, int to)
+    {
+        const int width = 64, height = 48;
+        for (int frame = from; frame < to; frame++)
+        {
+            for (int c = 0; c < cameras; c++)
+            {
+                var pixels = new byte[width * height * 3];
+                Array.Fill(pixels, (byte)((frame * 7) + c));
+                await publisher.PublishAsync(new VideoFrame($"cam-{c}", frame, Start.AddSeconds(frame / 10.0), TimeSpan.FromSeconds(frame / 10.0), width, height, PixelFormat.Rgb24, pixels),
+                    OverflowPolicy.Wait, CancellationToken.None);
+            }
+        }
+    }
+
+    private static async Task WhenAsync(Func<bool> condition, params StageProcess[] processes)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!condition())
+        {
+            foreach (var process in processes)
+                Assert.False(process.HasExited, $"{process.Name} exited early: {process.Log}");
+            Assert.True(DateTime.UtcNow < deadline, "timed out: " + string.Join("\n", processes.Select(p => $"{p.Name}: {p.Log}")));
+            await Task.Delay(20);
+        }
+    }
+
+    private static long Number(string output, string pattern)
+    {
+        var match = Regex.Match(output, pattern);
+        Assert.True(match.Success, $"'{pattern}' in:\n{output}");
+        return long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+}
