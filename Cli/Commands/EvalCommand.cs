@@ -1,5 +1,12 @@
 using System.CommandLine;
+using System.Globalization;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Ingest;
 using UniHCP.Pipeline.Tracking.Mot;
+using UniHCP.Pipeline.Training;
+using UniHCP.Pipeline.Training.Data;
+using UniHCP.Pipeline.Training.Evaluation;
 
 namespace UniHCP.Pipeline.Cli.Commands;
 
@@ -10,6 +17,44 @@ internal static class EvalCommand
     {
         var command = new Command("eval", "Score results against ground truth with the standard metrics.");
         command.Subcommands.Add(Mot());
+        command.Subcommands.Add(Detection());
+        return command;
+    }
+
+    private static Command Detection()
+    {
+        var weights = new Option<FileInfo?>("--weights") { Description = "Weights to score (default: models/default.safetensors)." };
+        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (Penn-Fudan, vtest teacher labels).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
+        var split = new Option<string>("--split") { Description = "held-out (the default model's validation splits) or train (the images it learned from: tells under- from over-fitting).", DefaultValueFactory = _ => "held-out" };
+        split.AcceptOnlyFromAmong("held-out", "train");
+        var command = new Command("detection", "Detection AP50 and COCO AP@[.5:.95] of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels.") { weights, data, split };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            try
+            {
+                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                var (model, metadata) = WeightsFile.Load(path);
+                using (model)
+                {
+                    var datasets = await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken);
+                    string task = model.Tasks.Tasks.First(t => t.Type == TaskType.Detection).Name;
+                    bool train = parse.GetValue(split) == "train";
+                    stdout.WriteLine($"weights {metadata.Version} ({path}), {(train ? "training" : "held-out")} split, input short side {DefaultModelRecipe.EvaluationSize.ShortSide}");
+                    foreach (var dataset in datasets)
+                    {
+                        var samples = train ? dataset.Train : dataset.Validation;
+                        var result = DetectionEvaluator.Evaluate(model, task, samples, DefaultModelRecipe.EvaluationSize, TorchSharp.torch.CPU);
+                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {dataset.Name,-10} images {result.Images,4}  persons {result.Truth,5}  AP50 {result.Ap50:0.000}  AP {result.Ap:0.000}"));
+                    }
+                }
+                return ExitCodes.Success;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or DatasetFormatException)
+            {
+                return ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex);
+            }
+        });
         return command;
     }
 

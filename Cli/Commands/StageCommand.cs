@@ -40,6 +40,33 @@ internal static class StageCommand
         command.Subcommands.Add(Infer());
         command.Subcommands.Add(Track());
         command.Subcommands.Add(StoreStageCommand());
+        command.Subcommands.Add(Broker());
+        return command;
+    }
+
+    private static Command Broker()
+    {
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of each pipeline topic.", DefaultValueFactory = _ => 4 };
+        var command = new Command("broker", "Run librdkafka's mock cluster (a Kafka wire-protocol broker in memory, about 5 MB kept per partition) with the pipeline's topics until Ctrl+C: the stages of a single-host trial connect to the address it prints.") { partitions };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            int count = parse.GetValue(partitions);
+            if (count is < 1 or > 1000)
+                return ErrorReporter.BadInput(parse.InvocationConfiguration.Error, new ArgumentException("--partitions must be 1-1000."));
+            using var setup = await KafkaSetup.CreateAsync("mock", count, 0);
+            output.WriteLine($"broker: {setup.Options.BootstrapServers} (topics {string.Join(", ", KafkaSetup.PipelineTopics)}, {count} partitions each; Ctrl+C stops it)");
+            output.Flush();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                output.WriteLine("broker: stopped");
+            }
+            return ExitCodes.Success;
+        });
         return command;
     }
 

@@ -9,7 +9,7 @@ namespace UniHCP.Pipeline.Cli.Pipeline;
 /// </summary>
 internal sealed class KafkaSetup : IDisposable
 {
-    private static readonly string[] PipelineTopics = [Topics.Frames.Name, Topics.Persons.Name, Topics.Tracks.Name, Topics.Identities.Name];
+    public static readonly IReadOnlyList<string> PipelineTopics = [Topics.Frames.Name, Topics.Persons.Name, Topics.Tracks.Name, Topics.Identities.Name];
     private readonly MockKafkaCluster? _mock;
 
     private KafkaSetup(KafkaTransportOptions options, MockKafkaCluster? mock, int jpegQuality)
