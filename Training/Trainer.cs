@@ -83,8 +83,8 @@ public sealed class Trainer
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = _options.LearningRate * factors[g++] * lrFactor;
 
-            var random = new Random(HashCode.Combine(_options.Seed, step));
-            manual_seed(HashCode.Combine(_options.Seed, step, 17));
+            var random = new Random(StepSeed(_options.Seed, step, 0));
+            manual_seed(StepSeed(_options.Seed, step, 1));
             long started = Stopwatch.GetTimestamp();
             var parts = new Dictionary<string, double>(StringComparer.Ordinal);
             optimizer.zero_grad();
@@ -228,6 +228,17 @@ public sealed class Trainer
             }
             yield return (parameter, Math.Round(factor, 12));
         }
+    }
+
+    /// <summary>A step's seed from the run's seed alone: the same in every process (HashCode.Combine is not: it is
+    /// randomised per process, so a resumed run would draw other batches than the uninterrupted one).</summary>
+    internal static int StepSeed(int seed, int step, int stream)
+    {
+        ulong x = ((ulong)(uint)seed << 32) ^ ((ulong)(uint)step << 2) ^ (uint)stream;
+        // splitmix64 finaliser: neighbouring steps get unrelated seeds.
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((x ^ (x >> 31)) & 0x7FFFFFFF);
     }
 
     private sealed record CheckpointState(int Step, int Seed);
