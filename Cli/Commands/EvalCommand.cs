@@ -45,7 +45,9 @@ internal static class EvalCommand
                     {
                         var samples = train ? dataset.Train : dataset.Validation;
                         var result = DetectionEvaluator.Evaluate(model, task, samples, DefaultModelRecipe.EvaluationSize, TorchSharp.torch.CPU);
-                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {dataset.Name,-10} images {result.Images,4}  persons {result.Truth,5}  AP50 {result.Ap50:0.000}  AP {result.Ap:0.000}"));
+                        var f1 = result.BestF1;
+                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  {dataset.Name,-10} images {result.Images,4}  persons {result.Truth,5}  AP50 {result.Ap50:0.000}  AP {result.Ap:0.000}  best F1 {f1.F1:0.000} at score {f1.Threshold:0.000} (precision {f1.Precision:0.000}, recall {f1.Recall:0.000})"));
                     }
                 }
                 return ExitCodes.Success;

@@ -21,13 +21,42 @@ public static class DetectionAveragePrecision
     {
         ArgumentNullException.ThrowIfNull(images);
         int truthCount = images.Sum(i => i.Truth.Count);
-        if (truthCount == 0)
-            return double.NaN;
+        return truthCount == 0 ? double.NaN : Interpolated(Ranked(images, iouThreshold).Select(r => r.IsTrue).ToList(), truthCount);
+    }
+
+    /// <summary>The score threshold with the best F1 at IoU 0.5 (precision and recall there): the operating point to
+    /// deploy a detector at, or to calibrate its scores to.</summary>
+    public static (float Threshold, double Precision, double Recall, double F1) BestF1(IReadOnlyList<DetectionResult> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int truthCount = images.Sum(i => i.Truth.Count);
+        var ranked = Ranked(images, 0.5);
+        (float, double, double, double) best = (1, 0, 0, 0);
+        int tp = 0;
+        for (int i = 0; i < ranked.Count; i++)
+        {
+            if (ranked[i].IsTrue)
+                tp++;
+            // Only where the next detection scores lower: a threshold cannot split equal scores.
+            if (i + 1 < ranked.Count && ranked[i + 1].Score == ranked[i].Score)
+                continue;
+            double precision = (double)tp / (i + 1), recall = truthCount == 0 ? 0 : (double)tp / truthCount;
+            double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+            if (f1 > best.Item4)
+                best = (ranked[i].Score, precision, recall, f1);
+        }
+        return best;
+    }
+
+    // Detections of all images by falling score, each true (matched greedily to the unmatched truth it overlaps
+    // most, at or above the IoU threshold) or false; unmatched ones in ignore regions are left out.
+    private static List<(float Score, bool IsTrue)> Ranked(IReadOnlyList<DetectionResult> images, double iouThreshold)
+    {
         var ranked = images.SelectMany((image, index) => image.Predictions.Select(p => (Image: index, Prediction: p)))
             .OrderByDescending(x => x.Prediction.Score)
             .ToList();
         var matched = images.Select(i => new bool[i.Truth.Count]).ToArray();
-        var isTrue = new List<bool>(ranked.Count);
+        var result = new List<(float, bool)>(ranked.Count);
         foreach (var (imageIndex, prediction) in ranked)
         {
             var image = images[imageIndex];
@@ -47,14 +76,14 @@ public static class DetectionAveragePrecision
             if (best >= 0)
             {
                 matched[imageIndex][best] = true;
-                isTrue.Add(true);
+                result.Add((prediction.Score, true));
             }
             else if (!InIgnoreRegion(prediction.Box, image.Ignore))
             {
-                isTrue.Add(false);
+                result.Add((prediction.Score, false));
             }
         }
-        return Interpolated(isTrue, truthCount);
+        return result;
     }
 
     /// <summary>AP averaged over IoU 0.50, 0.55, ..., 0.95.</summary>

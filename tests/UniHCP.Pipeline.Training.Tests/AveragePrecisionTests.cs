@@ -45,4 +45,21 @@ public sealed class AveragePrecisionTests
     {
         Assert.True(double.IsNaN(DetectionAveragePrecision.At([new DetectionResult([], [], [new(A, 0.9f)])], 0.5)));
     }
+
+    [Fact]
+    public void The_best_f1_threshold_is_the_score_where_precision_and_recall_balance_best()
+    {
+        // Ranked: hit 0.9 (P 1, R 1/3, F1 0.5), miss 0.8 (P 1/2, R 1/3, F1 0.4), hit 0.7 (P 2/3, R 2/3, F1 2/3),
+        // miss 0.6 (P 1/2, R 2/3, F1 4/7): best at 0.7.
+        var c = new BoundingBox(100, 0, 110, 20);
+        var image = new DetectionResult([A, B, c], [],
+            [new(A, 0.9f), new(new BoundingBox(200, 200, 210, 220), 0.8f), new(B, 0.7f), new(new BoundingBox(300, 300, 310, 320), 0.6f)]);
+
+        var (threshold, precision, recall, f1) = DetectionAveragePrecision.BestF1([image]);
+
+        Assert.Equal(0.7f, threshold);
+        Assert.Equal(2.0 / 3, precision, 9);
+        Assert.Equal(2.0 / 3, recall, 9);
+        Assert.Equal(2.0 / 3, f1, 9);
+    }
 }
