@@ -29,18 +29,19 @@ internal static class AnnotateCommand
         var tasks = new Option<string[]>("--tasks") { Description = "Person tasks to show (comma-separated); default: those the weights were trained for.", AllowMultipleArgumentsPerToken = true };
         var threshold = new Option<float>("--threshold") { Description = "Detection score threshold.", DefaultValueFactory = _ => 0.5f };
         var duration = CommonOptions.Duration();
+        var precision = CommonOptions.Precision();
         var command = new Command("annotate", "Write a video of a source with what the system saw drawn on it (boxes, track ids, skeletons, attributes).")
         {
-            source, output, weights, tasks, threshold, duration,
+            source, output, weights, tasks, threshold, duration, precision,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(source), parse.GetValue(output)!, parse.GetValue(weights),
             (parse.GetValue(tasks) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
-            parse.GetValue(threshold), parse.GetValue(duration), cancellationToken));
+            parse.GetValue(threshold), parse.GetValue(duration), parse.GetValue(precision), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(ParseResult parse, string? sourceValue, FileInfo output, FileInfo? weightsFile, List<string> tasks,
-        float threshold, TimeSpan? duration, CancellationToken cancellationToken)
+        float threshold, TimeSpan? duration, Precision precision, CancellationToken cancellationToken)
     {
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
@@ -62,6 +63,7 @@ internal static class AnnotateCommand
             var options = DetectionInput.Apply(metadata, new PerceptionOptions
             {
                 DetectionThreshold = threshold,
+                Precision = precision,
                 Tasks = tasks.Count > 0 ? tasks : metadata.Tasks.Where(t => t.Trained && t.Type != Inference.Model.TaskType.Detection).Select(t => t.Name).ToList(),
             });
             options.Validate();

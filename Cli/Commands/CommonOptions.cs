@@ -1,4 +1,5 @@
 using System.CommandLine;
+using UniHCP.Pipeline.Inference.Engine;
 
 namespace UniHCP.Pipeline.Cli.Commands;
 
@@ -13,6 +14,14 @@ internal static class CommonOptions
     };
 
     /// <summary>--duration: stop after this long.</summary>
+    /// <summary>The model's arithmetic. bf16 is ~1.8x faster where the CPU computes it in hardware, at ~1 % relative
+    /// difference in the outputs; every command that runs the model defaults alike, so their results agree.</summary>
+    public static Option<Precision> Precision() => new("--precision")
+    {
+        Description = "Float32 or BFloat16 (default: BFloat16 on CPUs with AVX-512 BF16 or AMX, else Float32).",
+        DefaultValueFactory = _ => CpuFeatures.HasFastBFloat16 ? Inference.Engine.Precision.BFloat16 : Inference.Engine.Precision.Float32,
+    };
+
     public static Option<TimeSpan?> Duration() => new("--duration")
     {
         Description = "Stop after this long: 90, 90s, 2m, 1h or 00:01:30. Default: until the sources end (files) or Ctrl+C (live).",

@@ -38,7 +38,7 @@ internal static class RunCommand
         };
         var stride = new Option<int>("--detection-stride") { Description = "Analyse every Nth frame of each camera.", DefaultValueFactory = _ => 1 };
         var batch = new Option<int>("--batch") { Description = "Frames run through the model together.", DefaultValueFactory = _ => 4 };
-        var precision = new Option<Precision>("--precision") { Description = "Float32 or BFloat16.", DefaultValueFactory = _ => Precision.Float32 };
+        var precision = CommonOptions.Precision();
         var device = new Option<string>("--device") { Description = "cpu, or cuda / cuda:N on a CUDA build.", DefaultValueFactory = _ => "cpu" };
         var threshold = new Option<float>("--threshold") { Description = "Detection score threshold.", DefaultValueFactory = _ => 0.5f };
         var shortSide = new Option<int?>("--detection-short-side") { Description = "Detection input short side in pixels (default: what the weights were trained at, else 800)." };

@@ -96,9 +96,10 @@ internal static class StageCommand
         var weights = new Option<FileInfo?>("--weights") { Description = "Model weights (default: Inference:Weights, else models/default.safetensors)." };
         var tasks = new Option<string[]>("--tasks") { Description = "Person tasks (comma-separated); default: those the weights were trained for.", AllowMultipleArgumentsPerToken = true };
         var threshold = new Option<float>("--threshold") { Description = "Detection score threshold.", DefaultValueFactory = _ => 0.5f };
+        var precision = CommonOptions.Precision();
         var command = new Command("infer", "Consume frames, run the model, publish person observations (several processes share the cameras).")
         {
-            Bootstrap, RunId, Publishers, JpegQuality, Partitions, weights, tasks, threshold,
+            Bootstrap, RunId, Publishers, JpegQuality, Partitions, weights, tasks, threshold, precision,
         };
         command.SetAction((parse, ct) => RunStageAsync(parse, "infer", async (context, transport, cancellationToken) =>
         {
@@ -108,6 +109,7 @@ internal static class StageCommand
             var options = DetectionInput.Apply(metadata, new PerceptionOptions
             {
                 DetectionThreshold = parse.GetValue(threshold),
+                Precision = parse.GetValue(precision),
                 Tasks = requested.Count > 0 ? requested : metadata.Tasks.Where(t => t.Trained && t.Type != TaskType.Detection).Select(t => t.Name).ToList(),
             });
             var engine = new PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
