@@ -33,11 +33,13 @@ public sealed class EngineTests
         Assert.Equal(3, result.Persons.Count);
         foreach (var person in result.Persons)
         {
-            // Every anchor is (0.25, 0.6) and every box 0.1 x 0.2 of the image, normalised by the
-            // source size (not the padded input): centre (25, 42), size 10 x 14 pixels.
-            Assert.Equal(20, person.Box.X1, 3);
+            // Every anchor is (0.25, 0.6) and every box 0.1 x 0.2 of the canvas the model saw: the 91 x 64
+            // resized frame padded to 96 x 64. Across, a canvas fraction is 96/91 of an image fraction: centre
+            // 25 * 96/91, width 10 * 96/91 source pixels; down there is no padding: centre 42, height 14.
+            const double across = 96.0 / 91;
+            Assert.Equal((25 - 5) * across, person.Box.X1, 3);
             Assert.Equal(35, person.Box.Y1, 3);
-            Assert.Equal(30, person.Box.X2, 3);
+            Assert.Equal((25 + 5) * across, person.Box.X2, 3);
             Assert.Equal(49, person.Box.Y2, 3);
             Assert.Equal(TaskDecoders.Sigmoid(5), person.Score, 4);
             Assert.Equal(17, person.Keypoints!.Count);
