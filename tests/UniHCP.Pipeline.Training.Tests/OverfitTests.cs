@@ -18,7 +18,7 @@ public sealed class OverfitTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Theory]
+    [SharedDataTheory]
     [InlineData(false)]
     [InlineData(true)]
     public void A_small_model_learns_a_handful_of_real_images(bool bfloat16)

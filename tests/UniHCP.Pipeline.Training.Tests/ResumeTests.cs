@@ -15,7 +15,7 @@ public sealed class ResumeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Fact]
+    [SharedDataFact]
     public void A_stopped_and_resumed_run_has_the_loss_curve_of_an_uninterrupted_one()
     {
         string whole = Path.Combine(_dir, "whole"), split = Path.Combine(_dir, "split");

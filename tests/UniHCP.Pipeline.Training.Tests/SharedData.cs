@@ -22,3 +22,24 @@ internal static class SharedData
 
     public static string PennFudan => Path.Combine(Root, "pennfudan", "PennFudanPed");
 }
+
+/// <summary>A test that trains on ../shared/data: skipped, with the reason shown, where the data is absent (a user's
+/// fresh clone without it); CI has the data and runs it.</summary>
+public sealed class SharedDataFactAttribute : FactAttribute
+{
+    public SharedDataFactAttribute()
+    {
+        if (!Directory.Exists(SharedData.PennFudan))
+            Skip = $"../shared/data (or $UNIHCP_SHARED_DATA) is not present on this machine ({SharedData.PennFudan}).";
+    }
+}
+
+/// <summary>The theory form of <see cref="SharedDataFactAttribute"/>.</summary>
+public sealed class SharedDataTheoryAttribute : TheoryAttribute
+{
+    public SharedDataTheoryAttribute()
+    {
+        if (!Directory.Exists(SharedData.PennFudan))
+            Skip = $"../shared/data (or $UNIHCP_SHARED_DATA) is not present on this machine ({SharedData.PennFudan}).";
+    }
+}
