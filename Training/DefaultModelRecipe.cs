@@ -12,9 +12,16 @@ namespace UniHCP.Pipeline.Training;
 /// </summary>
 public static class DefaultModelRecipe
 {
-    public static TaskRegistry Tasks { get; } = new(
+    /// <summary>Detection anchors of the default model (3 content queries each).</summary>
+    public const int DefaultAnchors = 100;
+
+    public static TaskRegistry Tasks { get; } = TasksWith(DefaultAnchors);
+
+    /// <summary>The default model's tasks with <paramref name="anchors"/> detection anchor points: a scene
+    /// of at most a few dozen people needs fewer than the release's 300, and each costs decoder work.</summary>
+    public static TaskRegistry TasksWith(int anchors) => new(
     [
-        TaskRegistry.Detection(contentQueries: 3, anchors: 100),
+        TaskRegistry.Detection(contentQueries: 3, anchors: anchors),
         TaskRegistry.Standard["pose"],
         TaskRegistry.Standard["parsing"],
         TaskRegistry.Standard["attributes"],

@@ -83,6 +83,8 @@ public sealed class Trainer
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = _options.LearningRate * factors[g++] * lrFactor;
 
+            double prior = _options.AttentionPrior * Math.Max(0, 1 - (step / (_options.AttentionPriorFade * _options.Steps)));
+            stepModel.DetectionAttentionPrior = prior;
             var random = new Random(StepSeed(_options.Seed, step, 0));
             manual_seed(StepSeed(_options.Seed, step, 1));
             long started = Stopwatch.GetTimestamp();
@@ -110,6 +112,7 @@ public sealed class Trainer
             trainLog.Write(step, new Dictionary<string, double>(parts)
             {
                 ["lr"] = _options.LearningRate * lrFactor,
+                ["attention_prior"] = prior,
                 ["images_per_s"] = images / seconds,
                 ["elapsed_s"] = clock.Elapsed.TotalSeconds,
             });
@@ -139,10 +142,20 @@ public sealed class Trainer
     private Dictionary<string, double> Evaluate()
     {
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var task in _tasks)
+        // Held-out metrics are those of the deployable model: without the training-only attention prior.
+        double prior = _model.DetectionAttentionPrior;
+        _model.DetectionAttentionPrior = 0;
+        try
         {
-            foreach (var (key, value) in task.Evaluate(_model, _device))
-                metrics[key] = value;
+            foreach (var task in _tasks)
+            {
+                foreach (var (key, value) in task.Evaluate(_model, _device))
+                    metrics[key] = value;
+            }
+        }
+        finally
+        {
+            _model.DetectionAttentionPrior = prior;
         }
         _model.train();
         return metrics;

@@ -41,9 +41,13 @@ internal static class TrainCommand
         var modelConfig = new Option<string>("--model") { Description = "Model configuration: r18 (stride-8 tokens, 6 decoder layers) or r18-s16 (stride 16, 3 layers: about 4x faster).", DefaultValueFactory = _ => "r18" };
         var precision = new Option<string>("--precision") { Description = "Arithmetic of the forward and backward passes: bf16 (float32 master weights; about 1.8x faster where the CPU has AVX-512 BF16 or AMX, the default there) or f32 (the default elsewhere)." };
         precision.AcceptOnlyFromAmong("bf16", "f32");
+        var cacheTrunk = new Option<bool>("--cache-trunk") { Description = "Freeze the ImageNet trunk (ResNet stages 1-3) and compute its output once per image, scale and mirror; steps then train only the feature pyramid and the decoder, several times faster (r18-s16 only)." };
+        var prior = new Option<double>("--attention-prior") { Description = "Starting strength of a training-only Gaussian prior that makes each detection query attend near its anchor (0: none); it fades to 0 over --attention-prior-fade of the steps, so the exported model is the published decoder.", DefaultValueFactory = _ => 0 };
+        var priorFade = new Option<double>("--attention-prior-fade") { Description = "Share of the steps over which the attention prior fades to 0.", DefaultValueFactory = _ => 0.6 };
+        var anchors = new Option<int>("--anchors") { Description = "Detection anchor points (3 queries each).", DefaultValueFactory = _ => DefaultModelRecipe.DefaultAnchors };
         var command = new Command("default", "Train the default CPU model (ResNet-18 encoder) on ../shared/data: Penn-Fudan and the sample video's teacher labels.")
         {
-            data, encoder, output, steps, batch, lr, shortSides, maxLong, crop, evaluateEvery, timeLimit, threads, version, modelConfig, precision,
+            data, encoder, output, steps, batch, lr, shortSides, maxLong, crop, evaluateEvery, timeLimit, threads, version, modelConfig, precision, cacheTrunk, anchors, prior, priorFade,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,6 +68,8 @@ internal static class TrainCommand
                     TimeLimit = parse.GetValue(timeLimit),
                     Version = parse.GetValue(version)!,
                     FrozenEncoderParts = ["conv1", "layer1"],
+                    AttentionPrior = parse.GetValue(prior),
+                    AttentionPriorFade = parse.GetValue(priorFade),
                     BFloat16 = (parse.GetValue(precision) ?? (CpuFeatures.HasFastBFloat16 ? "bf16" : "f32")) == "bf16",
                 };
                 options.Validate();
@@ -73,8 +79,13 @@ internal static class TrainCommand
                 var config = ModelConfig.Preset(parse.GetValue(modelConfig)!);
                 if (config.Encoder.Kind != EncoderKind.ResNet18)
                     throw new ArgumentException($"--model: the default model is trained with a ResNet-18 encoder (r18, r18-s16); '{config.Name}' is not one.");
+                if (parse.GetValue(cacheTrunk) && parse.GetValue(crop) > 0)
+                    throw new ArgumentException("--cache-trunk crops on the cached token grid itself; leave --crop at 0.");
                 TorchSharp.torch.manual_seed(options.Seed);
-                using var model = new UniHcpModel(config, DefaultModelRecipe.Tasks);
+                if (parse.GetValue(anchors) is < 1 or > 1000)
+                    throw new ArgumentException($"--anchors must be between 1 and 1000; got {parse.GetValue(anchors)}.");
+                var tasks = DefaultModelRecipe.TasksWith(parse.GetValue(anchors));
+                using var model = new UniHcpModel(config, tasks);
                 var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     ["data"] = string.Join("; ", datasets.Select(d => $"{d.Name}: {d.Train.Count} training, {d.Validation.Count} held-out")),
@@ -86,16 +97,26 @@ internal static class TrainCommand
                         provenance[$"encoder.{key}"] = value;
                     stdout.WriteLine($"encoder initialised from {encoderFile.FullName}");
                 }
-                var metadata = WeightsMetadata.For(options.Version, config, DefaultModelRecipe.Tasks, provenance) with
+                var metadata = WeightsMetadata.For(options.Version, config, tasks, provenance) with
                 {
-                    Tasks = DefaultModelRecipe.Tasks.Tasks.Select(t => TaskRecord.From(t) with
+                    Tasks = tasks.Tasks.Select(t => TaskRecord.From(t) with
                     {
                         Trained = t.Type == TaskType.Detection,
                         Source = t.Type == TaskType.Detection ? "Penn-Fudan + vtest teacher boxes" : "not trained",
                     }).ToList(),
                 };
-                var detection = new DetectionTrainingTask("detection", datasets, parse.GetValue(batch),
-                    new DetectionAugment { ShortSides = sides, MaxLongSide = parse.GetValue(maxLong), CropSize = parse.GetValue(crop) }, new DetectionLossWeights());
+                var augment = new DetectionAugment { ShortSides = sides, MaxLongSide = parse.GetValue(maxLong), CropSize = parse.GetValue(crop) };
+                using var cache = parse.GetValue(cacheTrunk)
+                    ? TrunkFeatureCache.LoadOrBuild(Path.Combine(options.OutputDirectory, "trunk-cache.bin"), model, datasets.SelectMany(d => d.Train).ToList(), augment, options.BFloat16, TorchSharp.torch.CPU, stdout, cancellationToken)
+                    : null;
+                ITrainingTask detection = cache is null
+                    ? new DetectionTrainingTask("detection", datasets, parse.GetValue(batch), augment, new DetectionLossWeights())
+                    : new CachedDetectionTrainingTask("detection", datasets, cache, parse.GetValue(batch), new DetectionLossWeights());
+                if (cache is not null)
+                {
+                    options = options with { FrozenEncoderParts = model.TrunkParts };
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trunk frozen and cached: {cache.ViewCount} views, {cache.Bytes / 1048576.0:0} MiB"));
+                }
                 var summary = new Trainer(model, metadata, [detection], options, stdout).Run(cancellationToken);
                 stdout.WriteLine(summary.Finished
                     ? $"finished {summary.Steps} steps in {summary.Elapsed:hh\\:mm\\:ss}; weights: {summary.ExportedWeights}"

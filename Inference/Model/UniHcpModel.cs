@@ -63,6 +63,23 @@ public sealed class UniHcpModel : Module
     /// <summary>Encoder tokens of already normalised images (see <see cref="NormalizeImages"/>).</summary>
     public Tensor EncodeNormalized(Tensor normalized) => backbone_module.Tokens(normalized);
 
+    /// <summary>Parameter names' prefixes (under "backbone_module.") of the encoder's separable pretrained trunk; empty when it has none.</summary>
+    public IReadOnlyList<string> TrunkParts => backbone_module.TrunkParts;
+
+    /// <summary>The encoder's pretrained trunk on normalised images: cacheable when the trunk is frozen.</summary>
+    public Tensor EncodeTrunk(Tensor normalized) => backbone_module.Trunk(normalized);
+
+    /// <summary>Encoder tokens from <see cref="EncodeTrunk"/>'s output (equal to <see cref="EncodeNormalized"/> of the same input).</summary>
+    public Tensor EncodeFromTrunk(Tensor trunk) => backbone_module.TokensFromTrunk(trunk);
+
+    /// <summary>Training-only spatial prior on detection cross-attention (0: off, the published decoder; see
+    /// QueryDecoder.AnchorAttentionPrior). Not saved with the weights; inference never sets it.</summary>
+    public double DetectionAttentionPrior
+    {
+        get => decoder_module.Predictor.AnchorAttentionPrior;
+        set => decoder_module.Predictor.AnchorAttentionPrior = value >= 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The attention prior's strength must be finite and not negative.");
+    }
+
     /// <summary>The multiple of pixels inputs are padded to.</summary>
     public int PadMultiple => backbone_module.PadMultiple;
 

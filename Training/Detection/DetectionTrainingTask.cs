@@ -27,14 +27,7 @@ public sealed class DetectionTrainingTask(string task, IReadOnlyList<DetectionDa
         try
         {
             var (loss, parts) = _criterion.Compute(layers, targets);
-            return (loss * lossWeight, new Dictionary<string, double>
-            {
-                ["det.loss"] = parts.Total,
-                ["det.class"] = parts.Class,
-                ["det.l1"] = parts.L1,
-                ["det.giou"] = parts.GIoU,
-                ["det.boxes"] = parts.Boxes,
-            });
+            return (loss * lossWeight, LogParts(parts));
         }
         finally
         {
@@ -43,19 +36,35 @@ public sealed class DetectionTrainingTask(string task, IReadOnlyList<DetectionDa
         }
     }
 
-    public IReadOnlyDictionary<string, double> Evaluate(UniHcpModel model, Device device)
+    /// <summary>The loss parts as the training log names them.</summary>
+    public static Dictionary<string, double> LogParts(DetectionLossParts parts) => new()
+    {
+        ["det.loss"] = parts.Total,
+        ["det.class"] = parts.Class,
+        ["det.l1"] = parts.L1,
+        ["det.giou"] = parts.GIoU,
+        ["det.boxes"] = parts.Boxes,
+    };
+
+    public IReadOnlyDictionary<string, double> Evaluate(UniHcpModel model, Device device) => EvaluateHeldOut(model, Task, datasets, device);
+
+    /// <summary>AP50 and AP of every dataset's held-out images, by "name.ap50" and "name.ap".</summary>
+    public static IReadOnlyDictionary<string, double> EvaluateHeldOut(UniHcpModel model, string task, IReadOnlyList<DetectionDataset> datasets, Device device)
     {
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var dataset in datasets.Where(d => d.Validation.Count > 0))
         {
-            var result = DetectionEvaluator.Evaluate(model, Task, dataset.Validation, dataset.EvaluationSize, device);
+            var result = DetectionEvaluator.Evaluate(model, task, dataset.Validation, dataset.EvaluationSize, device);
             metrics[$"{dataset.Name}.ap50"] = result.Ap50;
             metrics[$"{dataset.Name}.ap"] = result.Ap;
         }
         return metrics;
     }
 
-    private DetectionSample Draw(Random random)
+    private DetectionSample Draw(Random random) => Draw(datasets, random);
+
+    /// <summary>A training sample: a dataset by weight, then an image of it uniformly.</summary>
+    public static DetectionSample Draw(IReadOnlyList<DetectionDataset> datasets, Random random)
     {
         double total = datasets.Sum(d => d.Weight), pick = random.NextDouble() * total;
         foreach (var dataset in datasets)

@@ -12,6 +12,7 @@ internal static class BenchmarkRunner
         ["tracking"] = TrackingBenchmark.RunAsync,
         ["store"] = StoreBenchmark.RunAsync,
         ["kafka"] = KafkaBenchmark.RunAsync,
+        ["training"] = TrainingBenchmark.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)

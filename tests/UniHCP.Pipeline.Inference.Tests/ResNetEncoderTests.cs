@@ -59,4 +59,29 @@ public sealed class ResNetEncoderTests
         Assert.False(before["backbone_module.conv1.weight"].equal(after["backbone_module.conv1.weight"]).all().item<bool>(), "convolutions train");
         Assert.DoesNotContain(parameters, p => p.shape.Length == 1 && before.Any(b => b.Key.EndsWith("running_mean", StringComparison.Ordinal) && ReferenceEquals(after[b.Key], p)));
     }
+
+    [Fact]
+    public void The_stride_16_encoder_splits_into_a_cacheable_trunk_and_the_rest_with_the_same_tokens()
+    {
+        using var scope = NewDisposeScope();
+        TorchRuntime.EnsureLoaded();
+        using var model = TestModels.Seeded(5, ModelConfig.ResNet18Fast, new TaskRegistry([TaskRegistry.Detection(3, 10)]));
+        model.eval();
+        using var inference = inference_mode();
+        var normalized = model.NormalizeImages(TestModels.Images(2, 80, 64));
+
+        var whole = model.EncodeNormalized(normalized);
+        var trunk = model.EncodeTrunk(normalized);
+        var split = model.EncodeFromTrunk(trunk);
+
+        Assert.Equal([2, 256, 5, 4], trunk.shape);
+        Assert.Equal(whole.shape, split.shape);
+        Assert.True(whole.allclose(split, rtol: 1e-5, atol: 1e-5), $"max difference {(whole - split).abs().max().item<float>()}");
+        Assert.Equal(["conv1", "bn1", "layer1", "layer2", "layer3"], model.TrunkParts);
+        // Stride-8 tokens also read stage 2: no single trunk tensor, and the model says so.
+        using var stride8 = TestModels.Seeded(5, ModelConfig.ResNet18, new TaskRegistry([TaskRegistry.Detection(3, 10)]));
+        Assert.Empty(stride8.TrunkParts);
+        var error = Assert.Throws<NotSupportedException>(() => stride8.EncodeTrunk(normalized));
+        Assert.Contains("r18-s16", error.Message, StringComparison.Ordinal);
+    }
 }

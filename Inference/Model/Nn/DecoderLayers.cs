@@ -19,10 +19,13 @@ internal sealed class CrossAttentionLayer : Module<Tensor, Tensor, Tensor, Tenso
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor tgt, Tensor memory, Tensor queryPos, Tensor keyPos)
+    public override Tensor forward(Tensor tgt, Tensor memory, Tensor queryPos, Tensor keyPos) => Attend(tgt, memory, queryPos, keyPos, null);
+
+    /// <param name="bias">Added to the attention logits ([1, 1, Q, K]); null for none.</param>
+    public Tensor Attend(Tensor tgt, Tensor memory, Tensor queryPos, Tensor keyPos, Tensor? bias)
     {
         using var scope = NewDisposeScope();
-        var attended = multihead_attn.call(tgt + queryPos, memory + keyPos, memory);
+        var attended = multihead_attn.Attend(tgt + queryPos, memory + keyPos, memory, bias);
         return norm.call(tgt + attended).MoveToOuterDisposeScope();
     }
 }

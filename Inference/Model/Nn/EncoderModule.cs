@@ -23,6 +23,17 @@ internal abstract class EncoderModule(string name) : Module<Tensor, Tensor>(name
     /// <summary>Tokens of an already normalised and padded input.</summary>
     public abstract Tensor Tokens(Tensor normalized);
 
+    /// <summary>Parameter prefixes (under "backbone_module.") of the fixed trunk whose output
+    /// <see cref="Trunk"/> returns; empty when this encoder cannot be split that way.</summary>
+    public virtual IReadOnlyList<string> TrunkParts => [];
+
+    /// <summary>The pretrained trunk's output for a normalised input: what a training run with the trunk
+    /// frozen can compute once per image and cache. <see cref="TokensFromTrunk"/> finishes the encoder.</summary>
+    public virtual Tensor Trunk(Tensor normalized) => throw new NotSupportedException($"The {GetName()} encoder has no separable trunk.");
+
+    /// <summary>Tokens from <see cref="Trunk"/>'s output: Tokens(x) == TokensFromTrunk(Trunk(x)).</summary>
+    public virtual Tensor TokensFromTrunk(Tensor trunk) => throw new NotSupportedException($"The {GetName()} encoder has no separable trunk.");
+
     /// <param name="images">[B, 3, H, W] RGB in 0..255 (any numeric dtype).</param>
     public override Tensor forward(Tensor images) => Tokens(Normalize(images));
 

@@ -32,7 +32,10 @@ internal sealed class MultiheadAttention : Module<Tensor, Tensor, Tensor, Tensor
     /// <param name="query">[B, Lq, E]</param>
     /// <param name="key">[B, Lk, E]</param>
     /// <param name="value">[B, Lk, E]</param>
-    public override Tensor forward(Tensor query, Tensor key, Tensor value)
+    public override Tensor forward(Tensor query, Tensor key, Tensor value) => Attend(query, key, value, null);
+
+    /// <param name="bias">Added to the attention logits, broadcast to [B, heads, Lq, Lk]; null for none.</param>
+    public Tensor Attend(Tensor query, Tensor key, Tensor value, Tensor? bias)
     {
         using var scope = NewDisposeScope();
         var weights = in_proj_weight.chunk(3, 0);
@@ -40,7 +43,7 @@ internal sealed class MultiheadAttention : Module<Tensor, Tensor, Tensor, Tensor
         var q = SplitHeads(functional.linear(query, weights[0], biases[0]));
         var k = SplitHeads(functional.linear(key, weights[1], biases[1]));
         var v = SplitHeads(functional.linear(value, weights[2], biases[2]));
-        var attended = functional.scaled_dot_product_attention(q, k, v);
+        var attended = bias is null ? functional.scaled_dot_product_attention(q, k, v) : functional.scaled_dot_product_attention(q, k, v, attn_mask: bias.to(q.dtype));
         long b = attended.shape[0], l = attended.shape[2];
         return out_proj.call(attended.transpose(1, 2).reshape(b, l, _dim)).MoveToOuterDisposeScope();
     }

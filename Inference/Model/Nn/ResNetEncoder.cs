@@ -55,6 +55,29 @@ internal sealed class ResNetEncoder : EncoderModule
         return fpn.call(c2, c3, c4).MoveToOuterDisposeScope();
     }
 
+    // The trunk is the ImageNet network to stage 3; only the stride-16, stage-3 layout has a single trunk
+    // tensor (stride 8 also needs stage 2, stage 4 would be trained), so only it offers the split.
+    private bool HasTrunk => _stride == 16 && layer4 is null;
+
+    public override IReadOnlyList<string> TrunkParts => HasTrunk ? ["conv1", "bn1", "layer1", "layer2", "layer3"] : [];
+
+    public override Tensor Trunk(Tensor normalized)
+    {
+        if (!HasTrunk)
+            throw new NotSupportedException($"Only the stride-16, stage-3 ResNet-18 (r18-s16) has a separable trunk; this one has stride {_stride} and {(layer4 is null ? 3 : 4)} stages.");
+        using var scope = NewDisposeScope();
+        return Stages(normalized.to(conv1.weight!.dtype)).C3.MoveToOuterDisposeScope();
+    }
+
+    public override Tensor TokensFromTrunk(Tensor trunk)
+    {
+        if (!HasTrunk)
+            throw new NotSupportedException($"Only the stride-16, stage-3 ResNet-18 (r18-s16) has a separable trunk; this one has stride {_stride} and {(layer4 is null ? 3 : 4)} stages.");
+        if (trunk.dim() != 4 || trunk.shape[1] != 256)
+            throw new ArgumentException($"Trunk features must be [B, 256, H/16, W/16]; got [{string.Join(", ", trunk.shape)}].");
+        return fpn.call(null, trunk.to(conv1.weight!.dtype), null);
+    }
+
     /// <summary>The ImageNet network's global-average-pooled stage-4 features [B, 512]: what the
     /// featurizer outputs (used to check the imported weights against ONNX Runtime).</summary>
     public Tensor PooledFeatures(Tensor normalized)
@@ -150,7 +173,7 @@ internal sealed class FrozenBatchNorm2d : Module<Tensor, Tensor>
 
 /// <summary>1x1 projections of stages 2-4 to one width, added top-down with nearest upsampling,
 /// then a 3x3 convolution: tokens at stride 8 or 16.</summary>
-internal sealed class FeaturePyramid : Module<Tensor, Tensor, Tensor?, Tensor>
+internal sealed class FeaturePyramid : Module<Tensor?, Tensor, Tensor?, Tensor>
 {
     private readonly Conv2d lateral2;
     private readonly Conv2d lateral3;
@@ -169,14 +192,15 @@ internal sealed class FeaturePyramid : Module<Tensor, Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor c2, Tensor c3, Tensor? c4)
+    /// <param name="c2">Stage 2 (read only for stride-8 tokens).</param>
+    public override Tensor forward(Tensor? c2, Tensor c3, Tensor? c4)
     {
         using var scope = NewDisposeScope();
         var p = lateral3.call(c3);
         if (lateral4 is not null && c4 is not null)
             p = p + functional.interpolate(lateral4.call(c4), scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
         if (_stride == 8)
-            p = lateral2.call(c2) + functional.interpolate(p, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
+            p = lateral2.call(c2 ?? throw new ArgumentNullException(nameof(c2), "Stride-8 tokens need stage 2.")) + functional.interpolate(p, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
         return output.call(p).MoveToOuterDisposeScope();
     }
 }
