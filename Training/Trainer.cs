@@ -83,8 +83,8 @@ public sealed class Trainer
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = _options.LearningRate * factors[g++] * lrFactor;
 
-            double prior = _options.AttentionPrior * Math.Max(0, 1 - (step / (_options.AttentionPriorFade * _options.Steps)));
-            stepModel.DetectionAttentionPrior = prior;
+            double prior = _options.AttentionPriorFade == 0 ? _options.AttentionPrior : _options.AttentionPrior * Math.Max(0, 1 - (step / (_options.AttentionPriorFade * _options.Steps)));
+            stepModel.DetectionAttentionPrior = _model.DetectionAttentionPrior = prior;
             var random = new Random(StepSeed(_options.Seed, step, 0));
             manual_seed(StepSeed(_options.Seed, step, 1));
             long started = Stopwatch.GetTimestamp();
@@ -142,15 +142,20 @@ public sealed class Trainer
     private Dictionary<string, double> Evaluate()
     {
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        // Held-out metrics are those of the deployable model: without the training-only attention prior.
+        // Held-out metrics are those of the deployable model: without the training-only attention prior. While the
+        // prior is on, the same metrics with it (suffix "_prior") show what the head has learned so far.
         double prior = _model.DetectionAttentionPrior;
-        _model.DetectionAttentionPrior = 0;
         try
         {
-            foreach (var task in _tasks)
+            // A constant prior is part of the deployed model: its metrics are the plain ones.
+            foreach (double strength in ConstantPrior ? [prior] : prior > 0 ? new[] { 0, prior } : [0])
             {
-                foreach (var (key, value) in task.Evaluate(_model, _device))
-                    metrics[key] = value;
+                _model.DetectionAttentionPrior = strength;
+                foreach (var task in _tasks)
+                {
+                    foreach (var (key, value) in task.Evaluate(_model, _device))
+                        metrics[strength > 0 && !ConstantPrior ? key + "_prior" : key] = value;
+                }
             }
         }
         finally
@@ -196,15 +201,27 @@ public sealed class Trainer
     private void SaveCheckpoint(OptimizerHelper optimizer, int step)
     {
         Directory.CreateDirectory(CheckpointDirectory);
-        WeightsFile.Save(Path.Combine(CheckpointDirectory, "model.safetensors"), _model, _metadata with { Version = $"{_options.Version}-step{step}" });
+        WeightsFile.Save(Path.Combine(CheckpointDirectory, "model.safetensors"), _model, DeployedMetadata() with { Version = $"{_options.Version}-step{step}" });
         optimizer.save_state_dict(Path.Combine(CheckpointDirectory, "optimizer.bin"));
         File.WriteAllText(Path.Combine(CheckpointDirectory, "state.json"), JsonSerializer.Serialize(new CheckpointState(step, _options.Seed)));
     }
 
+    // Weights trained with a constant attention prior are meant to run with it: the file records it, so that every
+    // loader (engine, eval, annotate) applies it.
+    private bool ConstantPrior => _options.AttentionPrior > 0 && _options.AttentionPriorFade == 0;
+
+    private WeightsMetadata DeployedMetadata() => !ConstantPrior ? _metadata : _metadata with
+    {
+        Provenance = new Dictionary<string, string>(_metadata.Provenance, StringComparer.Ordinal)
+        {
+            [DetectionInput.AttentionPriorKey] = _options.AttentionPrior.ToString("R", CultureInfo.InvariantCulture),
+        },
+    };
+
     private string Export(int step, Dictionary<string, double> metrics, TimeSpan elapsed)
     {
         string path = Path.Combine(_options.OutputDirectory, "model.safetensors");
-        var provenance = new Dictionary<string, string>(_metadata.Provenance, StringComparer.Ordinal)
+        var provenance = new Dictionary<string, string>(DeployedMetadata().Provenance, StringComparer.Ordinal)
         {
             ["training.steps"] = step.ToString(CultureInfo.InvariantCulture),
             ["training.seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),

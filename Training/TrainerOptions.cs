@@ -41,7 +41,8 @@ public sealed record TrainerOptions
     /// query's anchor (<see cref="UniHCP.Pipeline.Inference.Model.UniHcpModel.DetectionAttentionPrior"/>; 0: none).</summary>
     public double AttentionPrior { get; init; }
 
-    /// <summary>Share of <see cref="Steps"/> over which the prior fades linearly to 0 (the rest train without it).</summary>
+    /// <summary>Share of <see cref="Steps"/> over which the prior fades linearly to 0 (the rest train without it);
+    /// 0 keeps it at full strength throughout (for weights meant to run with it: `weights export --attention-prior`).</summary>
     public double AttentionPriorFade { get; init; } = 0.6;
 
     public int CheckpointEvery { get; init; } = 100;
@@ -60,8 +61,8 @@ public sealed record TrainerOptions
             throw new ArgumentException("OutputDirectory is required.");
         if (Steps < 1 || WarmupSteps < 0 || CheckpointEvery < 1 || EvaluateEvery < 1)
             throw new ArgumentException($"Steps ({Steps}), CheckpointEvery ({CheckpointEvery}) and EvaluateEvery ({EvaluateEvery}) must be positive, WarmupSteps ({WarmupSteps}) not negative.");
-        if (!(AttentionPrior >= 0) || double.IsInfinity(AttentionPrior) || AttentionPriorFade is <= 0 or > 1)
-            throw new ArgumentException($"AttentionPrior ({AttentionPrior}) must be finite and not negative, AttentionPriorFade ({AttentionPriorFade}) in (0, 1].");
+        if (!(AttentionPrior >= 0) || double.IsInfinity(AttentionPrior) || AttentionPriorFade is < 0 or > 1)
+            throw new ArgumentException($"AttentionPrior ({AttentionPrior}) must be finite and not negative, AttentionPriorFade ({AttentionPriorFade}) in [0, 1].");
         if (!(LearningRate > 0) || !(EncoderLearningRateFactor >= 0) || LayerDecay is <= 0 or > 1 || WeightDecay < 0 || GradientClip < 0 || MinLearningRateFactor is < 0 or > 1)
             throw new ArgumentException("Learning rates, decays and the clip must be non-negative (LearningRate positive, LayerDecay in (0, 1]).");
     }

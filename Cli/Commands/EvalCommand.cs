@@ -27,7 +27,8 @@ internal static class EvalCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (Penn-Fudan, vtest teacher labels).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
         var split = new Option<string>("--split") { Description = "held-out (the default model's validation splits) or train (the images it learned from: tells under- from over-fitting).", DefaultValueFactory = _ => "held-out" };
         split.AcceptOnlyFromAmong("held-out", "train");
-        var command = new Command("detection", "Detection AP50 and COCO AP@[.5:.95] of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels.") { weights, data, split };
+        var prior = new Option<double?>("--attention-prior") { Description = "Diagnostic for training runs: score with the decoder's spatial attention prior at this strength (default: what the weights file records, usually none)." };
+        var command = new Command("detection", "Detection AP50 and COCO AP@[.5:.95] of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels.") { weights, data, split, prior };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -37,6 +38,8 @@ internal static class EvalCommand
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
                 {
+                    if (parse.GetValue(prior) is { } strength)
+                        model.DetectionAttentionPrior = strength;
                     var datasets = await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken);
                     string task = model.Tasks.Tasks.First(t => t.Type == TaskType.Detection).Name;
                     bool train = parse.GetValue(split) == "train";

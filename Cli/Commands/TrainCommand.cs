@@ -43,11 +43,13 @@ internal static class TrainCommand
         precision.AcceptOnlyFromAmong("bf16", "f32");
         var cacheTrunk = new Option<bool>("--cache-trunk") { Description = "Freeze the ImageNet trunk (ResNet stages 1-3) and compute its output once per image, scale and mirror; steps then train only the feature pyramid and the decoder, several times faster (r18-s16 only)." };
         var prior = new Option<double>("--attention-prior") { Description = "Starting strength of a training-only Gaussian prior that makes each detection query attend near its anchor (0: none); it fades to 0 over --attention-prior-fade of the steps, so the exported model is the published decoder.", DefaultValueFactory = _ => 0 };
-        var priorFade = new Option<double>("--attention-prior-fade") { Description = "Share of the steps over which the attention prior fades to 0.", DefaultValueFactory = _ => 0.6 };
+        var priorFade = new Option<double>("--attention-prior-fade") { Description = "Share of the steps over which the attention prior fades to 0 (0: it stays at full strength; export such weights with `weights export --attention-prior`).", DefaultValueFactory = _ => 0.6 };
+        var anchorInit = new Option<string>("--anchor-init") { Description = "Where a new run's detection anchors start: grid (even, the default) or random (uniform).", DefaultValueFactory = _ => "grid" };
+        anchorInit.AcceptOnlyFromAmong("grid", "random");
         var anchors = new Option<int>("--anchors") { Description = "Detection anchor points (3 queries each).", DefaultValueFactory = _ => DefaultModelRecipe.DefaultAnchors };
         var command = new Command("default", "Train the default CPU model (ResNet-18 encoder) on ../shared/data: Penn-Fudan and the sample video's teacher labels.")
         {
-            data, encoder, output, steps, batch, lr, shortSides, maxLong, crop, evaluateEvery, timeLimit, threads, version, modelConfig, precision, cacheTrunk, anchors, prior, priorFade,
+            data, encoder, output, steps, batch, lr, shortSides, maxLong, crop, evaluateEvery, timeLimit, threads, version, modelConfig, precision, cacheTrunk, anchors, anchorInit, prior, priorFade,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -86,6 +88,8 @@ internal static class TrainCommand
                     throw new ArgumentException($"--anchors must be between 1 and 1000; got {parse.GetValue(anchors)}.");
                 var tasks = DefaultModelRecipe.TasksWith(parse.GetValue(anchors));
                 using var model = new UniHcpModel(config, tasks);
+                if (parse.GetValue(anchorInit) == "grid")
+                    DefaultModelRecipe.SpreadAnchors(model); // a resumed run reads its anchors back from the checkpoint
                 var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     ["data"] = string.Join("; ", datasets.Select(d => $"{d.Name}: {d.Train.Count} training, {d.Validation.Count} held-out")),

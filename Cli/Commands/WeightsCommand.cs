@@ -115,9 +115,10 @@ internal static class WeightsCommand
         var shortSide = new Option<int?>("--detection-short-side") { Description = "Record the detection input short side the weights were trained for (runs default to it)." };
         var shift = new Option<float?>("--score-logit-shift") { Description = "Record a detection score calibration: added to the logits, so that the operating point lands at 0.5." };
         var duplicates = new Option<float?>("--duplicate-iou") { Description = "Record that detections overlapping a better one by this IoU are dropped." };
+        var prior = new Option<double?>("--attention-prior") { Description = "Record that the detection decoder runs with this spatial attention prior (see `train default --attention-prior`); 0 removes it." };
         var command = new Command("export", "Write a deployable copy of a weights file: optionally half precision, a new version and inference hints.")
         {
-            source, output, version, half, shortSide, shift, duplicates,
+            source, output, version, half, shortSide, shift, duplicates, prior,
         };
         command.SetAction((parse, _) =>
         {
@@ -137,6 +138,15 @@ internal static class WeightsCommand
                         hints[DetectionInput.ScoreLogitShiftKey] = logitShift.ToString("R", CultureInfo.InvariantCulture);
                     if (parse.GetValue(duplicates) is { } iou)
                         hints[DetectionInput.DuplicateIoUKey] = iou.ToString("R", CultureInfo.InvariantCulture);
+                    if (parse.GetValue(prior) is { } strength)
+                    {
+                        if (!(strength >= 0) || double.IsInfinity(strength))
+                            throw new ArgumentException($"--attention-prior must be finite and not negative; got {strength}.");
+                        if (strength > 0)
+                            hints[DetectionInput.AttentionPriorKey] = strength.ToString("R", CultureInfo.InvariantCulture);
+                        else
+                            hints.Remove(DetectionInput.AttentionPriorKey);
+                    }
                     metadata = metadata with { Provenance = hints };
                     string to = parse.GetValue(output)!.FullName;
                     WeightsFile.Save(to, model, metadata, parse.GetValue(half));

@@ -16,6 +16,17 @@ public static class DetectionInput
     public const string ScoreLogitShiftKey = "inference.score_logit_shift";
     public const string DuplicateIoUKey = "inference.duplicate_iou";
 
+    /// <summary>Strength of the detection decoder's spatial attention prior the weights were trained to rely on
+    /// (UniHcpModel.DetectionAttentionPrior); applied whenever the file is loaded. Absent: none, the published decoder.</summary>
+    public const string AttentionPriorKey = "inference.detection_attention_prior";
+
+    /// <summary>The recorded attention prior, or 0.</summary>
+    public static double AttentionPrior(WeightsMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return Number(metadata, AttentionPriorKey) is { } prior && prior >= 0 ? prior : 0;
+    }
+
     /// <summary>The recorded resize, or the release rule (short side 800) when the file records none.</summary>
     public static DetectionResize For(WeightsMetadata metadata)
     {

@@ -53,6 +53,7 @@ public static class WeightsFile
                 model.Dispose();
                 throw;
             }
+            model.DetectionAttentionPrior = DetectionInput.AttentionPrior(metadata);
             model.eval();
             return (model, metadata);
         }

@@ -44,7 +44,7 @@ internal static class TrainingBenchmark
                 continue;
             var seconds = Measure(c.Config, c.Anchors, c.Batch, c.BFloat16, c.Cached, settings.Runs);
             double median = seconds.Order().ElementAt(seconds.Count / 2);
-            string note = string.Create(CultureInfo.InvariantCulture, $"{c.Batch} frame(s) per step, {c.Anchors * 3} queries; {1 / median:0.00} steps/s");
+            string note = string.Create(CultureInfo.InvariantCulture, $"{c.Batch} frame(s) per step, {c.Anchors * 3} queries; {1 / median:0.00} steps/s, {c.Batch / median:0.00} images/s");
             report.Add(new BenchmarkCase($"{c.Name}, {c.Batch} frame(s)", seconds, c.Batch, "images/s", c.Name == baseline ? null : $"{baseline}, {cases[0].Batch} frame(s)", note));
             Console.Error.WriteLine($"{c.Name} done");
         }
