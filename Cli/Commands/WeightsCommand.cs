@@ -189,7 +189,10 @@ internal static class WeightsCommand
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"file:      {path} ({new FileInfo(path).Length / (1024.0 * 1024.0):0.0} MiB, {string.Join("/", header.Entries.Select(e => e.DType).Distinct())})");
         output.WriteLine($"version:   {metadata.Version} (created {metadata.Created.ToString("u", inv)}, format {metadata.FormatVersion})");
-        output.WriteLine(string.Create(inv, $"model:     {config.Name}: encoder ViT width {config.Encoder.EmbedDim}, {config.Encoder.Depth} blocks, {config.Encoder.Heads} heads, patch {config.Encoder.PatchSize}, position grid {config.Encoder.PositionGrid}x{config.Encoder.PositionGrid}; decoder {config.Decoder.Layers} layers, width {config.Decoder.Hidden}, {config.Decoder.Heads} heads, FFN {config.Decoder.FeedForward}"));
+        string encoder = config.Encoder.Kind == EncoderKind.ResNet18
+            ? $"encoder ResNet-18 to stage {config.Encoder.Stages}, tokens of width {config.Encoder.EmbedDim} at stride {config.Encoder.PatchSize}"
+            : $"encoder ViT width {config.Encoder.EmbedDim}, {config.Encoder.Depth} blocks, {config.Encoder.Heads} heads, patch {config.Encoder.PatchSize}, position grid {config.Encoder.PositionGrid}x{config.Encoder.PositionGrid}";
+        output.WriteLine(string.Create(inv, $"model:     {config.Name}: {encoder}; decoder {config.Decoder.Layers} layers, width {config.Decoder.Hidden}, {config.Decoder.Heads} heads, FFN {config.Decoder.FeedForward}"));
         output.WriteLine();
         var rows = new List<string[]> { new[] { "task", "type", "queries", "trained", "labels / source" } };
         foreach (var task in metadata.Tasks)
