@@ -16,8 +16,7 @@ public static class WeightsFile
     /// <param name="model">The model whose state dict is written.</param>
     /// <param name="metadata">Configuration, tasks and provenance.</param>
     /// <param name="halfPrecision">Store floating tensors as float16 (half the size; loading converts back to the
-    /// model's dtype). For deployment files: the rounding (about 3 significant digits) is far below what changes
-    /// a detection.</param>
+    /// model's dtype); buffers stay float32. For deployment files.</param>
     public static void Save(string path, UniHcpModel model, WeightsMetadata metadata, bool halfPrecision = false)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -25,7 +24,12 @@ public static class WeightsFile
         using var scope = NewDisposeScope();
         var tensors = model.state_dict();
         if (halfPrecision)
-            tensors = tensors.ToDictionary(p => p.Key, p => p.Value.is_floating_point() ? p.Value.to_type(ScalarType.Float16) : p.Value);
+        {
+            // Buffers (the ResNet's frozen batch-norm statistics) stay float32: they are few, and a variance
+            // rounded to float16 shifts every feature after it (measured: held-out AP50 0.82 -> 0.75).
+            var buffers = model.named_buffers().Select(b => b.name).ToHashSet(StringComparer.Ordinal);
+            tensors = tensors.ToDictionary(p => p.Key, p => p.Value.is_floating_point() && !buffers.Contains(p.Key) ? p.Value.to_type(ScalarType.Float16) : p.Value);
+        }
         SafeTensorsFile.Write(path, tensors, new Dictionary<string, string> { [MetadataKey] = metadata.ToJson(), ["format"] = "unihcp-weights" });
     }
 

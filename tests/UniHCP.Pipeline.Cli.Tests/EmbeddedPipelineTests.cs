@@ -76,7 +76,7 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
     }
 
     /// <summary>The committed default model, detection only (the crop tasks would only add time here), at a threshold
-    /// low enough for the young model to report persons in every frame: these tests check the plumbing, not the
+    /// low enough to report persons in every frame whatever its calibration: these tests check the plumbing, not the
     /// model (its quality is in docs/default-model.md).</summary>
     private static PerceptionEngine Engine(string? version = null)
     {
