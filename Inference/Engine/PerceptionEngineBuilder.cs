@@ -47,9 +47,7 @@ public sealed class PerceptionEngineBuilder
         {
             var cropTasks = SelectTasks(model.Tasks, _options.Tasks);
             model.to(device);
-            if (_options.Precision == Precision.BFloat16)
-                model.to(ScalarType.BFloat16);
-            model.eval();
+            model.PrepareForInference(_options.Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
             return new PerceptionEngine(model, metadata, _options, device, cropTasks);
         }
         catch

@@ -156,5 +156,21 @@ public sealed class UniHcpModel : Module
 
     internal QueryDecoder Predictor => decoder_module.Predictor;
 
+    /// <summary>
+    /// Makes this model faster to run and unfit for anything else: folds the encoder's frozen batch norms
+    /// into its convolutions (in float32), converts to <paramref name="dtype"/>, then stores convolution
+    /// weights channels-last. The outputs equal the plain model's up to rounding; the state dict gains
+    /// convolution biases, so the model must not be saved, trained or loaded into afterwards (the
+    /// inference engine owns such a model). Measured on 768x576 frames (2 AVX-512 BF16 cores, bf16):
+    /// ResNet trunk 141 -> 92 ms per frame from the layout alone.
+    /// </summary>
+    public void PrepareForInference(ScalarType dtype)
+    {
+        eval();
+        backbone_module.FoldNormalisation();
+        this.to(dtype);
+        backbone_module.UseChannelsLastConvolutions();
+    }
+
     internal EncoderModule Backbone => backbone_module;
 }

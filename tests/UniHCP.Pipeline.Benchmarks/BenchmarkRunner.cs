@@ -13,6 +13,7 @@ internal static class BenchmarkRunner
         ["store"] = StoreBenchmark.RunAsync,
         ["kafka"] = KafkaBenchmark.RunAsync,
         ["training"] = TrainingBenchmark.RunAsync,
+        ["detector"] = DetectorBenchmark.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)

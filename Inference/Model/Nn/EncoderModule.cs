@@ -34,6 +34,21 @@ internal abstract class EncoderModule(string name) : Module<Tensor, Tensor>(name
     /// <summary>Tokens from <see cref="Trunk"/>'s output: Tokens(x) == TokensFromTrunk(Trunk(x)).</summary>
     public virtual Tensor TokensFromTrunk(Tensor trunk) => throw new NotSupportedException($"The {GetName()} encoder has no separable trunk.");
 
+    /// <summary>Folds frozen normalisations into the layers before them (float32 arithmetic, before any
+    /// cast to a lower precision); a no-op for encoders without any. See <see cref="UniHcpModel.PrepareForInference"/>.</summary>
+    public virtual void FoldNormalisation()
+    {
+    }
+
+    /// <summary>Stores convolution weights channels-last (NHWC strides, same values), the layout oneDNN's
+    /// convolutions run fastest in on CPUs; a no-op for encoders without convolutions worth it.</summary>
+    public virtual void UseChannelsLastConvolutions()
+    {
+    }
+
+    /// <summary>The same tensor with NHWC strides: convolutions on it choose oneDNN's channels-last kernels.</summary>
+    protected static Tensor ChannelsLast(Tensor x) => x.dim() == 4 ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
+
     /// <param name="images">[B, 3, H, W] RGB in 0..255 (any numeric dtype).</param>
     public override Tensor forward(Tensor images) => Tokens(Normalize(images));
 

@@ -87,8 +87,23 @@ internal sealed class ResNetEncoder : EncoderModule
         return (c4 ?? throw new InvalidOperationException("This encoder has no stage 4.")).mean([2, 3]).MoveToOuterDisposeScope();
     }
 
+    public override void FoldNormalisation()
+    {
+        bn1.FoldInto(conv1);
+        foreach (var block in (layer4 is null ? layer1.Concat(layer2).Concat(layer3) : layer1.Concat(layer2).Concat(layer3).Concat(layer4)))
+            block.FoldNormalisation();
+    }
+
+    public override void UseChannelsLastConvolutions()
+    {
+        using var noGrad = no_grad();
+        foreach (var parameter in parameters().Where(p => p.dim() == 4))
+            parameter.set_(ChannelsLast(parameter));
+    }
+
     private (Tensor C2, Tensor C3, Tensor? C4) Stages(Tensor x)
     {
+        x = ChannelsLast(x);
         x = functional.relu(bn1.call(conv1.call(x)));
         x = functional.max_pool2d(x, kernel_size: 3, stride: 2, padding: 1);
         foreach (var block in layer1)
@@ -131,6 +146,14 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    public void FoldNormalisation()
+    {
+        bn1.FoldInto(conv1);
+        bn2.FoldInto(conv2);
+        if (downsample is not null)
+            ((FrozenBatchNorm2d)downsample[1]).FoldInto((Conv2d)downsample[0]);
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
@@ -162,8 +185,31 @@ internal sealed class FrozenBatchNorm2d : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    // Set once folded: the preceding convolution applies the normalisation, and this layer passes through.
+    private bool _folded;
+
+    /// <summary>Moves this normalisation into <paramref name="conv"/> (which has no bias): its weights scaled
+    /// per output channel and a bias added, so that an inference pass makes one fused convolution call instead
+    /// of a convolution and two full passes over its output. Computed in float32; the layer then passes through.</summary>
+    public void FoldInto(Conv2d conv)
+    {
+        if (_folded)
+            throw new InvalidOperationException("This batch norm is already folded into its convolution.");
+        if (conv.bias is not null)
+            throw new InvalidOperationException("Folding a batch norm needs a convolution without a bias.");
+        using var noGrad = no_grad();
+        var weights = conv.weight!;
+        var scale = weight.to(ScalarType.Float32) * (running_var.to(ScalarType.Float32) + 1e-5).rsqrt();
+        var shift = bias.to(ScalarType.Float32) - (running_mean.to(ScalarType.Float32) * scale);
+        weights.set_((weights.to(ScalarType.Float32) * scale.reshape(-1, 1, 1, 1)).to(weights.dtype));
+        conv.bias = new Parameter(shift.to(weights.dtype), requires_grad: false);
+        _folded = true;
+    }
+
     public override Tensor forward(Tensor x)
     {
+        if (_folded)
+            return x.alias();
         using var scope = NewDisposeScope();
         var scale = weight * (running_var + 1e-5).rsqrt();
         var shift = bias - (running_mean * scale);

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Inference;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Engine;
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Inference.Processing;
+using UniHCP.Pipeline.Ingest;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UniHCP.Pipeline.Benchmarks;
+
+/// <summary>
+/// The default model detecting on the sample video's own frames, what the main job spends its time on: the plain
+/// model against the one prepared for inference (batch norms folded, convolutions channels-last), at the
+/// recorded input size and the sizes around it, and the whole engine call (frame conversion and decoding
+/// included) in the same run.
+/// </summary>
+internal static class DetectorBenchmark
+{
+    private const int Batch = 4;
+
+    public static async Task<BenchmarkReport> RunAsync(BenchmarkSettings settings)
+    {
+        TorchRuntime.EnsureLoaded();
+        string weights = FindDefaultWeights();
+        var decoded = await VideoFrames.ReadAsync(SampleVideo.Locate(), i => i is >= 500 and < 532);
+        var frames = decoded.Select(f => new VideoFrame("sample", f.Index, DateTimeOffset.UnixEpoch, TimeSpan.Zero, f.Width, f.Height, PixelFormat.Rgb24, f.Rgb)).ToList();
+        var metadata = WeightsFile.ReadMetadata(weights);
+        var precision = CpuFeatures.HasFastBFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var report = new BenchmarkReport(
+            "Detector: the default model on the sample video's frames",
+            FormattableString.Invariant($"{metadata.Version} ({Path.GetFileName(weights)}), {precision}, libtorch {__version__} on {get_num_threads()} threads, ")
+            + FormattableString.Invariant($"{frames.Count} frames (500-531) in batches of {Batch}, detection only. \"plain\" is the model as loaded; \"prepared\" after ")
+            + "UniHcpModel.PrepareForInference (the engine's model). Sizes are the 768x576 frames resized to the short side; the weights "
+            + FormattableString.Invariant($"record {DetectionInput.For(metadata).ShortSide}. \"engine\" is PerceptionEngine.Detect: frames to tensors, resize, model, decoded boxes."));
+
+        var (plain, _) = WeightsFile.Load(weights);
+        var (prepared, _) = WeightsFile.Load(weights);
+        plain.eval();
+        plain.to(precision);
+        prepared.PrepareForInference(precision);
+        string task = plain.Tasks.FirstOf(TaskType.Detection)!.Name;
+        var options = DetectionInput.Apply(metadata, new PerceptionOptions { Precision = precision == ScalarType.BFloat16 ? Precision.BFloat16 : Precision.Float32, Tasks = [] });
+        using var engine = new PerceptionEngineBuilder().WithWeights(weights).WithOptions(options).Build();
+        var rounds = new List<(string Name, string? Baseline, Action Run)>();
+        var inputs = new Dictionary<int, List<Tensor>>();
+        foreach (int side in new[] { 576, 512, 448 })
+        {
+            var (w, h) = DetectionInput.Resize(side).SizeFor(768, 576);
+            inputs[side] = frames.Chunk(Batch).Select(chunk => ImageTensors.Resize(cat(chunk.Select(f => ImageTensors.FromFrame(f, CPU)).ToList(), 0), w, h)).ToList();
+        }
+        rounds.Add(("plain, 768x576", null, () => Detect(plain, task, inputs[576])));
+        rounds.Add(("prepared, 768x576", "plain, 768x576", () => Detect(prepared, task, inputs[576])));
+        rounds.Add(("prepared, 683x512", "plain, 768x576", () => Detect(prepared, task, inputs[512])));
+        rounds.Add(("prepared, 597x448", "plain, 768x576", () => Detect(prepared, task, inputs[448])));
+        rounds.Add(($"engine at the recorded {options.DetectionResize.ShortSide}", "plain, 768x576", () =>
+        {
+            foreach (var chunk in frames.Chunk(Batch))
+                engine.Detect(chunk);
+        }));
+        if (settings.Filter is { } filter)
+            rounds.RemoveAll(r => !r.Name.Contains(filter, StringComparison.Ordinal) && !rounds.Any(o => o.Baseline == r.Name));
+
+        foreach (var round in rounds)
+            round.Run(); // warm-up
+        var samples = rounds.ToDictionary(r => r.Name, _ => new List<double>());
+        for (int i = 0; i < settings.Runs; i++)
+        {
+            // Interleaved, so that the machine's other load falls on every case alike.
+            foreach (var round in rounds)
+            {
+                long start = Stopwatch.GetTimestamp();
+                round.Run();
+                samples[round.Name].Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+            Console.Error.WriteLine($"round {i + 1}/{settings.Runs} done");
+        }
+        foreach (var round in rounds)
+        {
+            double median = samples[round.Name].Order().ElementAt(samples[round.Name].Count / 2);
+            report.Add(new BenchmarkCase(round.Name, samples[round.Name], frames.Count, "frames/s", round.Baseline,
+                string.Create(CultureInfo.InvariantCulture, $"{median / frames.Count * 1000:0.0} ms per frame")));
+        }
+        plain.Dispose();
+        prepared.Dispose();
+        return report;
+    }
+
+    private static void Detect(UniHcpModel model, string task, List<Tensor> batches)
+    {
+        using var inference = inference_mode();
+        foreach (var batch in batches)
+        {
+            using var scope = NewDisposeScope();
+            using var output = model.Run(task, model.Encode(batch));
+            _ = output.Boxes!.sum().to(ScalarType.Float32).item<float>();
+        }
+    }
+
+    private static string FindDefaultWeights()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "models", "default.safetensors");
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        throw new FileNotFoundException("models/default.safetensors not found above the benchmark's folder.");
+    }
+}
