@@ -104,7 +104,8 @@ public static class DetectionAveragePrecision
 
     // 101-point interpolated AP (COCO): precision at each recall threshold is the best precision at
     // that recall or beyond.
-    private static double Interpolated(List<bool> isTrue, int truthCount)
+    /// <summary>COCO's 101-point interpolated precision of a ranked list of hits (true) and misses.</summary>
+    internal static double Interpolated(List<bool> isTrue, int truthCount)
     {
         int n = isTrue.Count;
         var precision = new double[n];
