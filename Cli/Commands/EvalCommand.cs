@@ -18,6 +18,48 @@ internal static class EvalCommand
         var command = new Command("eval", "Score results against ground truth with the standard metrics.");
         command.Subcommands.Add(Mot());
         command.Subcommands.Add(Detection());
+        command.Subcommands.Add(Pose());
+        return command;
+    }
+
+    private static Command Pose()
+    {
+        var weights = new Option<FileInfo?>("--weights") { Description = "Weights to score (default: models/default.safetensors)." };
+        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (the sample video's teacher keypoints).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
+        var split = new Option<string>("--split") { Description = "held-out (frames 500-599) or train (frames 0-449): the default model's splits of the sample video.", DefaultValueFactory = _ => "held-out" };
+        split.AcceptOnlyFromAmong("held-out", "train");
+        var command = new Command("pose", "COCO keypoint AP (OKS 0.50:0.95) and AP50 of the weights' pose task on the sample video's teacher keypoints, top-down on the labelled boxes.") { weights, data, split };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            try
+            {
+                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                var metadata = WeightsFile.ReadMetadata(path);
+                var pose = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.Pose)
+                    ?? throw new ArgumentException($"The weights {metadata.Version} have no pose task.");
+                bool train = parse.GetValue(split) == "train";
+                string teacher = Path.Combine(parse.GetValue(data)!.FullName, "vtest-teacher", "vtest_teacher_0-599.json");
+                if (!File.Exists(teacher))
+                    throw new FileNotFoundException($"Teacher labels '{teacher}' not found; --data must point at ../shared/data.", teacher);
+                var samples = await VideoTeacherReader.ReadPoseAsync(teacher, SampleVideo.Locate(), f => train ? DefaultModelRecipe.IsVideoTraining(f) : DefaultModelRecipe.IsVideoValidation(f), cancellationToken);
+                var options = new Inference.Engine.PerceptionOptions
+                {
+                    Tasks = [pose.Name],
+                    Precision = Inference.Engine.CpuFeatures.HasFastBFloat16 ? Inference.Engine.Precision.BFloat16 : Inference.Engine.Precision.Float32,
+                };
+                using var engine = new Inference.Engine.PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
+                stdout.WriteLine($"weights {metadata.Version} ({path}), task {pose.Name} ({(pose.Trained ? "trained" : "NOT trained: expect chance-level numbers")}), {(train ? "training" : "held-out")} split, {options.Precision}");
+                var result = PoseEvaluator.Evaluate(engine, samples);
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  vtest-teacher  images {result.Images,4}  persons {result.Persons,5}  AP {result.Ap:0.000}  AP50 {result.Ap50:0.000}  (MoveNet pseudo-labels, not ground truth)"));
+                return ExitCodes.Success;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or DatasetFormatException)
+            {
+                return ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex);
+            }
+        });
         return command;
     }
 
