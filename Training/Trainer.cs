@@ -46,7 +46,11 @@ public sealed class Trainer
         {
             if (options.FrozenEncoderParts.Any(part => name.StartsWith($"backbone_module.{part}.", StringComparison.Ordinal)))
                 parameter.requires_grad = false;
+            if (options.TrainableParameters.Count > 0 && !options.TrainableParameters.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
+                parameter.requires_grad = false;
         }
+        if (!model.parameters().Any(p => p.requires_grad))
+            throw new ArgumentException($"Nothing to train: no parameter starts with {string.Join(", ", options.TrainableParameters)}.");
         _parameters = ParameterFactors(model, options).ToList();
     }
 

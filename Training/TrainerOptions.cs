@@ -24,6 +24,11 @@ public sealed record TrainerOptions
     /// most and whose ImageNet features need least change).</summary>
     public IReadOnlyList<string> FrozenEncoderParts { get; init; } = [];
 
+    /// <summary>When not empty, only the parameters whose state-dict name starts with one of these prefixes train and
+    /// every other one stays as loaded: a new task's queries and heads on a frozen model (prompt tuning, or teaching
+    /// weights trained for detection a second task without moving what detection reads).</summary>
+    public IReadOnlyList<string> TrainableParameters { get; init; } = [];
+
     /// <summary>Linear warm-up, then cosine decay to <see cref="MinLearningRateFactor"/> of the peak.</summary>
     public int WarmupSteps { get; init; } = 200;
 

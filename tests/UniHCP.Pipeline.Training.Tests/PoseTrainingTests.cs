@@ -1,0 +1,72 @@
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Inference.Processing;
+using UniHCP.Pipeline.Ingest;
+using UniHCP.Pipeline.Training.Data;
+using UniHCP.Pipeline.Training.Pose;
+
+namespace UniHCP.Pipeline.Training.Tests;
+
+/// <summary>Pose targets and pose training on the sample video's teacher keypoints.</summary>
+public sealed class PoseTrainingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("unihcp-pose-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static readonly (int, int)[] s_pairs = [(0, 1)];
+
+    [Fact]
+    public void A_target_decodes_back_to_its_joint_through_the_engines_decoder()
+    {
+        var crop = CropBox.Around(new BoundingBox(100, 50, 160, 210), 192, 256);
+        (float X, float Y)[] joints = [(121.3f, 80.7f), (140.2f, 190.4f), (900f, 900f)];
+
+        var (maps, weights) = PoseTargets.Build(joints, [true, true, true], crop, 64, 48, mirrored: false, s_pairs);
+
+        Assert.Equal([1f, 1f, 0f], weights); // the third joint lies outside the crop
+        var decoded = HeatmapDecoder.Decode(maps, 3, 64, 48);
+        for (int j = 0; j < 2; j++)
+        {
+            Assert.Equal(joints[j].X, crop.SourceX(decoded[j].X, 48), 0.1);
+            Assert.Equal(joints[j].Y, crop.SourceY(decoded[j].Y, 64), 0.1);
+        }
+    }
+
+    [Fact]
+    public void A_mirrored_target_swaps_the_pair_and_mirrors_the_position()
+    {
+        var crop = CropBox.Around(new BoundingBox(100, 50, 160, 210), 192, 256);
+        (float X, float Y)[] joints = [(121.3f, 80.7f), (140.2f, 190.4f)];
+        var (plain, _) = PoseTargets.Build(joints, [true, false], crop, 64, 48, mirrored: false, s_pairs);
+
+        var (mirrored, weights) = PoseTargets.Build(joints, [true, false], crop, 64, 48, mirrored: true, s_pairs);
+
+        Assert.Equal([0f, 1f], weights); // joint 0 is now in map 1
+        var original = HeatmapDecoder.Decode(plain, 2, 64, 48)[0];
+        var flipped = HeatmapDecoder.Decode(mirrored, 2, 64, 48)[1];
+        Assert.Equal(47 - original.X, flipped.X, 0.05);
+        Assert.Equal(original.Y, flipped.Y, 0.05);
+    }
+
+    [SharedDataFact]
+    public async Task Training_only_the_pose_queries_leaves_every_other_tensor_bit_identical()
+    {
+        var samples = await TeacherFrames(2);
+        var tasks = new TaskRegistry([TaskRegistry.Detection(3, 10), TaskRegistry.Standard["pose"]]);
+        TorchSharp.torch.manual_seed(5);
+        using var model = new UniHcpModel(ModelConfig.Tiny, tasks);
+        var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+        var options = new TrainerOptions { OutputDirectory = _dir, Steps = 3, WarmupSteps = 1, EvaluateEvery = 3, CheckpointEvery = 3, LearningRate = 1e-2, TrainableParameters = ["tasks.pose."] };
+
+        new Trainer(model, WeightsMetadata.For("prompt", ModelConfig.Tiny, tasks), [new PoseTrainingTask("pose", "two", samples, samples, batchSize: 4)], options, new StringWriter()).Run();
+
+        var after = model.state_dict();
+        var changed = before.Keys.Where(k => !before[k].equal(after[k]).all().item<bool>()).ToList();
+        Assert.Equal(["tasks.pose.query_embed.weight", "tasks.pose.query_feat.weight"], changed.Order(StringComparer.Ordinal));
+    }
+
+    private static async Task<List<PoseSample>> TeacherFrames(int count) =>
+        await VideoTeacherReader.ReadPoseAsync(Path.Combine(SharedData.Root, "vtest-teacher", "vtest_teacher_0-599.json"), SampleVideo.Locate(), f => f < count);
+}
