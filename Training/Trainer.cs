@@ -231,10 +231,32 @@ public sealed class Trainer
             ["training.seed"] = _options.Seed.ToString(CultureInfo.InvariantCulture),
             ["training.options"] = JsonSerializer.Serialize(_options),
             ["training.wall_time_this_run"] = elapsed.ToString("c", CultureInfo.InvariantCulture),
-            ["training.metrics"] = JsonSerializer.Serialize(metrics),
+            ["training.metrics"] = JsonSerializer.Serialize(MergedMetrics(metrics)),
         };
         WeightsFile.Save(path, _model, _metadata with { Version = _options.Version, Provenance = provenance, Created = DateTimeOffset.UtcNow });
         return path;
+    }
+
+    // Weights that learned another task before (e.g. pose added to a detector) keep that task's recorded metrics: a
+    // metric measured now replaces only its own earlier value.
+    private Dictionary<string, double> MergedMetrics(Dictionary<string, double> metrics)
+    {
+        var merged = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (_metadata.Provenance.TryGetValue("training.metrics", out string? earlier))
+        {
+            try
+            {
+                foreach (var (key, value) in JsonSerializer.Deserialize<Dictionary<string, double>>(earlier) ?? [])
+                    merged[key] = value;
+            }
+            catch (JsonException)
+            {
+                // An unreadable record is not carried over; the new metrics are still written.
+            }
+        }
+        foreach (var (key, value) in metrics)
+            merged[key] = value;
+        return merged;
     }
 
     // Encoder parameters learn at a lower rate; a ViT's blocks additionally by depth (layer-wise decay).

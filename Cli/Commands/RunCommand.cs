@@ -98,9 +98,11 @@ internal static class RunCommand
                 Device = request.Device,
                 Precision = request.Precision,
                 DetectionThreshold = request.Threshold,
-                // Untrained outputs cost time and mean nothing; they run only when asked for.
+                // Untrained outputs cost time and mean nothing; they run only when asked for. Weights may name a cheaper
+                // default (the CPU default model: detection only, so that the sample runs faster than real time).
                 Tasks = request.Tasks.Count > 0 ? request.Tasks
-                    : metadata.Tasks.Where(t => t.Trained && t.Type != TaskType.Detection).Select(t => t.Name).ToList(),
+                    : DetectionInput.DefaultTasks(metadata)
+                        ?? metadata.Tasks.Where(t => t.Trained && t.Type != TaskType.Detection).Select(t => t.Name).ToList(),
                 DetectionResize = request.ShortSide is { } side ? DetectionInput.Resize(side) : new DetectionResize(),
             }, resizeGiven: request.ShortSide is not null);
             perception.Validate();

@@ -66,12 +66,18 @@ internal static class TrainPoseCommand
                         TrainableParameters = headsOnly ? ["neck_module.", "decoder_module.predictor.mask_embed.", $"tasks.{pose.Name}."] : [],
                         FrozenEncoderParts = model.TrunkParts,
                         BFloat16 = CpuFeatures.HasFastBFloat16,
+                        // Weights that run detection with a constant attention prior keep it (pose does not read it).
+                        AttentionPrior = model.DetectionAttentionPrior,
+                        AttentionPriorFade = 0,
                     };
                     options.Validate();
                     var trained = metadata with
                     {
                         Tasks = metadata.Tasks.Select(t => t.Name == pose.Name ? t with { Trained = true, Source = "vtest teacher keypoints (MoveNet), frames 0-449" } : t).ToList(),
-                        Provenance = new Dictionary<string, string>(metadata.Provenance, StringComparer.Ordinal)
+                        // The source's own training record (steps, options, wall time) describes the earlier run: kept under
+                        // "earlier."; its metrics stay in training.metrics, merged with this run's.
+                        Provenance = new Dictionary<string, string>(metadata.Provenance.Select(p =>
+                            p.Key.StartsWith("training.", StringComparison.Ordinal) && p.Key != "training.metrics" ? new KeyValuePair<string, string>("earlier." + p.Key, p.Value) : p), StringComparer.Ordinal)
                         {
                             ["pose.data"] = $"vtest-teacher: {train.Count} training frames, {validation.Count} held-out",
                             ["pose.trained_parameters"] = headsOnly ? string.Join(", ", options.TrainableParameters) : "all but the trunk",

@@ -116,9 +116,10 @@ internal static class WeightsCommand
         var shift = new Option<float?>("--score-logit-shift") { Description = "Record a detection score calibration: added to the logits, so that the operating point lands at 0.5." };
         var duplicates = new Option<float?>("--duplicate-iou") { Description = "Record that detections overlapping a better one by this IoU are dropped." };
         var prior = new Option<double?>("--attention-prior") { Description = "Record that the detection decoder runs with this spatial attention prior (see `train default --attention-prior`); 0 removes it." };
+        var defaultTasks = new Option<string?>("--default-tasks") { Description = "Record the person tasks runs perform unless told (comma-separated; \"none\": detection only; \"trained\" removes the record, so every trained task runs)." };
         var command = new Command("export", "Write a deployable copy of a weights file: optionally half precision, a new version and inference hints.")
         {
-            source, output, version, half, shortSide, shift, duplicates, prior,
+            source, output, version, half, shortSide, shift, duplicates, prior, defaultTasks,
         };
         command.SetAction((parse, _) =>
         {
@@ -146,6 +147,21 @@ internal static class WeightsCommand
                             hints[DetectionInput.AttentionPriorKey] = strength.ToString("R", CultureInfo.InvariantCulture);
                         else
                             hints.Remove(DetectionInput.AttentionPriorKey);
+                    }
+                    if (parse.GetValue(defaultTasks) is { } taskList)
+                    {
+                        var names = taskList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                        if (names is ["trained"])
+                            hints.Remove(DetectionInput.DefaultTasksKey);
+                        else if (names is ["none"])
+                            hints[DetectionInput.DefaultTasksKey] = string.Empty;
+                        else
+                        {
+                            var unknown = names.Where(n => !metadata.Tasks.Any(t => t.Name == n && t.Type != TaskType.Detection)).ToList();
+                            if (unknown.Count > 0 || names.Length == 0)
+                                throw new ArgumentException($"--default-tasks: {(unknown.Count > 0 ? string.Join(", ", unknown) : "nothing given")} is not a person task of these weights ({string.Join(", ", metadata.Tasks.Where(t => t.Type != TaskType.Detection).Select(t => t.Name))}); or give none or trained.");
+                            hints[DetectionInput.DefaultTasksKey] = string.Join(",", names);
+                        }
                     }
                     metadata = metadata with { Provenance = hints };
                     string to = parse.GetValue(output)!.FullName;

@@ -15,6 +15,9 @@ internal static class UntrainedTasks
             output.WriteLine($"note: these weights were not trained for {string.Join(", ", running)}; those outputs carry no meaning.");
         else if (untrained.Count > 0)
             output.WriteLine($"note: these weights were not trained for {string.Join(", ", untrained)}; those tasks are not run (--tasks runs them anyway).");
+        var trainedIdle = engine.Metadata.Tasks.Where(t => t.Trained && t.Type != Inference.Model.TaskType.Detection && !engine.CropTasks.Any(c => c.Name == t.Name)).Select(t => t.Name).ToList();
+        if (trainedIdle.Count > 0)
+            output.WriteLine($"note: {string.Join(", ", trainedIdle)} {(trainedIdle.Count == 1 ? "is" : "are")} trained but not run here (each person would cost a crop pass); --tasks {string.Join(",", trainedIdle)} runs {(trainedIdle.Count == 1 ? "it" : "them")}.");
         if (engine.Metadata.Provenance.TryGetValue("training.metrics", out string? json) && Metrics(json) is { Count: > 0 } metrics)
             output.WriteLine("held-out metrics recorded in the weights: " + string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:0.###}")));
     }

@@ -20,6 +20,19 @@ public static class DetectionInput
     /// (UniHcpModel.DetectionAttentionPrior); applied whenever the file is loaded. Absent: none, the published decoder.</summary>
     public const string AttentionPriorKey = "inference.detection_attention_prior";
 
+    /// <summary>The person tasks a run performs when nobody chose (comma-separated names; empty: detection only), for
+    /// weights whose trained tasks cost more than their usual machine can give every frame. Absent: every trained task.</summary>
+    public const string DefaultTasksKey = "inference.default_tasks";
+
+    /// <summary>The recorded default task names, or null when the file records none.</summary>
+    public static IReadOnlyList<string>? DefaultTasks(WeightsMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return metadata.Provenance.TryGetValue(DefaultTasksKey, out string? text)
+            ? text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : null;
+    }
+
     /// <summary>The recorded attention prior, or 0.</summary>
     public static double AttentionPrior(WeightsMetadata metadata)
     {

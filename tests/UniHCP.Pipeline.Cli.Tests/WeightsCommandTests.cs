@@ -39,6 +39,33 @@ public sealed class WeightsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Export_records_the_default_task_set_and_refuses_unknown_tasks()
+    {
+        TorchRuntime.EnsureLoaded();
+        manual_seed(4);
+        string source = Path.Combine(_dir, "tiny.safetensors");
+        using (var model = new UniHcpModel(ModelConfig.Tiny, TaskRegistry.Standard))
+            WeightsFile.Save(source, model, WeightsMetadata.For("tiny-test", ModelConfig.Tiny, TaskRegistry.Standard));
+        string output = Path.Combine(_dir, "out.safetensors");
+
+        var pose = await CliRunner.RunAsync("weights", "export", source, "-o", output, "--default-tasks", "pose, reid");
+        Assert.True(pose.ExitCode == 0, pose.Error);
+        Assert.Equal(["pose", "reid"], DetectionInput.DefaultTasks(WeightsFile.ReadMetadata(output)));
+
+        var none = await CliRunner.RunAsync("weights", "export", output, "-o", output + ".none", "--default-tasks", "none");
+        Assert.True(none.ExitCode == 0, none.Error);
+        Assert.Equal([], DetectionInput.DefaultTasks(WeightsFile.ReadMetadata(output + ".none")));
+
+        var trained = await CliRunner.RunAsync("weights", "export", output, "-o", output + ".trained", "--default-tasks", "trained");
+        Assert.True(trained.ExitCode == 0, trained.Error);
+        Assert.Null(DetectionInput.DefaultTasks(WeightsFile.ReadMetadata(output + ".trained")));
+
+        var unknown = await CliRunner.RunAsync("weights", "export", source, "-o", output, "--default-tasks", "posture");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("posture is not a person task of these weights", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_arguments_and_files_are_reported()
     {
         var noEquals = await CliRunner.RunAsync("weights", "import", "-t", "pose", "-o", Path.Combine(_dir, "x.safetensors"));
