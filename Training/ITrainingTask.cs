@@ -19,6 +19,10 @@ public interface ITrainingTask
     /// <summary>Forward pass and loss for one step; the random source is the step's own (deterministic per seed and step).</summary>
     (Tensor Loss, IReadOnlyDictionary<string, double> Parts) Step(UniHcpModel model, Random random, Device device);
 
+    /// <summary>Parameters the task's loss owns that are not part of the model (e.g. ReID's identity classifier): the
+    /// trainer optimises them with the model's but they are never exported (nor checkpointed: a resumed run starts them anew).</summary>
+    IEnumerable<TorchSharp.Modules.Parameter> TrainingOnlyParameters => [];
+
     /// <summary>Held-out metrics, by name (e.g. "pennfudan.ap50").</summary>
     IReadOnlyDictionary<string, double> Evaluate(UniHcpModel model, Device device);
 }

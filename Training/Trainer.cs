@@ -52,6 +52,7 @@ public sealed class Trainer
         if (!model.parameters().Any(p => p.requires_grad))
             throw new ArgumentException($"Nothing to train: no parameter starts with {string.Join(", ", options.TrainableParameters)}.");
         _parameters = ParameterFactors(model, options).ToList();
+        _parameters.AddRange(tasks.SelectMany(t => t.TrainingOnlyParameters).Select(p => (p, 1.0)));
     }
 
     private string CheckpointDirectory => Path.Combine(_options.OutputDirectory, "checkpoint");

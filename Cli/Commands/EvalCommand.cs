@@ -19,6 +19,42 @@ internal static class EvalCommand
         command.Subcommands.Add(Mot());
         command.Subcommands.Add(Detection());
         command.Subcommands.Add(Pose());
+        command.Subcommands.Add(Reid());
+        return command;
+    }
+
+    private static Command Reid()
+    {
+        var weights = new Option<FileInfo?>("--weights") { Description = "Weights to score (default: models/default.safetensors)." };
+        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (the sample video's teacher boxes).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
+        var command = new Command("reid", "ReID mAP and CMC (Market-1501 protocol) of the weights' ReID task on the sample video's held-out tracklets (frames 500-599: queries before 550, gallery after).") { weights, data };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            try
+            {
+                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string teacher = Path.Combine(parse.GetValue(data)!.FullName, "vtest-teacher", "vtest_teacher_0-599.json");
+                if (!File.Exists(teacher))
+                    throw new FileNotFoundException($"Teacher labels '{teacher}' not found; --data must point at ../shared/data.", teacher);
+                var (model, metadata) = WeightsFile.Load(path);
+                using (model)
+                {
+                    var reid = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.ReId)
+                        ?? throw new ArgumentException($"The weights {metadata.Version} have no ReID task.");
+                    var crops = await TrackletIdentities.ReadAsync(teacher, SampleVideo.Locate(), DefaultModelRecipe.IsVideoValidation, cancellationToken: cancellationToken);
+                    stdout.WriteLine($"weights {metadata.Version} ({path}), task {reid.Name} ({(reid.Trained ? "trained" : "NOT trained: the untrained queries' pooled features")}), held-out tracklets of frames 500-599 (pseudo identities from our tracker on the teacher boxes)");
+                    var scores = Training.ReId.ReIdEvaluator.Evaluate(model, reid.Name, crops, 550, TorchSharp.torch.CPU);
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  vtest-tracklets  identities {crops.Select(c => c.Identity).Distinct().Count(),3}  boxes {crops.Count,4}  queries {scores.Queries - scores.QueriesWithoutMatch,3}  mAP {scores.MeanAveragePrecision:0.000}  rank-1 {scores.Rank1:0.000}  rank-5 {scores.Rank5:0.000}"));
+                }
+                return ExitCodes.Success;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or DatasetFormatException)
+            {
+                return ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex);
+            }
+        });
         return command;
     }
 

@@ -17,7 +17,8 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train UniHCP weights on datasets (runs resume from their checkpoint).");
         command.Subcommands.Add(Default());
-        command.Subcommands.Add(TrainPoseCommand.Create());
+        command.Subcommands.Add(TrainPersonTaskCommand.Pose());
+        command.Subcommands.Add(TrainPersonTaskCommand.Reid());
         return command;
     }
 
