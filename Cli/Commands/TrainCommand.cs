@@ -124,6 +124,8 @@ internal static class TrainCommand
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trunk frozen and cached: {cache.ViewCount} views, {cache.Bytes / 1048576.0:0} MiB"));
                 }
                 var summary = new Trainer(model, metadata, [detection], options, stdout).Run(cancellationToken);
+                if (summary.Finished && summary.ExportedWeights is { } exported)
+                    await Pipeline.ModelRegistration.AfterTrainingAsync(parse.GetValue(CommonOptions.Config), exported, stdout, parse.InvocationConfiguration.Error, cancellationToken);
                 stdout.WriteLine(summary.Finished
                     ? $"finished {summary.Steps} steps in {summary.Elapsed:hh\\:mm\\:ss}; weights: {summary.ExportedWeights}"
                     : $"stopped at step {summary.Steps} after {summary.Elapsed:hh\\:mm\\:ss}; run the same command to resume");

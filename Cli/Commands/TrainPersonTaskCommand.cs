@@ -117,6 +117,8 @@ internal static class TrainPersonTaskCommand
                         },
                     };
                     var summary = new Trainer(model, trained, [run.Task], options, stdout).Run(cancellationToken);
+                    if (summary.Finished && summary.ExportedWeights is { } exported)
+                        await Pipeline.ModelRegistration.AfterTrainingAsync(parse.GetValue(CommonOptions.Config), exported, stdout, parse.InvocationConfiguration.Error, cancellationToken);
                     stdout.WriteLine(summary.Finished
                         ? $"finished {summary.Steps} steps in {summary.Elapsed:hh\\:mm\\:ss}; weights: {summary.ExportedWeights}"
                         : $"stopped at step {summary.Steps} after {summary.Elapsed:hh\\:mm\\:ss}; run the same command to resume");

@@ -113,12 +113,8 @@ internal sealed class EmbeddedPipeline(PipelineSettings settings, PerceptionEngi
             }
         });
 
-    private async Task RegisterModelAsync(CancellationToken cancellationToken)
-    {
-        var metadata = engine.Metadata;
-        await new ModelRegistry(store).RegisterAsync(metadata.Version, JsonSerializer.Serialize(metadata.Config), JsonSerializer.Serialize(metadata.Tasks),
-            JsonSerializer.Serialize(metadata.Provenance), settings.WeightsPath, cancellationToken).ConfigureAwait(false);
-    }
+    private Task RegisterModelAsync(CancellationToken cancellationToken) =>
+        ModelRegistration.RegisterAsync(store, engine.Metadata, settings.WeightsPath, cancellationToken);
 }
 
 /// <summary>A stage of the pipeline failed; names which.</summary>
