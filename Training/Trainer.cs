@@ -7,6 +7,8 @@ using UniHCP.Pipeline.Inference.Checkpoints;
 using UniHCP.Pipeline.Inference.Model;
 using static TorchSharp.torch;
 
+using UniHCP.Pipeline.Training.Optimization;
+
 namespace UniHCP.Pipeline.Training;
 
 /// <summary>What a run did.</summary>
@@ -57,14 +59,14 @@ public sealed class Trainer
 
     private string CheckpointDirectory => Path.Combine(_options.OutputDirectory, "checkpoint");
 
+    // One file name per optimiser: a run resumed with the other optimiser starts its moments afresh rather than misreading them.
+    private string OptimizerFile => _options.Optimizer == "adamw" ? "optimizer.bin" : $"optimizer-{_options.Optimizer}.safetensors";
+
     public TrainingSummary Run(CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(_options.OutputDirectory);
-        var optimizer = optim.AdamW(
-            _parameters.GroupBy(p => p.Factor).Select(g => new AdamW.ParamGroup(g.Select(p => p.Parameter), new AdamW.Options { LearningRate = _options.LearningRate * g.Key, InitialLearningRate = _options.LearningRate * g.Key })),
-            _options.LearningRate, weight_decay: _options.WeightDecay);
+        using var optimizer = ITrainingOptimizer.Create(_options.Optimizer, _parameters, _options.LearningRate, _options.WeightDecay);
         int step = Resume(optimizer);
-        var factors = optimizer.ParamGroups.Select(g => g.InitialLearningRate / _options.LearningRate).ToArray();
         var trainLog = new CsvLog(Path.Combine(_options.OutputDirectory, "train_log.csv"));
         var evalLog = new CsvLog(Path.Combine(_options.OutputDirectory, "eval_log.csv"));
         var clock = Stopwatch.StartNew();
@@ -84,9 +86,6 @@ public sealed class Trainer
                 break;
             }
             double lrFactor = LearningRateSchedule.Factor(step, _options.Steps, _options.WarmupSteps, _options.MinLearningRateFactor);
-            int g = 0;
-            foreach (var group in optimizer.ParamGroups)
-                group.LearningRate = _options.LearningRate * factors[g++] * lrFactor;
 
             double prior = _options.AttentionPriorFade == 0 ? _options.AttentionPrior : _options.AttentionPrior * Math.Max(0, 1 - (step / (_options.AttentionPriorFade * _options.Steps)));
             stepModel.DetectionAttentionPrior = _model.DetectionAttentionPrior = prior;
@@ -94,7 +93,7 @@ public sealed class Trainer
             manual_seed(StepSeed(_options.Seed, step, 1));
             long started = Stopwatch.GetTimestamp();
             var parts = new Dictionary<string, double>(StringComparer.Ordinal);
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             foreach (var task in _tasks)
             {
                 using var scope = NewDisposeScope();
@@ -108,7 +107,7 @@ public sealed class Trainer
             mixed?.MoveGradients();
             if (_options.GradientClip > 0)
                 nn.utils.clip_grad_norm_(_parameters.Select(p => p.Parameter), _options.GradientClip);
-            optimizer.step();
+            optimizer.Step(_options.LearningRate * lrFactor);
             mixed?.SyncWeights();
             step++;
             stepsThisRun++;
@@ -179,7 +178,7 @@ public sealed class Trainer
         _progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step}/{_options.Steps} {losses} | {imagesPerSecond:0.0} images/s | ETA {eta:hh\\:mm\\:ss}"));
     }
 
-    private int Resume(OptimizerHelper optimizer)
+    private int Resume(ITrainingOptimizer optimizer)
     {
         string state = Path.Combine(CheckpointDirectory, "state.json");
         if (!File.Exists(state))
@@ -198,16 +197,20 @@ public sealed class Trainer
             foreach (var tensor in tensors.Values)
                 tensor.Dispose();
         }
-        optimizer.load_state_dict(Path.Combine(CheckpointDirectory, "optimizer.bin"));
+        string optimizerState = Path.Combine(CheckpointDirectory, OptimizerFile);
+        if (File.Exists(optimizerState))
+            optimizer.Load(optimizerState);
+        else
+            _progress.WriteLine($"no {_options.Optimizer} state in {CheckpointDirectory}: its moments start afresh");
         _progress.WriteLine($"resumed from {CheckpointDirectory} at step {saved.Step}");
         return saved.Step;
     }
 
-    private void SaveCheckpoint(OptimizerHelper optimizer, int step)
+    private void SaveCheckpoint(ITrainingOptimizer optimizer, int step)
     {
         Directory.CreateDirectory(CheckpointDirectory);
         WeightsFile.Save(Path.Combine(CheckpointDirectory, "model.safetensors"), _model, DeployedMetadata() with { Version = $"{_options.Version}-step{step}" });
-        optimizer.save_state_dict(Path.Combine(CheckpointDirectory, "optimizer.bin"));
+        optimizer.Save(Path.Combine(CheckpointDirectory, OptimizerFile));
         File.WriteAllText(Path.Combine(CheckpointDirectory, "state.json"), JsonSerializer.Serialize(new CheckpointState(step, _options.Seed)));
     }
 

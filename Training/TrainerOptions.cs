@@ -19,6 +19,10 @@ public sealed record TrainerOptions
 
     public double WeightDecay { get; init; } = 1e-4;
 
+    /// <summary>adamw (the default) or adafactor (the release's choice: factored second moments, beta2 capped at 0.999,
+    /// decoupled weight decay - give WeightDecay 0.05 for the release's setting).</summary>
+    public string Optimizer { get; init; } = "adamw";
+
     /// <summary>Encoder parts kept fixed (not trained), by key prefix under "backbone_module." (e.g.
     /// "conv1", "layer1" for a ResNet: the early, high-resolution layers, whose backward pass costs
     /// most and whose ImageNet features need least change).</summary>
@@ -64,6 +68,8 @@ public sealed record TrainerOptions
     {
         if (string.IsNullOrWhiteSpace(OutputDirectory))
             throw new ArgumentException("OutputDirectory is required.");
+        if (Optimizer is not ("adamw" or "adafactor"))
+            throw new ArgumentException($"Optimizer '{Optimizer}' is not adamw or adafactor.");
         if (Steps < 1 || WarmupSteps < 0 || CheckpointEvery < 1 || EvaluateEvery < 1)
             throw new ArgumentException($"Steps ({Steps}), CheckpointEvery ({CheckpointEvery}) and EvaluateEvery ({EvaluateEvery}) must be positive, WarmupSteps ({WarmupSteps}) not negative.");
         if (!(AttentionPrior >= 0) || double.IsInfinity(AttentionPrior) || AttentionPriorFade is < 0 or > 1)

@@ -22,6 +22,18 @@ internal static class CommonOptions
         DefaultValueFactory = _ => CpuFeatures.HasFastBFloat16 ? Inference.Engine.Precision.BFloat16 : Inference.Engine.Precision.Float32,
     };
 
+    /// <summary>The training optimiser: adamw (the default) or adafactor (the paper's; factored second moments).</summary>
+    public static Option<string> Optimizer()
+    {
+        var option = new Option<string>("--optimizer")
+        {
+            Description = "adamw (the default) or adafactor (the paper's: factored second moments, far less optimiser memory for ViT-B).",
+            DefaultValueFactory = _ => "adamw",
+        };
+        option.AcceptOnlyFromAmong("adamw", "adafactor");
+        return option;
+    }
+
     public static Option<TimeSpan?> Duration() => new("--duration")
     {
         Description = "Stop after this long: 90, 90s, 2m, 1h or 00:01:30. Default: until the sources end (files) or Ctrl+C (live).",

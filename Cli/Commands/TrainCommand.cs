@@ -48,10 +48,11 @@ internal static class TrainCommand
         var priorFade = new Option<double>("--attention-prior-fade") { Description = "Share of the steps over which the attention prior fades to 0 (0: it stays at full strength; export such weights with `weights export --attention-prior`).", DefaultValueFactory = _ => 0.6 };
         var anchorInit = new Option<string>("--anchor-init") { Description = "Where a new run's detection anchors start: grid (even, the default) or random (uniform).", DefaultValueFactory = _ => "grid" };
         anchorInit.AcceptOnlyFromAmong("grid", "random");
+        var optimizer = CommonOptions.Optimizer();
         var anchors = new Option<int>("--anchors") { Description = "Detection anchor points (3 queries each).", DefaultValueFactory = _ => DefaultModelRecipe.DefaultAnchors };
         var command = new Command("default", "Train the default CPU model (ResNet-18 encoder) on ../shared/data: Penn-Fudan and the sample video's teacher labels.")
         {
-            data, encoder, output, steps, batch, lr, shortSides, maxLong, crop, evaluateEvery, timeLimit, threads, version, modelConfig, precision, cacheTrunk, anchors, anchorInit, prior, priorFade,
+            data, encoder, output, steps, batch, lr, shortSides, maxLong, crop, evaluateEvery, timeLimit, threads, version, modelConfig, precision, cacheTrunk, anchors, anchorInit, prior, priorFade, optimizer,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -74,6 +75,7 @@ internal static class TrainCommand
                     FrozenEncoderParts = ["conv1", "layer1"],
                     AttentionPrior = parse.GetValue(prior),
                     AttentionPriorFade = parse.GetValue(priorFade),
+                    Optimizer = parse.GetValue(optimizer)!,
                     BFloat16 = (parse.GetValue(precision) ?? (CpuFeatures.HasFastBFloat16 ? "bf16" : "f32")) == "bf16",
                 };
                 options.Validate();

@@ -69,7 +69,8 @@ internal static class TrainPersonTaskCommand
         timeLimit.Description = "Stop (with a checkpoint) after this long; run the same command again to resume.";
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var version = new Option<string>("--version") { Description = $"Version of the exported weights (default: the source's with \"-{name}\")." };
-        var command = new Command(name, description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, timeLimit, threads, version };
+        var optimizer = CommonOptions.Optimizer();
+        var command = new Command(name, description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, timeLimit, threads, version, optimizer };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -101,6 +102,7 @@ internal static class TrainPersonTaskCommand
                         // Weights that run detection with a constant attention prior keep it (person tasks do not read it).
                         AttentionPrior = model.DetectionAttentionPrior,
                         AttentionPriorFade = 0,
+                        Optimizer = parse.GetValue(optimizer)!,
                     };
                     options.Validate();
                     var trained = metadata with

@@ -15,14 +15,16 @@ public sealed class ResumeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [SharedDataFact]
-    public void A_stopped_and_resumed_run_has_the_loss_curve_of_an_uninterrupted_one()
+    [SharedDataTheory]
+    [InlineData("adamw")]
+    [InlineData("adafactor")]
+    public void A_stopped_and_resumed_run_has_the_loss_curve_of_an_uninterrupted_one(string optimizer)
     {
         string whole = Path.Combine(_dir, "whole"), split = Path.Combine(_dir, "split");
-        Train(whole, stopAfter: null);
+        Train(whole, stopAfter: null, optimizer);
 
-        var first = Train(split, stopAfter: 10);
-        var second = Train(split, stopAfter: null);
+        var first = Train(split, stopAfter: 10, optimizer);
+        var second = Train(split, stopAfter: null, optimizer);
 
         Assert.False(first.Finished);
         Assert.Equal(10, first.Steps);
@@ -35,7 +37,7 @@ public sealed class ResumeTests : IDisposable
             Assert.True(Math.Abs(loss - resumed[step]) <= 1e-4 * Math.Abs(loss), $"step {step}: {loss} uninterrupted, {resumed[step]} resumed");
     }
 
-    private static TrainingSummary Train(string folder, int? stopAfter)
+    private static TrainingSummary Train(string folder, int? stopAfter, string optimizer)
     {
         var samples = PennFudanReader.Read(SharedData.PennFudan).Take(3).ToList();
         var size = new DetectionResize(128, 192);
@@ -45,7 +47,7 @@ public sealed class ResumeTests : IDisposable
         using var model = new UniHcpModel(ModelConfig.Tiny, tasks);
         var task = new DetectionTrainingTask("detection", [new DetectionDataset("three", samples, [], 1, size)], batchSize: 2,
             new DetectionAugment { ShortSides = [112, 128], MaxLongSide = 192 }, new DetectionLossWeights());
-        var options = new TrainerOptions { OutputDirectory = folder, Steps = Steps, LearningRate = 1e-3, WarmupSteps = 5, CheckpointEvery = 7 };
+        var options = new TrainerOptions { OutputDirectory = folder, Steps = Steps, LearningRate = 1e-3, WarmupSteps = 5, CheckpointEvery = 7, Optimizer = optimizer };
         using var stop = new CancellationTokenSource();
         // The progress line of step N is written before step N + 1 begins: cancelling there stops exactly after N.
         var progress = new CallbackWriter(line =>
