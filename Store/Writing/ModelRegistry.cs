@@ -25,9 +25,10 @@ public sealed class ModelRegistry(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ModelVersionRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<ModelVersionRecord>(new CommandDefinition(
+        // Npgsql reads timestamptz as a UTC DateTime, which Dapper cannot hand to the record's DateTimeOffset.
+        var rows = await connection.QueryAsync<(string Version, string Config, string Tasks, string Metrics, string? Path, DateTime Created)>(new CommandDefinition(
             "select version, config::text as config, tasks::text as tasks, metrics::text as metrics, path, created from model_versions order by created desc",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.ToList();
+        return rows.Select(r => new ModelVersionRecord(r.Version, r.Config, r.Tasks, r.Metrics, r.Path, new DateTimeOffset(DateTime.SpecifyKind(r.Created, DateTimeKind.Utc)))).ToList();
     }
 }

@@ -87,6 +87,19 @@ public sealed class ApiTests(ApiServer server)
     }
 
     [Fact]
+    public async Task The_model_registry_lists_registered_weights_with_their_times()
+    {
+        await new Store.Writing.ModelRegistry(server.DataSource).RegisterAsync("api-models-1", "{}", "[]", "{\"data\": \"test\"}", "/models/x.safetensors");
+        using var client = server.Client();
+
+        var models = await JsonAsync(await client.GetAsync("/api/models"));
+
+        var model = models.EnumerateArray().Single(m => m.GetProperty("version").GetString() == "api-models-1");
+        Assert.Equal("/models/x.safetensors", model.GetProperty("path").GetString());
+        Assert.True((DateTimeOffset.UtcNow - model.GetProperty("created").GetDateTimeOffset()).Duration() < TimeSpan.FromHours(1));
+    }
+
+    [Fact]
     public async Task Search_by_image_ranks_the_track_of_the_same_picture_first()
     {
         using var client = server.Client();
