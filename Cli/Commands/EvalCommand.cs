@@ -34,9 +34,7 @@ internal static class EvalCommand
             try
             {
                 string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
-                string teacher = Path.Combine(parse.GetValue(data)!.FullName, "vtest-teacher", "vtest_teacher_0-599.json");
-                if (!File.Exists(teacher))
-                    throw new FileNotFoundException($"Teacher labels '{teacher}' not found; --data must point at ../shared/data.", teacher);
+                string teacher = TrainingRunEnd.TeacherLabels(parse.GetValue(data)!);
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
                 {
@@ -75,9 +73,7 @@ internal static class EvalCommand
                 var pose = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.Pose)
                     ?? throw new ArgumentException($"The weights {metadata.Version} have no pose task.");
                 bool train = parse.GetValue(split) == "train";
-                string teacher = Path.Combine(parse.GetValue(data)!.FullName, "vtest-teacher", "vtest_teacher_0-599.json");
-                if (!File.Exists(teacher))
-                    throw new FileNotFoundException($"Teacher labels '{teacher}' not found; --data must point at ../shared/data.", teacher);
+                string teacher = TrainingRunEnd.TeacherLabels(parse.GetValue(data)!);
                 var samples = await VideoTeacherReader.ReadPoseAsync(teacher, SampleVideo.Locate(), f => train ? DefaultModelRecipe.IsVideoTraining(f) : DefaultModelRecipe.IsVideoValidation(f), cancellationToken);
                 var options = new Inference.Engine.PerceptionOptions
                 {

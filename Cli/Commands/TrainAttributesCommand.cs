@@ -84,14 +84,7 @@ internal static class TrainAttributesCommand
                         Tasks = metadata.Tasks.Select(t => t.Name == name ? t with { Trained = true, Source = $"{Path.GetFileName(csv)} ({train.Count} crops)" } : t).ToList(),
                     };
                     var summary = new Trainer(model, trained, [new AttributeTrainingTask(name, "site", train, validation, parse.GetValue(batch))], options, stdout).Run(cancellationToken);
-                    if (summary.Finished && summary.ExportedWeights is { } exported)
-                        await Pipeline.ModelRegistration.AfterTrainingAsync(parse.GetValue(CommonOptions.Config), exported, stdout, parse.InvocationConfiguration.Error, cancellationToken);
-                    stdout.WriteLine(summary.Finished
-                        ? $"finished {summary.Steps} steps in {summary.Elapsed:hh\\:mm\\:ss}; weights: {summary.ExportedWeights}"
-                        : $"stopped at step {summary.Steps} after {summary.Elapsed:hh\\:mm\\:ss}; run the same command to resume");
-                    foreach (var (key, value) in summary.Metrics)
-                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key}: {value:0.000}"));
-                    return summary.Finished ? ExitCodes.Success : ExitCodes.Interrupted;
+                    return await TrainingRunEnd.FinishAsync(parse, summary, cancellationToken);
                 }
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or DatasetFormatException)

@@ -127,14 +127,7 @@ internal static class TrainCommand
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trunk frozen and cached: {cache.ViewCount} views, {cache.Bytes / 1048576.0:0} MiB"));
                 }
                 var summary = new Trainer(model, metadata, [detection], options, stdout).Run(cancellationToken);
-                if (summary.Finished && summary.ExportedWeights is { } exported)
-                    await Pipeline.ModelRegistration.AfterTrainingAsync(parse.GetValue(CommonOptions.Config), exported, stdout, parse.InvocationConfiguration.Error, cancellationToken);
-                stdout.WriteLine(summary.Finished
-                    ? $"finished {summary.Steps} steps in {summary.Elapsed:hh\\:mm\\:ss}; weights: {summary.ExportedWeights}"
-                    : $"stopped at step {summary.Steps} after {summary.Elapsed:hh\\:mm\\:ss}; run the same command to resume");
-                foreach (var (key, value) in summary.Metrics)
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key}: {value:0.000}"));
-                return summary.Finished ? ExitCodes.Success : ExitCodes.Interrupted;
+                return await TrainingRunEnd.FinishAsync(parse, summary, cancellationToken);
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException or Training.Data.DatasetFormatException)
             {

@@ -77,9 +77,7 @@ internal static class TrainPersonTaskCommand
             try
             {
                 string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
-                string teacher = Path.Combine(parse.GetValue(data)!.FullName, "vtest-teacher", "vtest_teacher_0-599.json");
-                if (!File.Exists(teacher))
-                    throw new FileNotFoundException($"Teacher labels '{teacher}' not found; --data must point at ../shared/data.", teacher);
+                string teacher = TrainingRunEnd.TeacherLabels(parse.GetValue(data)!);
                 TorchRuntime.SetThreads(parse.GetValue(threads));
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
@@ -119,14 +117,7 @@ internal static class TrainPersonTaskCommand
                         },
                     };
                     var summary = new Trainer(model, trained, [run.Task], options, stdout).Run(cancellationToken);
-                    if (summary.Finished && summary.ExportedWeights is { } exported)
-                        await Pipeline.ModelRegistration.AfterTrainingAsync(parse.GetValue(CommonOptions.Config), exported, stdout, parse.InvocationConfiguration.Error, cancellationToken);
-                    stdout.WriteLine(summary.Finished
-                        ? $"finished {summary.Steps} steps in {summary.Elapsed:hh\\:mm\\:ss}; weights: {summary.ExportedWeights}"
-                        : $"stopped at step {summary.Steps} after {summary.Elapsed:hh\\:mm\\:ss}; run the same command to resume");
-                    foreach (var (key, value) in summary.Metrics)
-                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {key}: {value:0.000}"));
-                    return summary.Finished ? ExitCodes.Success : ExitCodes.Interrupted;
+                    return await TrainingRunEnd.FinishAsync(parse, summary, cancellationToken);
                 }
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException or DatasetFormatException)
