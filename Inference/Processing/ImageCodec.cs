@@ -10,6 +10,17 @@ public sealed record RgbImage(int Width, int Height, byte[] Pixels)
         if (Width <= 0 || Height <= 0 || Pixels.Length != Width * Height * 3)
             throw new ArgumentException($"RGB image {Width}x{Height} needs {Width * Height * 3} bytes, has {Pixels.Length}.");
     }
+
+    /// <summary>The pixels inside <paramref name="box"/> (clipped to the image, at least one pixel), as a new image.</summary>
+    public RgbImage Cut(UniHCP.Pipeline.Core.Events.BoundingBox box)
+    {
+        int x1 = Math.Clamp((int)box.X1, 0, Width - 1), y1 = Math.Clamp((int)box.Y1, 0, Height - 1);
+        int x2 = Math.Clamp((int)Math.Ceiling(box.X2), x1 + 1, Width), y2 = Math.Clamp((int)Math.Ceiling(box.Y2), y1 + 1, Height);
+        var pixels = new byte[(x2 - x1) * (y2 - y1) * 3];
+        for (int y = y1; y < y2; y++)
+            Array.Copy(Pixels, ((y * Width) + x1) * 3, pixels, (y - y1) * (x2 - x1) * 3, (x2 - x1) * 3);
+        return new RgbImage(x2 - x1, y2 - y1, pixels);
+    }
 }
 
 /// <summary>Image files in and out (PNG, JPEG, BMP, WebP ... through SkiaSharp).</summary>

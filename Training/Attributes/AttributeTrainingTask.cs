@@ -22,9 +22,9 @@ public sealed class AttributeTrainingTask : ITrainingTask
     private readonly IReadOnlyList<AttributeSample> _validation;
     private readonly string _dataset;
     private readonly AttributeLoss _loss;
-    private readonly CropSize _input = new(192, 256);
+    private readonly CropSize _input;
 
-    public AttributeTrainingTask(string task, string dataset, IReadOnlyList<AttributeSample> train, IReadOnlyList<AttributeSample> validation, int batchSize)
+    public AttributeTrainingTask(string task, string dataset, IReadOnlyList<AttributeSample> train, IReadOnlyList<AttributeSample> validation, int batchSize, CropSize? input = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
@@ -34,6 +34,7 @@ public sealed class AttributeTrainingTask : ITrainingTask
         Task = task;
         _dataset = dataset;
         BatchSize = batchSize;
+        _input = input ?? new CropSize(192, 256);
         _train = train;
         _validation = validation;
         _loss = new AttributeLoss(AttributeLoss.PositiveRatios([.. train.Select(s => s.Labels)], train[0].Labels.Count));
@@ -43,10 +44,13 @@ public sealed class AttributeTrainingTask : ITrainingTask
 
     public int BatchSize { get; }
 
+    /// <summary>Random mirror (on by default; off to fit a fixed batch exactly, as the overfit test does).</summary>
+    public bool Augment { get; init; } = true;
+
     public (Tensor Loss, IReadOnlyDictionary<string, double> Parts) Step(UniHcpModel model, Random random, Device device)
     {
         var picks = Enumerable.Range(0, BatchSize).Select(_ => _train[random.Next(_train.Count)]).ToList();
-        var crops = picks.Select(s => random.NextDouble() < 0.5 ? Crop(s, device).flip(3) : Crop(s, device)).ToList();
+        var crops = picks.Select(s => Augment && random.NextDouble() < 0.5 ? Crop(s, device).flip(3) : Crop(s, device)).ToList();
         var labels = tensor(picks.SelectMany(s => s.Labels.Select(v => (float)v)).ToArray(), [BatchSize, _loss.Attributes], device: device);
         var tokens = model.Encode(cat(crops, 0));
         Tensor? total = null;

@@ -41,6 +41,9 @@ public sealed class PoseTrainingTask : ITrainingTask
 
     public int BatchSize { get; }
 
+    /// <summary>Random scale and mirror (on by default; off to fit a fixed batch exactly, as the overfit test does).</summary>
+    public bool Augment { get; init; } = true;
+
     public (Tensor Loss, IReadOnlyDictionary<string, double> Parts) Step(UniHcpModel model, Random random, Device device)
     {
         var spec = model.Tasks[Task];
@@ -53,9 +56,9 @@ public sealed class PoseTrainingTask : ITrainingTask
         {
             var (box, truth) = sample.Persons[person];
             var crop = CropBox.Around(box, _input.Width, _input.Height);
-            double scale = 0.75 + (0.5 * random.NextDouble());
+            double scale = Augment ? 0.75 + (0.5 * random.NextDouble()) : 1;
             crop = crop with { Width = crop.Width * scale, Height = crop.Height * scale };
-            bool mirrored = random.NextDouble() < 0.5;
+            bool mirrored = Augment && random.NextDouble() < 0.5;
             var image = ImageTensors.FromFrame(Frame(sample), device);
             var pixels = ImageTensors.Crops(image, [crop], _input);
             crops.Add(mirrored ? pixels.flip(3) : pixels);

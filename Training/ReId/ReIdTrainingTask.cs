@@ -11,7 +11,7 @@ namespace UniHCP.Pipeline.Training.ReId;
 /// <summary>
 /// ReID training on identity-labelled person boxes: each step samples <c>identities x views</c> crops (the
 /// identity-balanced P x K sampler the batch-hard triplet needs), cut as the engine cuts them (256x128, box enlarged
-/// 1.25x) with random mirroring, and applies <see cref="ReIdCriterion"/> to the task's feature unit. Held-out: the
+/// 1.25x) with random mirroring and random erasing (<see cref="RandomErasing"/>), and applies <see cref="ReIdCriterion"/> to the task's feature unit. Held-out: the
 /// Market-1501 protocol with the held-out tracklets split in time - each identity's middle view before
 /// <c>splitFrame</c> is a query ("camera 0"), every view from <c>splitFrame</c> on is gallery ("camera 1").
 /// </summary>
@@ -54,6 +54,9 @@ public sealed class ReIdTrainingTask : ITrainingTask
 
     public int IdentitiesPerBatch { get; }
 
+    /// <summary>Random mirror and erasing (on by default; off to fit a fixed batch exactly, as the overfit test does).</summary>
+    public bool Augment { get; init; } = true;
+
     public IEnumerable<TorchSharp.Modules.Parameter> TrainingOnlyParameters => _criterion.parameters().Where(p => p.requires_grad);
 
     public (Tensor Loss, IReadOnlyDictionary<string, double> Parts) Step(UniHcpModel model, Random random, Device device)
@@ -68,7 +71,12 @@ public sealed class ReIdTrainingTask : ITrainingTask
             {
                 var view = views[random.Next(views.Count)];
                 var pixels = ImageTensors.Crops(ImageTensors.FromFrame(ReIdEvaluator.Frame(view), device), [CropBox.Around(view.Box, _input.Width, _input.Height)], _input);
-                crops.Add(random.NextDouble() < 0.5 ? pixels.flip(3) : pixels);
+                if (Augment)
+                {
+                    pixels = random.NextDouble() < 0.5 ? pixels.flip(3) : pixels;
+                    RandomErasing.Apply(pixels, random);
+                }
+                crops.Add(pixels);
                 labels.Add(identity);
             }
         }

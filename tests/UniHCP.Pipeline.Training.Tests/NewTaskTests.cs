@@ -42,7 +42,7 @@ public sealed class NewTaskTests : IDisposable
     {
         var frames = await VideoTeacherReader.ReadDetectionAsync(Path.Combine(SharedData.Root, "vtest-teacher", "vtest_teacher_0-599.json"), SampleVideo.Locate(), f => f < 12);
         // Labels the crops carry in themselves: whether the person stands in the left half of the frame, and is tall.
-        var samples = frames.SelectMany(f => f.Boxes.Select(b => new AttributeSample(Cut(f.Image, b), [b.X1 + (b.Width / 2) < 384 ? 1 : 0, b.Height > 100 ? 1 : -1]))).ToList();
+        var samples = frames.SelectMany(f => f.Boxes.Select(b => new AttributeSample(f.Image.Cut(b), [b.X1 + (b.Width / 2) < 384 ? 1 : 0, b.Height > 100 ? 1 : -1]))).ToList();
         TorchSharp.torch.manual_seed(4);
         using var source = new UniHcpModel(ModelConfig.Tiny, TaskRegistry.Standard);
         var (model, metadata) = NewTask.Add(source, WeightsMetadata.For("site-test", ModelConfig.Tiny, TaskRegistry.Standard), "site", ["left", "tall"], "attributes");
@@ -59,15 +59,5 @@ public sealed class NewTaskTests : IDisposable
             Assert.Contains("vtest.ma", summary.Metrics.Keys);
             Assert.Equal(["left", "tall"], WeightsFile.ReadMetadata(summary.ExportedWeights!).Tasks.Single(t => t.Name == "site").Labels);
         }
-    }
-
-    private static RgbImage Cut(RgbImage image, Core.Events.BoundingBox box)
-    {
-        int x1 = Math.Clamp((int)box.X1, 0, image.Width - 1), y1 = Math.Clamp((int)box.Y1, 0, image.Height - 1);
-        int x2 = Math.Clamp((int)Math.Ceiling(box.X2), x1 + 1, image.Width), y2 = Math.Clamp((int)Math.Ceiling(box.Y2), y1 + 1, image.Height);
-        var pixels = new byte[(x2 - x1) * (y2 - y1) * 3];
-        for (int y = y1; y < y2; y++)
-            Array.Copy(image.Pixels, ((y * image.Width) + x1) * 3, pixels, (y - y1) * (x2 - x1) * 3, (x2 - x1) * 3);
-        return new RgbImage(x2 - x1, y2 - y1, pixels);
     }
 }
