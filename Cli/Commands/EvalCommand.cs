@@ -20,6 +20,92 @@ internal static class EvalCommand
         command.Subcommands.Add(Detection());
         command.Subcommands.Add(Pose());
         command.Subcommands.Add(Reid());
+        command.Subcommands.Add(Parsing());
+        command.Subcommands.Add(Attributes());
+        return command;
+    }
+
+    private static Command Parsing()
+    {
+        var weights = new Option<FileInfo?>("--weights") { Description = "Weights to score (default: models/default.safetensors)." };
+        var data = new Option<DirectoryInfo>("--data") { Description = "A LIP/CIHP folder (list/train.txt, images/, labels/), or the shared datasets folder holding parsing-cihp.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
+        var split = new Option<string>("--split") { Description = "held-out (list/val.txt, or every fifth image when it repeats train.txt) or train.", DefaultValueFactory = _ => "held-out" };
+        split.AcceptOnlyFromAmong("held-out", "train");
+        var command = new Command("parsing", "Human parsing pixel accuracy, mean class accuracy and mIoU of the weights' parsing task, each whole image fitted into the 480x480 input, scored at the label images' resolution.") { weights, data, split };
+        command.SetAction((parse, _) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            try
+            {
+                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                var (model, metadata) = WeightsFile.Load(path);
+                using (model)
+                {
+                    var task = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.Parsing)
+                        ?? throw new ArgumentException($"The weights {metadata.Version} have no parsing task.");
+                    var folder = parse.GetValue(data)!.FullName;
+                    string root = File.Exists(Path.Combine(folder, "list", "train.txt")) ? folder : Path.Combine(folder, "parsing-cihp");
+                    var (train, validation, description) = ParsingListReader.ReadSplits(root, model.Tasks[task.Name].Queries);
+                    bool onTrain = parse.GetValue(split) == "train";
+                    var samples = onTrain ? train : validation;
+                    stdout.WriteLine($"weights {metadata.Version} ({path}), task {task.Name} ({(task.Trained ? "trained" : "NOT trained: expect chance-level numbers")}), {root}: {samples.Count} {(onTrain ? "training" : "held-out")} image(s) ({description})");
+                    var scores = Training.Parsing.ParsingTrainingTask.Score(model, task.Name, samples, new Inference.Engine.CropSize(480, 480), TorchSharp.torch.CPU);
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {Path.GetFileName(root),-12} images {samples.Count,4}  pixel accuracy {scores.PixelAccuracy:0.000}  mean accuracy {scores.MeanAccuracy:0.000}  mIoU {scores.MeanIoU:0.000}"));
+                    var labels = model.Tasks[task.Name].Labels;
+                    stdout.WriteLine("  IoU per class: " + string.Join(", ", scores.ClassIoU.Select((iou, c) => double.IsNaN(iou) ? null : string.Create(CultureInfo.InvariantCulture, $"{labels[c]} {iou:0.00}")).OfType<string>()));
+                }
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or DatasetFormatException)
+            {
+                return Task.FromResult(ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex));
+            }
+        });
+        return command;
+    }
+
+    private static Command Attributes()
+    {
+        var weights = new Option<FileInfo?>("--weights") { Description = "Weights to score (default: models/default.safetensors)." };
+        var labels = new Option<FileInfo>("--labels") { Description = "Attribute table (CSV: image,<attribute>,...; one person crop per image, labels 1, 0 or -1 / empty for unknown). Its attributes must be the task's.", Required = true };
+        var task = new Option<string?>("--task") { Description = "Attribute task to score (default: the one whose labels are the table's)." };
+        var command = new Command("attributes", "Attribute mA (mean of positive and negative recall per attribute) and instance precision, recall and F1 of an attribute task on labelled person crops.") { weights, labels, task };
+        command.SetAction((parse, _) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            try
+            {
+                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string csv = parse.GetValue(labels)!.FullName;
+                var manifest = AttributeManifestReader.Read(csv);
+                if (manifest.Rows.Count == 0)
+                    throw new ArgumentException($"'{csv}' has no labelled crop.");
+                var (model, metadata) = WeightsFile.Load(path);
+                using (model)
+                {
+                    var candidates = model.Tasks.Tasks.Where(t => t.Type == TaskType.Attributes).ToList();
+                    var spec = parse.GetValue(task) is { } name
+                        ? candidates.FirstOrDefault(t => t.Name == name) ?? throw new ArgumentException($"The weights {metadata.Version} have no attribute task '{name}'; theirs: {string.Join(", ", candidates.Select(t => t.Name))}.")
+                        : candidates.FirstOrDefault(t => t.Labels.SequenceEqual(manifest.Attributes))
+                            ?? throw new ArgumentException($"No attribute task of {metadata.Version} has the table's attributes ({string.Join(", ", manifest.Attributes)}); theirs: {string.Join("; ", candidates.Select(t => $"{t.Name}: {string.Join(", ", t.Labels)}"))}.");
+                    if (!spec.Labels.SequenceEqual(manifest.Attributes))
+                        throw new ArgumentException($"Task '{spec.Name}' has attributes {string.Join(", ", spec.Labels)}; the table's are {string.Join(", ", manifest.Attributes)} (same names in the same order needed).");
+                    string folder = Path.GetDirectoryName(csv)!;
+                    var samples = manifest.Rows.Select(r => new Training.Attributes.AttributeSample(Inference.Processing.ImageCodec.Decode(Path.Combine(folder, r.Image)), r.Labels)).ToList();
+                    bool trained = metadata.Tasks.First(t => t.Name == spec.Name).Trained;
+                    stdout.WriteLine($"weights {metadata.Version} ({path}), task {spec.Name} ({(trained ? "trained" : "NOT trained: expect chance-level numbers")}), {csv}: {samples.Count} crops");
+                    var scores = Training.Attributes.AttributeTrainingTask.Score(model, spec.Name, samples, TorchSharp.torch.CPU);
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  mA {scores.MeanAccuracy:0.000}  accuracy {scores.Accuracy:0.000}  precision {scores.Precision:0.000}  recall {scores.Recall:0.000}  F1 {scores.F1:0.000}"));
+                }
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or DatasetFormatException)
+            {
+                return Task.FromResult(ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex));
+            }
+        });
         return command;
     }
 
@@ -103,7 +189,7 @@ internal static class EvalCommand
         split.AcceptOnlyFromAmong("held-out", "train");
         var prior = new Option<double?>("--attention-prior") { Description = "Diagnostic for training runs: score with the decoder's spatial attention prior at this strength (default: what the weights file records, usually none)." };
         var shortSide = new Option<int?>("--detection-short-side") { Description = "Input short side in pixels to score at, the long side capped at 1.67x (default: 576 capped at 768, the sample video's own size); what `run --detection-short-side` trades for speed." };
-        var command = new Command("detection", "Detection AP50 and COCO AP@[.5:.95] of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels.") { weights, data, split, prior, shortSide };
+        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels.") { weights, data, split, prior, shortSide };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -128,7 +214,7 @@ internal static class EvalCommand
                         var result = DetectionEvaluator.Evaluate(model, task, samples, size, TorchSharp.torch.CPU);
                         var f1 = result.BestF1;
                         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"  {dataset.Name,-10} images {result.Images,4}  persons {result.Truth,5}  AP50 {result.Ap50:0.000}  AP {result.Ap:0.000}  best F1 {f1.F1:0.000} at score {f1.Threshold:0.000} (precision {f1.Precision:0.000}, recall {f1.Recall:0.000})"));
+                            $"  {dataset.Name,-10} images {result.Images,4}  persons {result.Truth,5}  AP50 {result.Ap50:0.000}  AP {result.Ap:0.000}  MR-2 {result.MissRate:0.000}  best F1 {f1.F1:0.000} at score {f1.Threshold:0.000} (precision {f1.Precision:0.000}, recall {f1.Recall:0.000})"));
                     }
                 }
                 return ExitCodes.Success;

@@ -19,6 +19,7 @@ internal static class TrainCommand
         command.Subcommands.Add(Default());
         command.Subcommands.Add(TrainPersonTaskCommand.Pose());
         command.Subcommands.Add(TrainPersonTaskCommand.Reid());
+        command.Subcommands.Add(TrainPersonTaskCommand.Parsing());
         command.Subcommands.Add(TrainAttributesCommand.Create());
         return command;
     }

@@ -7,42 +7,54 @@ using UniHCP.Pipeline.Inference.Model;
 using UniHCP.Pipeline.Ingest;
 using UniHCP.Pipeline.Training;
 using UniHCP.Pipeline.Training.Data;
+using UniHCP.Pipeline.Training.Parsing;
 using UniHCP.Pipeline.Training.Pose;
 using UniHCP.Pipeline.Training.ReId;
 
 namespace UniHCP.Pipeline.Cli.Commands;
 
-/// <summary>`unihcp train pose` and `unihcp train reid`: teach existing weights a person task on the sample video's
-/// teacher labels, by default leaving everything another task reads unchanged.</summary>
+/// <summary>`unihcp train pose`, `unihcp train reid` and `unihcp train parsing`: teach existing weights a person task
+/// (on the sample video's teacher labels, or a LIP/CIHP folder for parsing), alone or jointly with other person tasks
+/// (`--with`, per-task loss weights), by default training only what those tasks read.</summary>
 internal static class TrainPersonTaskCommand
 {
     // What a person-task run needs from the chosen task: its data, the training task, what learns in "heads" mode.
     private sealed record TaskRecipe(ITrainingTask Task, string Source, string Data, IReadOnlyList<string> Heads);
 
-    public static Command Pose() => Create(
+    private delegate Task<TaskRecipe> RecipeBuilder(UniHcpModel model, TaskSpec spec, DirectoryInfo data, int batch, TextWriter log, CancellationToken cancellationToken);
+
+    private sealed record PersonTask(TaskType Type, string Name, string Description, string HeadsDescription, int DefaultSteps, double DefaultLr, int DefaultBatch, double DefaultLossWeight, RecipeBuilder Build);
+
+    // The mask neck and the mask head serve only the local-map tasks (pose, parsing); detection reads neither.
+    private static readonly string[] s_maskHeads = ["neck_module.", "decoder_module.predictor.mask_embed."];
+
+    private static readonly PersonTask s_pose = new(
         TaskType.Pose, "pose",
         "Teach weights the pose task on ../shared/data/vtest-teacher (MoveNet keypoints of the sample video, frames 0-449; 500-599 held out).",
-        "heads (the pose queries, the mask neck and the mask head: nothing detection reads moves; the default)",
-        defaultSteps: 1500, defaultLr: 1e-3,
-        async (model, spec, teacher, batch, log, cancellationToken) =>
+        "heads (the pose queries, the mask neck and the mask head, which parsing shares: nothing detection reads moves; the default)",
+        DefaultSteps: 1500, DefaultLr: 1e-3, DefaultBatch: 16,
+        // Heatmap MSE runs about 1e-3 of the other tasks' losses: weighted up so that in a joint step (after the
+        // gradient clip) pose still gets its share, as the release's per-dataset weights (0.25 .. 1.44e6) do.
+        DefaultLossWeight: 1000,
+        async (model, spec, data, batch, log, cancellationToken) =>
         {
+            string teacher = TrainingRunEnd.TeacherLabels(data);
             var samples = await VideoTeacherReader.ReadPoseAsync(teacher, SampleVideo.Locate(), f => DefaultModelRecipe.IsVideoTraining(f) || DefaultModelRecipe.IsVideoValidation(f), cancellationToken);
             var train = samples.Where(s => DefaultModelRecipe.IsVideoTraining(FrameOf(s.Name))).ToList();
             var validation = samples.Where(s => DefaultModelRecipe.IsVideoValidation(FrameOf(s.Name))).ToList();
             log.WriteLine($"vtest teacher keypoints: {train.Count} training frames ({train.Sum(s => s.Persons.Count)} persons), {validation.Count} held-out ({validation.Sum(s => s.Persons.Count)})");
             return new TaskRecipe(new PoseTrainingTask(spec.Name, "vtest", train, validation, batch), "vtest teacher keypoints (MoveNet), frames 0-449",
-                $"vtest-teacher: {train.Count} training frames, {validation.Count} held-out",
-                // The mask neck and mask head serve only local-map tasks (pose, parsing); detection reads neither.
-                ["neck_module.", "decoder_module.predictor.mask_embed.", $"tasks.{spec.Name}."]);
+                $"vtest-teacher: {train.Count} training frames, {validation.Count} held-out", [.. s_maskHeads, $"tasks.{spec.Name}."]);
         });
 
-    public static Command Reid() => Create(
+    private static readonly PersonTask s_reid = new(
         TaskType.ReId, "reid",
         "Teach weights the ReID task on pseudo identities: the sample video's teacher boxes linked into tracklets by our tracker (frames 0-449; 500-599 held out).",
         "heads (the ReID queries only, i.e. prompt tuning: nothing another task reads moves; the default)",
-        defaultSteps: 1000, defaultLr: 1e-3,
-        async (model, spec, teacher, batch, log, cancellationToken) =>
+        DefaultSteps: 1000, DefaultLr: 1e-3, DefaultBatch: 16, DefaultLossWeight: 1,
+        async (model, spec, data, batch, log, cancellationToken) =>
         {
+            string teacher = TrainingRunEnd.TeacherLabels(data);
             var train = await TrackletIdentities.ReadAsync(teacher, SampleVideo.Locate(), DefaultModelRecipe.IsVideoTraining, cancellationToken: cancellationToken);
             var validation = await TrackletIdentities.ReadAsync(teacher, SampleVideo.Locate(), DefaultModelRecipe.IsVideoValidation, cancellationToken: cancellationToken);
             int identities = train.Select(c => c.Identity).Distinct().Count();
@@ -53,38 +65,72 @@ internal static class TrainPersonTaskCommand
                 $"vtest tracklets: {identities} identities, {train.Count} boxes", [$"tasks.{spec.Name}."]);
         });
 
-    private static Command Create(TaskType type, string name, string description, string headsDescription, int defaultSteps, double defaultLr,
-        Func<UniHcpModel, TaskSpec, string, int, TextWriter, CancellationToken, Task<TaskRecipe>> recipe)
+    private static readonly PersonTask s_parsing = new(
+        TaskType.Parsing, "parsing",
+        "Teach weights the parsing task on a LIP/CIHP folder (list/train.txt, images/, labels/): --data/parsing-cihp, or --data itself when it holds list/train.txt. list/val.txt is held out when it names other images, else every fifth image.",
+        "heads (the parsing queries, the mask neck and the mask head, which pose shares - add --with pose to keep pose learning in the same steps; the default)",
+        DefaultSteps: 500, DefaultLr: 1e-3, DefaultBatch: 4, DefaultLossWeight: 1,
+        (model, spec, data, batch, log, cancellationToken) =>
+        {
+            string root = File.Exists(Path.Combine(data.FullName, "list", "train.txt")) ? data.FullName : Path.Combine(data.FullName, "parsing-cihp");
+            var (train, validation, split) = ParsingListReader.ReadSplits(root, spec.Queries);
+            log.WriteLine($"{root}: {train.Count} training and {validation.Count} held-out images ({split})");
+            var task = new ParsingTrainingTask(spec.Name, Path.GetFileName(root), train, validation, batch);
+            // Queries alone cannot learn masks here: the decoder norm bounds them and the shared mask head, trained for
+            // pose heatmaps (values 0-1), gives logits near 0 - the head must learn too (hence the joint run with pose).
+            return Task.FromResult(new TaskRecipe(task, $"{Path.GetFileName(root)}: {train.Count} images",
+                $"{root}: {train.Count} training images, {validation.Count} held-out ({split})", [.. s_maskHeads, $"tasks.{spec.Name}."]));
+        });
+
+    private static readonly PersonTask[] s_all = [s_pose, s_reid, s_parsing];
+
+    public static Command Pose() => Create(s_pose);
+
+    public static Command Reid() => Create(s_reid);
+
+    public static Command Parsing() => Create(s_parsing);
+
+    private static Command Create(PersonTask primary)
     {
         var weights = new Option<FileInfo?>("--weights") { Description = "Weights to start from (default: models/default.safetensors)." };
-        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (vtest teacher labels).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
+        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (vtest teacher labels, parsing-cihp).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder (checkpoint, logs, model.safetensors).", Required = true };
-        var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => defaultSteps };
-        var batch = new Option<int>("--batch-size") { Description = "Person crops per step.", DefaultValueFactory = _ => 16 };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => defaultLr };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => primary.DefaultSteps };
+        var batch = new Option<int>("--batch-size") { Description = $"Images (person crops) of {primary.Name} per step (tasks added with --with use their own defaults: {string.Join(", ", s_all.Select(t => $"{t.Name} {t.DefaultBatch}"))}).", DefaultValueFactory = _ => primary.DefaultBatch };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => primary.DefaultLr };
         var evaluateEvery = new Option<int>("--evaluate-every") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => 250 };
-        var scope = new Option<string>("--train") { Description = $"What learns: {headsDescription} or all (every parameter except the frozen trunk: other tasks change too).", DefaultValueFactory = _ => "heads" };
+        var scope = new Option<string>("--train") { Description = $"What learns: {primary.HeadsDescription} or all (every parameter except the frozen trunk: other tasks change too).", DefaultValueFactory = _ => "heads" };
         scope.AcceptOnlyFromAmong("heads", "all");
+        var with = new Option<string[]>("--with") { Description = $"Other person tasks trained in the same steps ({string.Join(", ", s_all.Where(t => t != primary).Select(t => t.Name))}): their losses add up before each optimiser step, so the parts they share learn for all of them (the paper's joint training).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
+        var lossWeights = new Option<string[]>("--loss-weight") { Description = "A task's loss weight in the joint step, as task=weight (e.g. parsing=0.5); 1 when not given.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var timeLimit = CommonOptions.Duration();
         timeLimit.Description = "Stop (with a checkpoint) after this long; run the same command again to resume.";
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
-        var version = new Option<string>("--version") { Description = $"Version of the exported weights (default: the source's with \"-{name}\")." };
+        var version = new Option<string>("--version") { Description = $"Version of the exported weights (default: the source's with \"-{primary.Name}\")." };
         var optimizer = CommonOptions.Optimizer();
-        var command = new Command(name, description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, timeLimit, threads, version, optimizer };
+        var command = new Command(primary.Name, primary.Description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, with, lossWeights, timeLimit, threads, version, optimizer };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             try
             {
+                var chosen = ChooseTasks(primary, parse.GetValue(with)!);
+                var weightOf = ParseLossWeights(parse.GetValue(lossWeights)!, chosen);
                 string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
-                string teacher = TrainingRunEnd.TeacherLabels(parse.GetValue(data)!);
                 TorchRuntime.SetThreads(parse.GetValue(threads));
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
                 {
-                    var spec = model.Tasks.FirstOf(type) ?? throw new ArgumentException($"The weights {metadata.Version} have no {name} task.");
-                    var run = await recipe(model, spec, teacher, parse.GetValue(batch), stdout, cancellationToken);
+                    var runs = new List<(TaskSpec Spec, TaskRecipe Recipe)>();
+                    foreach (var task in chosen)
+                    {
+                        var spec = model.Tasks.FirstOf(task.Type) ?? throw new ArgumentException($"The weights {metadata.Version} have no {task.Name} task.");
+                        int taskBatch = task == primary ? parse.GetValue(batch) : task.DefaultBatch;
+                        runs.Add((spec, await task.Build(model, spec, parse.GetValue(data)!, taskBatch, stdout, cancellationToken)));
+                    }
                     bool headsOnly = parse.GetValue(scope) == "heads";
+                    var heads = runs.SelectMany(r => r.Recipe.Heads).Distinct(StringComparer.Ordinal).ToList();
+                    WarnAboutSharedHeads(metadata, runs.Select(r => r.Spec.Type).ToList(), headsOnly ? heads : ["all"], stdout);
                     var options = new TrainerOptions
                     {
                         OutputDirectory = parse.GetValue(output)!.FullName,
@@ -92,9 +138,9 @@ internal static class TrainPersonTaskCommand
                         LearningRate = parse.GetValue(lr),
                         EvaluateEvery = parse.GetValue(evaluateEvery),
                         TimeLimit = parse.GetValue(timeLimit),
-                        Version = parse.GetValue(version) ?? $"{metadata.Version}-{name}",
+                        Version = parse.GetValue(version) ?? $"{metadata.Version}-{string.Join("-", chosen.Select(t => t.Name))}",
                         WarmupSteps = 100,
-                        TrainableParameters = headsOnly ? run.Heads : [],
+                        TrainableParameters = headsOnly ? heads : [],
                         FrozenEncoderParts = model.TrunkParts,
                         BFloat16 = CpuFeatures.HasFastBFloat16,
                         // Weights that run detection with a constant attention prior keep it (person tasks do not read it).
@@ -103,20 +149,28 @@ internal static class TrainPersonTaskCommand
                         Optimizer = parse.GetValue(optimizer)!,
                     };
                     options.Validate();
-                    var trained = metadata with
-                    {
-                        Tasks = metadata.Tasks.Select(t => t.Name == spec.Name ? t with { Trained = true, Source = run.Source } : t).ToList(),
+                    var trainedNames = runs.ToDictionary(r => r.Spec.Name, r => r.Recipe, StringComparer.Ordinal);
+                    var provenance = new Dictionary<string, string>(metadata.Provenance.Select(p =>
                         // The source's own training record (steps, options, wall time) describes the earlier run: kept under
                         // "earlier.<source version>."; its metrics stay in training.metrics, merged with this run's.
-                        Provenance = new Dictionary<string, string>(metadata.Provenance.Select(p =>
-                            p.Key.StartsWith("training.", StringComparison.Ordinal) && p.Key != "training.metrics" ? new KeyValuePair<string, string>($"earlier.{metadata.Version}.{p.Key}", p.Value) : p), StringComparer.Ordinal)
-                        {
-                            [$"{name}.data"] = run.Data,
-                            [$"{name}.trained_parameters"] = headsOnly ? string.Join(", ", run.Heads) : "all but the trunk",
-                            [$"{name}.source_weights"] = metadata.Version,
-                        },
+                        p.Key.StartsWith("training.", StringComparison.Ordinal) && p.Key != "training.metrics" ? new KeyValuePair<string, string>($"earlier.{metadata.Version}.{p.Key}", p.Value) : p), StringComparer.Ordinal);
+                    foreach (var (spec, recipe) in runs)
+                    {
+                        string key = chosen.First(t => t.Type == spec.Type).Name;
+                        provenance[$"{key}.data"] = recipe.Data;
+                        provenance[$"{key}.trained_parameters"] = headsOnly ? string.Join(", ", heads) : "all but the trunk";
+                        provenance[$"{key}.source_weights"] = metadata.Version;
+                        provenance[$"{key}.loss_weight"] = weightOf[key].ToString(CultureInfo.InvariantCulture);
+                        if (runs.Count > 1)
+                            provenance[$"{key}.trained_with"] = string.Join(", ", runs.Where(r => r.Spec != spec).Select(r => r.Spec.Name));
+                    }
+                    var trained = metadata with
+                    {
+                        Tasks = metadata.Tasks.Select(t => trainedNames.TryGetValue(t.Name, out var recipe) ? t with { Trained = true, Source = recipe.Source } : t).ToList(),
+                        Provenance = provenance,
                     };
-                    var summary = new Trainer(model, trained, [run.Task], options, stdout).Run(cancellationToken);
+                    var tasks = runs.Select(r => (ITrainingTask)new WeightedTrainingTask(r.Recipe.Task, weightOf[chosen.First(t => t.Type == r.Spec.Type).Name])).ToList();
+                    var summary = new Trainer(model, trained, tasks, options, stdout).Run(cancellationToken);
                     return await TrainingRunEnd.FinishAsync(parse, summary, cancellationToken);
                 }
             }
@@ -126,6 +180,45 @@ internal static class TrainPersonTaskCommand
             }
         });
         return command;
+    }
+
+    private static List<PersonTask> ChooseTasks(PersonTask primary, IReadOnlyList<string> with)
+    {
+        var chosen = new List<PersonTask> { primary };
+        foreach (string name in with.SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var task = s_all.FirstOrDefault(t => t.Name == name)
+                ?? throw new ArgumentException($"--with {name}: not a person task; choose from {string.Join(", ", s_all.Where(t => t != primary).Select(t => t.Name))}.");
+            if (chosen.Contains(task))
+                throw new ArgumentException($"--with {name}: {name} is already in the run.");
+            chosen.Add(task);
+        }
+        return chosen;
+    }
+
+    private static Dictionary<string, double> ParseLossWeights(IReadOnlyList<string> values, IReadOnlyList<PersonTask> chosen)
+    {
+        var weights = chosen.ToDictionary(t => t.Name, t => chosen.Count == 1 ? 1.0 : t.DefaultLossWeight, StringComparer.Ordinal);
+        foreach (string value in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var parts = value.Split('=', 2);
+            if (parts.Length != 2 || !weights.ContainsKey(parts[0]))
+                throw new ArgumentException($"--loss-weight '{value}': expected task=weight with task one of {string.Join(", ", weights.Keys)}.");
+            if (!double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double weight) || !(weight > 0) || double.IsInfinity(weight))
+                throw new ArgumentException($"--loss-weight '{value}': the weight must be a positive number.");
+            weights[parts[0]] = weight;
+        }
+        return weights;
+    }
+
+    // The mask neck and head serve pose and parsing both: training them for one moves the other's outputs.
+    private static void WarnAboutSharedHeads(WeightsMetadata metadata, IReadOnlyList<TaskType> training, IReadOnlyList<string> trainable, TextWriter log)
+    {
+        bool movesMaskHead = trainable.Contains("all") || trainable.Contains(s_maskHeads[1]);
+        if (!movesMaskHead)
+            return;
+        foreach (var other in metadata.Tasks.Where(t => t.Trained && t.Type is TaskType.Pose or TaskType.Parsing && !training.Contains(t.Type)))
+            log.WriteLine($"warning: {other.Name} is trained in these weights and shares the mask neck and head this run trains; its outputs will change. Add --with {other.Type.ToString().ToLowerInvariant()} to keep it learning in the same steps.");
     }
 
     private static long FrameOf(string name) => long.Parse(name["frame_".Length..], CultureInfo.InvariantCulture);

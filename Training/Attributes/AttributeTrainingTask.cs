@@ -67,27 +67,39 @@ public sealed class AttributeTrainingTask : ITrainingTask
     {
         if (_validation.Count == 0)
             return new Dictionary<string, double>(StringComparer.Ordinal);
+        var scores = Score(model, Task, _validation, device, _input);
+        return new Dictionary<string, double>(StringComparer.Ordinal) { [$"{_dataset}.ma"] = scores.MeanAccuracy, [$"{_dataset}.f1"] = scores.F1 };
+    }
+
+    /// <summary>mA and instance F1 of <paramref name="task"/> on labelled crops (also `unihcp eval attributes`).</summary>
+    public static AttributeScores Score(UniHcpModel model, string task, IReadOnlyList<AttributeSample> samples, Device device, CropSize? input = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(samples);
+        var size = input ?? new CropSize(192, 256);
+        int attributes = model.Tasks[task].Queries;
         model.eval();
         var probabilities = new List<IReadOnlyList<float>>();
         using (inference_mode())
         {
-            foreach (var chunk in _validation.Chunk(16))
+            foreach (var chunk in samples.Chunk(16))
             {
                 using var scope = NewDisposeScope();
-                using var output = model.Run(Task, model.Encode(cat(chunk.Select(s => Crop(s, device)).ToList(), 0)));
+                using var output = model.Run(task, model.Encode(cat(chunk.Select(s => Crop(s, size, device)).ToList(), 0)));
                 float[] values = sigmoid(output.GlobalLogits!.to(ScalarType.Float32)).cpu().contiguous().data<float>().ToArray();
                 for (int i = 0; i < chunk.Length; i++)
-                    probabilities.Add(values.AsSpan(i * _loss.Attributes, _loss.Attributes).ToArray());
+                    probabilities.Add(values.AsSpan(i * attributes, attributes).ToArray());
             }
         }
-        var scores = AttributeMetrics.Evaluate(probabilities, [.. _validation.Select(s => s.Labels)]);
-        return new Dictionary<string, double>(StringComparer.Ordinal) { [$"{_dataset}.ma"] = scores.MeanAccuracy, [$"{_dataset}.f1"] = scores.F1 };
+        return AttributeMetrics.Evaluate(probabilities, [.. samples.Select(s => s.Labels)]);
     }
 
-    private Tensor Crop(AttributeSample sample, Device device)
+    private Tensor Crop(AttributeSample sample, Device device) => Crop(sample, _input, device);
+
+    private static Tensor Crop(AttributeSample sample, CropSize input, Device device)
     {
         var frame = new VideoFrame("crop", 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, sample.Crop.Width, sample.Crop.Height, PixelFormat.Rgb24, sample.Crop.Pixels);
-        var box = CropBox.Around(new BoundingBox(0, 0, sample.Crop.Width, sample.Crop.Height), _input.Width, _input.Height);
-        return ImageTensors.Crops(ImageTensors.FromFrame(frame, device), [box], _input);
+        var box = CropBox.Around(new BoundingBox(0, 0, sample.Crop.Width, sample.Crop.Height), input.Width, input.Height);
+        return ImageTensors.Crops(ImageTensors.FromFrame(frame, device), [box], input);
     }
 }

@@ -60,4 +60,30 @@ public static class ParsingListReader
         }
         return samples;
     }
+
+    /// <summary>
+    /// A dataset folder's training and held-out images: list/train.txt, and list/val.txt when it names other images
+    /// than train.txt; otherwise (a sample whose lists repeat the same images, like ../shared/data's CIHP excerpt)
+    /// every fifth training image (at least one) is held out instead, so that no held-out number is measured on training images.
+    /// </summary>
+    public static (List<ParsingSample> Train, List<ParsingSample> Validation, string Split) ReadSplits(string root, int classes = 20)
+    {
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException($"Parsing dataset folder '{root}' does not exist (expected list/train.txt, images/ and labels/ in it).");
+        var train = Read(root, Path.Combine("list", "train.txt"), classes);
+        string valList = Path.Combine(root, "list", "val.txt");
+        string why = "there is no list/val.txt";
+        if (File.Exists(valList))
+        {
+            var validation = Read(root, Path.Combine("list", "val.txt"), classes);
+            var trainNames = train.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            if (validation.Count > 0 && !validation.Any(s => trainNames.Contains(s.Name)))
+                return (train, validation, "list/train.txt and list/val.txt");
+            why = "list/val.txt repeats training images";
+        }
+        if (train.Count < 2)
+            throw new ArgumentException($"'{root}' has {train.Count} training image(s) and no separate list/val.txt; at least two are needed (one is held out).");
+        bool HeldOut(int i) => i % 5 == 4 || (train.Count < 5 && i == train.Count - 1);
+        return ([.. train.Where((_, i) => !HeldOut(i))], [.. train.Where((_, i) => HeldOut(i))], $"list/train.txt, every fifth image held out: {why}");
+    }
 }

@@ -48,6 +48,41 @@ public static class DetectionAveragePrecision
         return best;
     }
 
+    /// <summary>
+    /// The pedestrian benchmarks' log-average miss rate MR<sup>-2</sup> (Caltech, CityPersons, CrowdHuman; lower is
+    /// better): the miss rate (1 - recall) at nine false-positives-per-image points evenly spaced in log space from
+    /// 10^-2 to 10^0, each read at the last rank whose FPPI does not exceed the point (miss rate 1 where none does),
+    /// averaged geometrically. Matching as for AP, at IoU 0.5 by default.
+    /// </summary>
+    public static double LogAverageMissRate(IReadOnlyList<DetectionResult> images, double iouThreshold = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int truthCount = images.Sum(i => i.Truth.Count);
+        if (truthCount == 0 || images.Count == 0)
+            return double.NaN;
+        var ranked = Ranked(images, iouThreshold);
+        var fppi = new double[ranked.Count];
+        var missRate = new double[ranked.Count];
+        int tp = 0, fp = 0;
+        for (int i = 0; i < ranked.Count; i++)
+        {
+            if (ranked[i].IsTrue)
+                tp++;
+            else
+                fp++;
+            fppi[i] = (double)fp / images.Count;
+            missRate[i] = 1 - ((double)tp / truthCount);
+        }
+        double logSum = 0;
+        for (int k = 0; k < 9; k++)
+        {
+            double reference = Math.Pow(10, -2 + (k * 0.25));
+            int last = Array.FindLastIndex(fppi, f => f <= reference);
+            logSum += Math.Log(Math.Max(1e-10, last < 0 ? 1 : missRate[last]));
+        }
+        return Math.Exp(logSum / 9);
+    }
+
     // Detections of all images by falling score, each true (matched greedily to the unmatched truth it overlaps
     // most, at or above the IoU threshold) or false; unmatched ones in ignore regions are left out.
     private static List<(float Score, bool IsTrue)> Ranked(IReadOnlyList<DetectionResult> images, double iouThreshold)

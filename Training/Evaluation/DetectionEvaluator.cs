@@ -10,14 +10,15 @@ namespace UniHCP.Pipeline.Training.Evaluation;
 /// <summary>Runs a model's detection task over samples at a fixed input size and scores it (AP50, AP).</summary>
 public static class DetectionEvaluator
 {
-    /// <summary>AP50, COCO AP, and the best-F1 operating point (score threshold, precision, recall, F1 at IoU 0.5).</summary>
-    public sealed record Result(double Ap50, double Ap, int Images, int Truth, (float Threshold, double Precision, double Recall, double F1) BestF1);
+    /// <summary>AP50, COCO AP, the best-F1 operating point (score threshold, precision, recall, F1 at IoU 0.5) and the
+    /// log-average miss rate MR-2 at IoU 0.5.</summary>
+    public sealed record Result(double Ap50, double Ap, int Images, int Truth, (float Threshold, double Precision, double Recall, double F1) BestF1, double MissRate);
 
     public static Result Evaluate(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100)
     {
         var results = Predict(model, task, samples, resize, device, maxDetections);
         return new Result(DetectionAveragePrecision.At(results, 0.5), DetectionAveragePrecision.Coco(results), samples.Count, samples.Sum(s => s.Boxes.Count),
-            DetectionAveragePrecision.BestF1(results));
+            DetectionAveragePrecision.BestF1(results), DetectionAveragePrecision.LogAverageMissRate(results));
     }
 
     public static List<DetectionResult> Predict(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100)

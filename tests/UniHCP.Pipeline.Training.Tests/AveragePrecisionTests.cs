@@ -62,4 +62,30 @@ public sealed class AveragePrecisionTests
         Assert.Equal(2.0 / 3, recall, 9);
         Assert.Equal(2.0 / 3, f1, 9);
     }
+
+    [Fact]
+    public void The_log_average_miss_rate_reads_the_miss_rate_at_nine_fppi_points()
+    {
+        // Two images, four people. Ranked: hit 0.9, miss 0.8, hit 0.7, miss 0.6, miss 0.5, miss 0.4:
+        // FPPI 0, .5, .5, 1, 1.5, 2; miss rate .75, .75, .5, .5, .5, .5. The seven points 10^-2 .. 10^-0.5 (all below
+        // FPPI 0.5) read rank 1 (0.75); 10^-0.25 = 0.56 reads rank 3 (0.5), 10^0 reads rank 4 (0.5).
+        BoundingBox C = new(100, 0, 110, 20), D = new(150, 0, 160, 20);
+        BoundingBox Far(int k) => new(300 + (20 * k), 300, 310 + (20 * k), 320);
+        var first = new DetectionResult([A, B], [], [new(A, 0.9f), new(Far(0), 0.8f), new(Far(1), 0.5f)]);
+        var second = new DetectionResult([C, D], [], [new(C, 0.7f), new(Far(2), 0.6f), new(Far(3), 0.4f)]);
+
+        double expected = Math.Exp(((7 * Math.Log(0.75)) + (2 * Math.Log(0.5))) / 9);
+        Assert.Equal(expected, DetectionAveragePrecision.LogAverageMissRate([first, second]), 9);
+    }
+
+    [Fact]
+    public void The_miss_rate_is_one_when_nobody_is_found_and_near_zero_when_everybody_is_without_false_positives()
+    {
+        var missed = new DetectionResult([A, B], [], [new(new BoundingBox(300, 300, 310, 320), 0.9f)]);
+        var perfect = new DetectionResult([A, B], [], [new(A, 0.9f), new(B, 0.8f)]);
+
+        Assert.Equal(1.0, DetectionAveragePrecision.LogAverageMissRate([missed]), 9);
+        Assert.True(DetectionAveragePrecision.LogAverageMissRate([perfect]) < 1e-9);
+        Assert.True(double.IsNaN(DetectionAveragePrecision.LogAverageMissRate([new DetectionResult([], [], [])])));
+    }
 }

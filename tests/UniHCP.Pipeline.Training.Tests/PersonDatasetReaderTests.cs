@@ -24,6 +24,31 @@ public sealed class PersonDatasetReaderTests : IDisposable
         Assert.All(samples, s => Assert.True(s.Labels.Distinct().Count(v => v is > 0 and < 20) >= 2));
     }
 
+    [SharedDataFact]
+    public void The_held_out_split_is_list_val_when_it_names_other_images_and_every_fifth_image_otherwise()
+    {
+        string cihp = Path.Combine(SharedData.Root, "parsing-cihp");
+        // ../shared/data's val.txt repeats train.txt: one of the five images is held out, none is in both splits.
+        var (train, validation, split) = ParsingListReader.ReadSplits(cihp);
+        Assert.Equal(["0002190", "0005008", "0012008", "0026375"], train.Select(s => s.Name));
+        Assert.Equal(["0032190"], validation.Select(s => s.Name));
+        Assert.Contains("val.txt repeats training images", split, StringComparison.Ordinal);
+
+        // A folder whose val.txt names other images holds those out.
+        Directory.CreateDirectory(Path.Combine(_dir, "list"));
+        var lines = File.ReadAllLines(Path.Combine(cihp, "list", "train.txt")).Where(l => l.Trim().Length > 0).ToList();
+        foreach (string folder in new[] { "images", "labels" })
+            Directory.CreateSymbolicLink(Path.Combine(_dir, folder), Path.Combine(cihp, folder));
+        File.WriteAllLines(Path.Combine(_dir, "list", "train.txt"), lines[..3]);
+        File.WriteAllLines(Path.Combine(_dir, "list", "val.txt"), lines[3..]);
+        var (ownTrain, ownValidation, ownSplit) = ParsingListReader.ReadSplits(_dir);
+        Assert.Equal(3, ownTrain.Count);
+        Assert.Equal(["0026375", "0032190"], ownValidation.Select(s => s.Name));
+        Assert.Equal("list/train.txt and list/val.txt", ownSplit);
+
+        Assert.Throws<DirectoryNotFoundException>(() => ParsingListReader.ReadSplits(Path.Combine(_dir, "absent")));
+    }
+
     [Fact]
     public void A_parsing_list_line_without_a_label_path_is_refused_with_its_line()
     {
