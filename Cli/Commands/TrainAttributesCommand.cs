@@ -79,11 +79,13 @@ internal static class TrainAttributesCommand
                         Optimizer = parse.GetValue(optimizer)!,
                     };
                     options.Validate();
+                    if (queriesOnly)
+                        stdout.WriteLine($"prompt tuning: the encoder is frozen, so each training crop is encoded once (plain and mirrored) and the steps run the decoder only");
                     var trained = metadata with
                     {
                         Tasks = metadata.Tasks.Select(t => t.Name == name ? t with { Trained = true, Source = $"{Path.GetFileName(csv)} ({train.Count} crops)" } : t).ToList(),
                     };
-                    var summary = new Trainer(model, trained, [new AttributeTrainingTask(name, "site", train, validation, parse.GetValue(batch))], options, stdout).Run(cancellationToken);
+                    var summary = new Trainer(model, trained, [new AttributeTrainingTask(name, "site", train, validation, parse.GetValue(batch)) { CacheEncoder = queriesOnly }], options, stdout).Run(cancellationToken);
                     return await TrainingRunEnd.FinishAsync(parse, summary, cancellationToken);
                 }
             }

@@ -14,6 +14,7 @@ internal static class BenchmarkRunner
         ["kafka"] = KafkaBenchmark.RunAsync,
         ["training"] = TrainingBenchmark.RunAsync,
         ["detector"] = DetectorBenchmark.RunAsync,
+        ["prompt-tuning"] = PromptTuningBenchmark.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)

@@ -60,4 +60,36 @@ public sealed class NewTaskTests : IDisposable
             Assert.Equal(["left", "tall"], WeightsFile.ReadMetadata(summary.ExportedWeights!).Tasks.Single(t => t.Name == "site").Labels);
         }
     }
+
+    [SharedDataFact]
+    public async Task Prompt_tuning_on_cached_encoder_outputs_follows_the_uncached_run()
+    {
+        var frames = await VideoTeacherReader.ReadDetectionAsync(Path.Combine(SharedData.Root, "vtest-teacher", "vtest_teacher_0-599.json"), SampleVideo.Locate(), f => f < 6);
+        var samples = frames.SelectMany(f => f.Boxes.Select(b => new AttributeSample(f.Image.Cut(b), [b.X1 + (b.Width / 2) < 384 ? 1 : 0, b.Height > 100 ? 1 : 0]))).ToList();
+        var curves = new List<double[]>();
+        var queries = new List<TorchSharp.torch.Tensor>();
+        foreach (bool cached in new[] { false, true })
+        {
+            TorchSharp.torch.manual_seed(4);
+            using var source = new UniHcpModel(ModelConfig.Tiny, TaskRegistry.Standard);
+            var (model, metadata) = NewTask.Add(source, WeightsMetadata.For("cache-test", ModelConfig.Tiny, TaskRegistry.Standard), "site", ["left", "tall"], "attributes");
+            using (model)
+            {
+                string dir = Path.Combine(_dir, cached ? "cached" : "plain");
+                var task = new AttributeTrainingTask("site", "vtest", samples, samples.Take(4).ToList(), batchSize: 4) { CacheEncoder = cached };
+                var options = new TrainerOptions { OutputDirectory = dir, Steps = 6, WarmupSteps = 1, EvaluateEvery = 6, CheckpointEvery = 6, LearningRate = 1e-2, TrainableParameters = ["tasks.site."] };
+                new Trainer(model, metadata, [task], options, new StringWriter()).Run();
+                var rows = File.ReadAllLines(Path.Combine(dir, "train_log.csv"));
+                int column = Array.IndexOf(rows[0].Split(','), "vtest.attributes");
+                curves.Add([.. rows.Skip(1).Select(r => double.Parse(r.Split(',')[column], System.Globalization.CultureInfo.InvariantCulture))]);
+                queries.Add(model.state_dict()["tasks.site.query_feat.weight"].detach().clone());
+                Assert.Equal(cached, task.CachedBytes > 0);
+            }
+        }
+
+        Assert.Equal(6, curves[1].Length);
+        for (int step = 0; step < 6; step++)
+            Assert.Equal(curves[0][step], curves[1][step], 3);
+        Assert.True(queries[0].allclose(queries[1], rtol: 1e-3, atol: 1e-4), "the trained queries differ between the cached and the uncached run");
+    }
 }
