@@ -68,7 +68,7 @@ internal static class EvalCommand
     private static Command Attributes()
     {
         var weights = new Option<FileInfo?>("--weights") { Description = "Weights to score (default: models/default.safetensors)." };
-        var labels = new Option<FileInfo>("--labels") { Description = "Attribute table (CSV: image,<attribute>,...; one person crop per image, labels 1, 0 or -1 / empty for unknown). Its attributes must be the task's.", Required = true };
+        var labels = new Option<FileInfo>("--labels") { Description = "Attribute table: CSV (image,<attribute>,...; labels 1, 0 or -1 / empty for unknown) or a .json manifest ({\"attributes\": [...], \"images\": [{\"image\", \"labels\"}]}); one person crop per image. Its attributes must be the task's.", Required = true };
         var task = new Option<string?>("--task") { Description = "Attribute task to score (default: the one whose labels are the table's)." };
         var command = new Command("attributes", "Attribute mA (mean of positive and negative recall per attribute) and instance precision, recall and F1 of an attribute task on labelled person crops.") { weights, labels, task };
         command.SetAction((parse, _) =>

@@ -18,7 +18,7 @@ internal static class TrainAttributesCommand
     public static Command Create()
     {
         var weights = new Option<FileInfo?>("--weights") { Description = "Weights to start from (default: models/default.safetensors)." };
-        var labels = new Option<FileInfo>("--labels") { Description = "Attribute table (CSV: image,<attribute>,...; one person crop per image, labels 1, 0 or -1 / empty for unknown).", Required = true };
+        var labels = new Option<FileInfo>("--labels") { Description = "Attribute table: CSV (image,<attribute>,...; labels 1, 0 or -1 / empty for unknown) or a .json manifest ({\"attributes\": [...], \"images\": [{\"image\", \"labels\"}]}); one person crop per image.", Required = true };
         var task = new Option<string>("--task") { Description = "Name of the attribute task: a new one is added from --template, an existing one is trained further.", DefaultValueFactory = _ => "site_attributes" };
         var template = new Option<string>("--template") { Description = "Task whose queries a new task starts from.", DefaultValueFactory = _ => "attributes" };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder (checkpoint, logs, model.safetensors).", Required = true };

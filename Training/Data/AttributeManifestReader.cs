@@ -7,12 +7,15 @@ public sealed record AttributeManifest(IReadOnlyList<string> Attributes, IReadOn
 
 /// <summary>
 /// Attribute tables as CSV: a header "image,&lt;attribute&gt;,..." and one row per image with its path (relative to the
-/// file's folder) and a label per attribute: 1, 0, or -1 / empty for unknown. Errors name the file and line.
+/// file's folder) and a label per attribute: 1, 0, or -1 / empty for unknown. Errors name the file and line. A file
+/// ending in .json is read as the JSON manifest (<see cref="AttributeJsonManifestReader"/>).
 /// </summary>
 public static class AttributeManifestReader
 {
     public static AttributeManifest Read(string csvPath, bool checkImages = true)
     {
+        if (csvPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            return AttributeJsonManifestReader.Read(csvPath, checkImages);
         if (!File.Exists(csvPath))
             throw new FileNotFoundException($"Attribute table '{csvPath}' does not exist.", csvPath);
         using var reader = new StreamReader(csvPath);

@@ -111,4 +111,49 @@ public sealed class PersonDatasetReaderTests : IDisposable
         var error = Assert.Throws<DatasetFormatException>(() => AttributeManifestReader.Read(csv));
         Assert.Contains("attributes.csv:4: 'Backpack' is 'yes'", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_json_attribute_manifest_reads_like_the_csv_table()
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "a.jpg"), []);
+        File.WriteAllBytes(Path.Combine(_dir, "b.jpg"), []);
+        string path = Path.Combine(_dir, "labels.json");
+        File.WriteAllText(path, """
+            {
+              "source": "site survey, May",
+              "attributes": ["uniform", "hi_vis"],
+              "images": [
+                { "image": "a.jpg", "labels": [1, null] },
+                { "image": "b.jpg", "labels": [0, -1], "note": "blurred" }
+              ]
+            }
+            """);
+
+        var manifest = AttributeManifestReader.Read(path);
+
+        Assert.Equal(["uniform", "hi_vis"], manifest.Attributes);
+        Assert.Equal(["a.jpg", "b.jpg"], manifest.Rows.Select(r => r.Image));
+        Assert.Equal([1, -1], manifest.Rows[0].Labels);
+        Assert.Equal([0, -1], manifest.Rows[1].Labels);
+    }
+
+    [Theory]
+    [InlineData("{\n \"attributes\": [\"x\"],\n \"images\": [\n  {\"image\": \"a.jpg\", \"labels\": [2]}\n ]\n}", 4, "label 1 is 2")]
+    [InlineData("{\n \"attributes\": [\"x\", \"y\"],\n \"images\": [\n  {\"image\": \"a.jpg\", \"labels\": [1]}\n ]\n}", 4, "has 1 labels; there are 2 attributes")]
+    [InlineData("{\n \"attributes\": [\"x\"],\n \"images\": [\n  {\"image\": \"gone.jpg\", \"labels\": [1]}\n ]\n}", 4, "does not exist")]
+    [InlineData("{\n \"attributes\": [\"x\", \"x\"]\n}", 2, "appears twice")]
+    [InlineData("{\n \"attributes\": [\"x\"],\n \"images\": [\n  {\"image\": \"a.jpg\" \"labels\": [1]}\n ]\n}", 4, "not valid JSON")]
+    [InlineData("[1, 2]", 1, "one object")]
+    public void A_malformed_json_manifest_is_refused_with_its_line(string json, int line, string problem)
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "a.jpg"), []);
+        string path = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(path, json);
+
+        var error = Assert.Throws<DatasetFormatException>(() => AttributeManifestReader.Read(path));
+
+        Assert.Equal(line, error.Line);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{path}:{line}: ", error.Message, StringComparison.Ordinal);
+    }
 }
