@@ -112,25 +112,30 @@ internal static class EvalCommand
     private static Command Reid()
     {
         var weights = new Option<FileInfo?>("--weights") { Description = "Weights to score (default: models/default.safetensors)." };
-        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (the sample video's teacher boxes).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
-        var command = new Command("reid", "ReID mAP and CMC (Market-1501 protocol) of the weights' ReID task on the sample video's held-out tracklets (frames 500-599: queries before 550, gallery after).") { weights, data };
+        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (the sample video's teacher boxes), or a MOTChallenge training sequence (seqinfo.ini, gt/gt.txt, img1/).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
+        var command = new Command("reid", "ReID mAP and CMC (Market-1501 protocol) of the weights' ReID task on the sample video's held-out tracklets (frames 500-599: queries before 550, gallery after), or a MOTChallenge sequence's held-out identities.") { weights, data };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             try
             {
                 string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
-                string teacher = TrainingRunEnd.TeacherLabels(parse.GetValue(data)!);
+                var folder = parse.GetValue(data)!;
+                bool mot = File.Exists(Path.Combine(folder.FullName, "seqinfo.ini"));
+                string? teacher = mot ? null : TrainingRunEnd.TeacherLabels(folder);
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
                 {
                     var reid = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.ReId)
                         ?? throw new ArgumentException($"The weights {metadata.Version} have no ReID task.");
-                    var crops = await TrackletIdentities.ReadAsync(teacher, SampleVideo.Locate(), DefaultModelRecipe.IsVideoValidation, cancellationToken: cancellationToken);
-                    stdout.WriteLine($"weights {metadata.Version} ({path}), task {reid.Name} ({(reid.Trained ? "trained" : "NOT trained: the untrained queries' pooled features")}), held-out tracklets of frames 500-599 (pseudo identities from our tracker on the teacher boxes)");
-                    var scores = Training.ReId.ReIdEvaluator.Evaluate(model, reid.Name, crops, 550, TorchSharp.torch.CPU);
+                    var crops = mot
+                        ? MotIdentityCrops.SplitByIdentity(MotIdentityCrops.Read(folder.FullName, cancellationToken: cancellationToken)).Validation
+                        : await TrackletIdentities.ReadAsync(teacher!, SampleVideo.Locate(), DefaultModelRecipe.IsVideoValidation, cancellationToken: cancellationToken);
+                    string source = mot ? $"held-out identities of {folder.FullName} (every fifth; each track's first half holds the query, its second half is gallery)" : "held-out tracklets of frames 500-599 (pseudo identities from our tracker on the teacher boxes)";
+                    stdout.WriteLine($"weights {metadata.Version} ({path}), task {reid.Name} ({(reid.Trained ? "trained" : "NOT trained: the untrained queries' pooled features")}), {source}");
+                    var scores = Training.ReId.ReIdEvaluator.Evaluate(model, reid.Name, crops, mot ? 1 : 550, TorchSharp.torch.CPU);
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  vtest-tracklets  identities {crops.Select(c => c.Identity).Distinct().Count(),3}  boxes {crops.Count,4}  queries {scores.Queries - scores.QueriesWithoutMatch,3}  mAP {scores.MeanAveragePrecision:0.000}  rank-1 {scores.Rank1:0.000}  rank-5 {scores.Rank5:0.000}"));
+                        $"  {(mot ? Path.GetFileName(folder.FullName.TrimEnd('/')) : "vtest-tracklets")}  identities {crops.Select(c => c.Identity).Distinct().Count(),3}  boxes {crops.Count,4}  queries {scores.Queries - scores.QueriesWithoutMatch,3}  mAP {scores.MeanAveragePrecision:0.000}  rank-1 {scores.Rank1:0.000}  rank-5 {scores.Rank5:0.000}"));
                 }
                 return ExitCodes.Success;
             }

@@ -49,17 +49,27 @@ internal static class TrainPersonTaskCommand
 
     private static readonly PersonTask s_reid = new(
         TaskType.ReId, "reid",
-        "Teach weights the ReID task on pseudo identities: the sample video's teacher boxes linked into tracklets by our tracker (frames 0-449; 500-599 held out).",
+        "Teach weights the ReID task: on a MOTChallenge training sequence's identities when --data is one (seqinfo.ini, gt/gt.txt, img1/; every fifth identity held out), else on pseudo identities - the sample video's teacher boxes linked into tracklets by our tracker (frames 0-449; 500-599 held out).",
         "heads (the ReID queries only, i.e. prompt tuning: nothing another task reads moves; the default)",
         DefaultSteps: 1000, DefaultLr: 1e-3, DefaultBatch: 16, DefaultLossWeight: 1,
         async (model, spec, data, batch, log, cancellationToken) =>
         {
+            int featureWidth = spec.Queries * model.Config.Decoder.Hidden;
+            if (File.Exists(Path.Combine(data.FullName, "seqinfo.ini")))
+            {
+                // A MOTChallenge training sequence: real identities; every fifth identity held out.
+                var crops = MotIdentityCrops.Read(data.FullName, cancellationToken: cancellationToken);
+                var (motTrain, motValidation) = MotIdentityCrops.SplitByIdentity(crops);
+                int motIdentities = motTrain.Select(c => c.Identity).Distinct().Count();
+                log.WriteLine($"{data.FullName}: {motIdentities} training identities ({motTrain.Count} crops), {motValidation.Select(c => c.Identity).Distinct().Count()} held out ({motValidation.Count} crops)");
+                var motTask = new ReIdTrainingTask(spec.Name, Path.GetFileName(data.FullName.TrimEnd('/')), motTrain, motValidation, featureWidth, identities: Math.Max(2, batch / 4), views: 4, splitFrame: 1);
+                return new TaskRecipe(motTask, $"{Path.GetFileName(data.FullName.TrimEnd('/'))} ground-truth identities", $"{data.FullName}: {motIdentities} identities, {motTrain.Count} crops", [$"tasks.{spec.Name}."]);
+            }
             string teacher = TrainingRunEnd.TeacherLabels(data);
             var train = await TrackletIdentities.ReadAsync(teacher, SampleVideo.Locate(), DefaultModelRecipe.IsVideoTraining, cancellationToken: cancellationToken);
             var validation = await TrackletIdentities.ReadAsync(teacher, SampleVideo.Locate(), DefaultModelRecipe.IsVideoValidation, cancellationToken: cancellationToken);
             int identities = train.Select(c => c.Identity).Distinct().Count();
             log.WriteLine($"tracklet identities: {identities} training ({train.Count} boxes), {validation.Select(c => c.Identity).Distinct().Count()} held-out ({validation.Count} boxes)");
-            int featureWidth = spec.Queries * model.Config.Decoder.Hidden;
             var task = new ReIdTrainingTask(spec.Name, "vtest", train, validation, featureWidth, identities: Math.Max(2, batch / 4), views: 4);
             return new TaskRecipe(task, "vtest teacher boxes linked into tracklets (pseudo identities), frames 0-449",
                 $"vtest tracklets: {identities} identities, {train.Count} boxes", [$"tasks.{spec.Name}."]);
