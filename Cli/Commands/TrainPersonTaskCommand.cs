@@ -112,20 +112,22 @@ internal static class TrainPersonTaskCommand
         var scope = new Option<string>("--train") { Description = $"What learns: {primary.HeadsDescription} or all (every parameter except the frozen trunk: other tasks change too).", DefaultValueFactory = _ => "heads" };
         scope.AcceptOnlyFromAmong("heads", "all");
         var with = new Option<string[]>("--with") { Description = $"Other person tasks trained in the same steps ({string.Join(", ", s_all.Where(t => t != primary).Select(t => t.Name))}): their losses add up before each optimiser step, so the parts they share learn for all of them (the paper's joint training).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
+        var withBatch = new Option<string[]>("--with-batch-size") { Description = "Images per step of a task added with --with, as task=N (e.g. pose=8); its default otherwise.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var lossWeights = new Option<string[]>("--loss-weight") { Description = "A task's loss weight in the joint step, as task=weight (e.g. parsing=0.5); 1 when not given.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var timeLimit = CommonOptions.Duration();
         timeLimit.Description = "Stop (with a checkpoint) after this long; run the same command again to resume.";
         var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var version = new Option<string>("--version") { Description = $"Version of the exported weights (default: the source's with \"-{primary.Name}\")." };
         var optimizer = CommonOptions.Optimizer();
-        var command = new Command(primary.Name, primary.Description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, with, lossWeights, timeLimit, threads, version, optimizer };
+        var command = new Command(primary.Name, primary.Description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, with, withBatch, lossWeights, timeLimit, threads, version, optimizer };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             try
             {
                 var chosen = ChooseTasks(primary, parse.GetValue(with)!);
-                var weightOf = ParseLossWeights(parse.GetValue(lossWeights)!, chosen);
+                var weightOf = ParseTaskValues("--loss-weight", parse.GetValue(lossWeights)!, chosen, t => chosen.Count == 1 ? 1.0 : t.DefaultLossWeight, w => w > 0 && !double.IsInfinity(w), "a positive number");
+                var batchOf = ParseTaskValues("--with-batch-size", parse.GetValue(withBatch)!, chosen.Skip(1).ToList(), t => t.DefaultBatch, n => n is >= 1 and <= 4096 && n == Math.Floor(n), "a whole number from 1 to 4096");
                 string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 TorchRuntime.SetThreads(parse.GetValue(threads));
                 var (model, metadata) = WeightsFile.Load(path);
@@ -135,7 +137,7 @@ internal static class TrainPersonTaskCommand
                     foreach (var task in chosen)
                     {
                         var spec = model.Tasks.FirstOf(task.Type) ?? throw new ArgumentException($"The weights {metadata.Version} have no {task.Name} task.");
-                        int taskBatch = task == primary ? parse.GetValue(batch) : task.DefaultBatch;
+                        int taskBatch = task == primary ? parse.GetValue(batch) : (int)batchOf[task.Name];
                         runs.Add((spec, await task.Build(model, spec, parse.GetValue(data)!, taskBatch, stdout, cancellationToken)));
                     }
                     bool headsOnly = parse.GetValue(scope) == "heads";
@@ -171,6 +173,7 @@ internal static class TrainPersonTaskCommand
                         provenance[$"{key}.trained_parameters"] = headsOnly ? string.Join(", ", heads) : "all but the trunk";
                         provenance[$"{key}.source_weights"] = metadata.Version;
                         provenance[$"{key}.loss_weight"] = weightOf[key].ToString(CultureInfo.InvariantCulture);
+                        provenance[$"{key}.batch_size"] = recipe.Task.BatchSize.ToString(CultureInfo.InvariantCulture);
                         if (runs.Count > 1)
                             provenance[$"{key}.trained_with"] = string.Join(", ", runs.Where(r => r.Spec != spec).Select(r => r.Spec.Name));
                     }
@@ -206,19 +209,22 @@ internal static class TrainPersonTaskCommand
         return chosen;
     }
 
-    private static Dictionary<string, double> ParseLossWeights(IReadOnlyList<string> values, IReadOnlyList<PersonTask> chosen)
+    // "task=value" lists (comma-separated or repeated) for the tasks of this run; the rest keep their defaults.
+    private static Dictionary<string, double> ParseTaskValues(string option, IReadOnlyList<string> values, IReadOnlyList<PersonTask> tasks, Func<PersonTask, double> fallback, Func<double, bool> valid, string expected)
     {
-        var weights = chosen.ToDictionary(t => t.Name, t => chosen.Count == 1 ? 1.0 : t.DefaultLossWeight, StringComparer.Ordinal);
+        var result = tasks.ToDictionary(t => t.Name, fallback, StringComparer.Ordinal);
         foreach (string value in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {
             var parts = value.Split('=', 2);
-            if (parts.Length != 2 || !weights.ContainsKey(parts[0]))
-                throw new ArgumentException($"--loss-weight '{value}': expected task=weight with task one of {string.Join(", ", weights.Keys)}.");
-            if (!double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double weight) || !(weight > 0) || double.IsInfinity(weight))
-                throw new ArgumentException($"--loss-weight '{value}': the weight must be a positive number.");
-            weights[parts[0]] = weight;
+            if (parts.Length != 2 || !result.ContainsKey(parts[0]))
+                throw new ArgumentException(result.Count == 0
+                    ? $"{option} '{value}': no task of this run takes it (add tasks with --with)."
+                    : $"{option} '{value}': expected task=value with task one of {string.Join(", ", result.Keys)}.");
+            if (!double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || !valid(number))
+                throw new ArgumentException($"{option} '{value}': the value must be {expected}.");
+            result[parts[0]] = number;
         }
-        return weights;
+        return result;
     }
 
     // The mask neck and head serve pose and parsing both: training them for one moves the other's outputs.

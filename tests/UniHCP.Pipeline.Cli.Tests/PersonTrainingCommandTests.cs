@@ -17,7 +17,7 @@ public sealed class PersonTrainingCommandTests : IDisposable
         string weights = TinyWeights();
         string run = Path.Combine(_dir, "run");
 
-        var (exitCode, output, error) = await CliRunner.RunAsync("train", "parsing", "--with", "pose", "--loss-weight", "parsing=0.5",
+        var (exitCode, output, error) = await CliRunner.RunAsync("train", "parsing", "--with", "pose", "--with-batch-size", "pose=2", "--loss-weight", "parsing=0.5",
             "--weights", weights, "--data", SharedData.Root, "--out", run, "--steps", "2", "--evaluate-every", "2", "--batch-size", "1");
 
         Assert.True(exitCode == 0, output + error);
@@ -29,6 +29,8 @@ public sealed class PersonTrainingCommandTests : IDisposable
         Assert.Equal("0.5", metadata.Provenance["parsing.loss_weight"]);
         Assert.Equal("1000", metadata.Provenance["pose.loss_weight"]);
         Assert.Equal("pose", metadata.Provenance["parsing.trained_with"]);
+        Assert.Equal("2", metadata.Provenance["pose.batch_size"]);
+        Assert.Equal("1", metadata.Provenance["parsing.batch_size"]);
         Assert.Contains("parsing-cihp.parsing_miou", metadata.Provenance["training.metrics"], StringComparison.Ordinal);
 
         var (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "parsing", "--weights", Path.Combine(run, "model.safetensors"), "--data", SharedData.Root);
@@ -42,6 +44,7 @@ public sealed class PersonTrainingCommandTests : IDisposable
     [InlineData("--with", "parsing", "already in the run")]
     [InlineData("--loss-weight", "parsing=-1", "must be a positive number")]
     [InlineData("--loss-weight", "reid=2", "task one of parsing")]
+    [InlineData("--with-batch-size", "pose=4", "no task of this run takes it")]
     public async Task Bad_task_choices_and_loss_weights_are_refused_before_anything_loads(string option, string value, string message)
     {
         var (exitCode, _, error) = await CliRunner.RunAsync("train", "parsing", option, value, "--out", Path.Combine(_dir, "never"), "--weights", Path.Combine(_dir, "absent.safetensors"));
