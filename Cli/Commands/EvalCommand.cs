@@ -44,7 +44,7 @@ internal static class EvalCommand
                     var task = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.Parsing)
                         ?? throw new ArgumentException($"The weights {metadata.Version} have no parsing task.");
                     var folder = parse.GetValue(data)!.FullName;
-                    string root = File.Exists(Path.Combine(folder, "list", "train.txt")) ? folder : Path.Combine(folder, "parsing-cihp");
+                    string root = ParsingListReader.DatasetFolder(folder);
                     var (train, validation, description) = ParsingListReader.ReadSplits(root, model.Tasks[task.Name].Queries);
                     bool onTrain = parse.GetValue(split) == "train";
                     var samples = onTrain ? train : validation;

@@ -82,7 +82,7 @@ internal static class TrainPersonTaskCommand
         DefaultSteps: 500, DefaultLr: 1e-3, DefaultBatch: 4, DefaultLossWeight: 1,
         (model, spec, data, batch, log, cancellationToken) =>
         {
-            string root = File.Exists(Path.Combine(data.FullName, "list", "train.txt")) ? data.FullName : Path.Combine(data.FullName, "parsing-cihp");
+            string root = ParsingListReader.DatasetFolder(data.FullName);
             var (train, validation, split) = ParsingListReader.ReadSplits(root, spec.Queries);
             log.WriteLine($"{root}: {train.Count} training and {validation.Count} held-out images ({split})");
             var task = new ParsingTrainingTask(spec.Name, Path.GetFileName(root), train, validation, batch);

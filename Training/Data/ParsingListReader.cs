@@ -61,6 +61,11 @@ public static class ParsingListReader
         return samples;
     }
 
+    /// <summary>The LIP/CIHP folder a command's --data names: the folder itself when it holds list/train.txt, else the
+    /// shared datasets' parsing-cihp under it.</summary>
+    public static string DatasetFolder(string data) =>
+        File.Exists(Path.Combine(data, "list", "train.txt")) ? data : Path.Combine(data, "parsing-cihp");
+
     /// <summary>
     /// A dataset folder's training and held-out images: list/train.txt, and list/val.txt when it names other images
     /// than train.txt; otherwise (a sample whose lists repeat the same images, like ../shared/data's CIHP excerpt)

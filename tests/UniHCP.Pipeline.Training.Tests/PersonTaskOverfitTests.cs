@@ -16,7 +16,7 @@ namespace UniHCP.Pipeline.Training.Tests;
 /// the task's loss near zero and then scores near-perfectly on that batch with the task's own metric. A bug between
 /// the targets, the loss, the optimiser and the decoding shows up as a loss that stalls or a metric far from 1.
 /// </summary>
-public sealed class PersonTaskOverfitTests : IDisposable
+public sealed class PersonTaskOverfitTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private static string Teacher => Path.Combine(SharedData.Root, "vtest-teacher", "vtest_teacher_0-599.json");
 
@@ -106,6 +106,12 @@ public sealed class PersonTaskOverfitTests : IDisposable
             header.Zip(line.Split(',')).ToDictionary(p => p.First, p => double.Parse(p.Second, CultureInfo.InvariantCulture));
         // The mean of the last ten steps: one step's sampled points or batch can be unlucky.
         var lastRows = rows[^10..].Select(Row).ToList();
-        return (Row(rows[1]), header.ToDictionary(h => h, h => lastRows.Average(r => r[h])), summary.Metrics);
+        var first = Row(rows[1]);
+        var last = header.ToDictionary(h => h, h => lastRows.Average(r => r[h]));
+        foreach (string part in header.Where(h => h.Contains('.', StringComparison.Ordinal)))
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{part}: {first[part]:0.0000} -> {last[part]:0.0000}"));
+        foreach (var (name, value) in summary.Metrics)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {value:0.000}"));
+        return (first, last, summary.Metrics);
     }
 }
