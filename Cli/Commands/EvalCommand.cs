@@ -153,7 +153,9 @@ internal static class EvalCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (the sample video's teacher keypoints).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
         var split = new Option<string>("--split") { Description = "held-out (frames 500-599) or train (frames 0-449): the default model's splits of the sample video.", DefaultValueFactory = _ => "held-out" };
         split.AcceptOnlyFromAmong("held-out", "train");
-        var command = new Command("pose", "COCO keypoint AP (OKS 0.50:0.95) and AP50 of the weights' pose task on the sample video's teacher keypoints, top-down on the labelled boxes.") { weights, data, split };
+        var coco = new Option<FileInfo?>("--coco") { Description = "Score on a COCO keypoint file instead (human annotations, e.g. person_keypoints_val2017.json; COCO's 17 joints)." };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder); found by file_name, or by its trailing path parts." };
+        var command = new Command("pose", "COCO keypoint AP (OKS 0.50:0.95) and AP50 of the weights' pose task, top-down on the labelled boxes (COCO's ground-truth-box protocol): on the sample video's teacher keypoints, or on a COCO keypoint file (--coco).") { weights, data, split, coco, images };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -164,18 +166,30 @@ internal static class EvalCommand
                 var pose = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.Pose)
                     ?? throw new ArgumentException($"The weights {metadata.Version} have no pose task.");
                 bool train = parse.GetValue(split) == "train";
-                string teacher = TrainingRunEnd.TeacherLabels(parse.GetValue(data)!);
-                var samples = await VideoTeacherReader.ReadPoseAsync(teacher, SampleVideo.Locate(), f => train ? DefaultModelRecipe.IsVideoTraining(f) : DefaultModelRecipe.IsVideoValidation(f), cancellationToken);
+                var cocoFile = parse.GetValue(coco);
+                List<PoseSample> samples;
+                if (cocoFile is not null)
+                {
+                    samples = CocoPoseReader.Read(cocoFile.FullName, parse.GetValue(images)?.FullName ?? cocoFile.DirectoryName!);
+                }
+                else
+                {
+                    string teacher = TrainingRunEnd.TeacherLabels(parse.GetValue(data)!);
+                    samples = await VideoTeacherReader.ReadPoseAsync(teacher, SampleVideo.Locate(), f => train ? DefaultModelRecipe.IsVideoTraining(f) : DefaultModelRecipe.IsVideoValidation(f), cancellationToken);
+                }
                 var options = new Inference.Engine.PerceptionOptions
                 {
                     Tasks = [pose.Name],
                     Precision = Inference.Engine.CpuFeatures.HasFastBFloat16 ? Inference.Engine.Precision.BFloat16 : Inference.Engine.Precision.Float32,
                 };
                 using var engine = new Inference.Engine.PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
-                stdout.WriteLine($"weights {metadata.Version} ({path}), task {pose.Name} ({(pose.Trained ? "trained" : "NOT trained: expect chance-level numbers")}), {(train ? "training" : "held-out")} split, {options.Precision}");
+                string source = cocoFile is not null ? $"{cocoFile.Name} (human annotations)" : $"{(train ? "training" : "held-out")} split of the sample video";
+                stdout.WriteLine($"weights {metadata.Version} ({path}), task {pose.Name} ({(pose.Trained ? "trained" : "NOT trained: expect chance-level numbers")}), {source}, {options.Precision}");
+                if (samples.Count == 0)
+                    throw new ArgumentException("No image with a labelled person to score.");
                 var result = PoseEvaluator.Evaluate(engine, samples);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  vtest-teacher  images {result.Images,4}  persons {result.Persons,5}  AP {result.Ap:0.000}  AP50 {result.Ap50:0.000}  (MoveNet pseudo-labels, not ground truth)"));
+                    $"  {(cocoFile is not null ? Path.GetFileNameWithoutExtension(cocoFile.Name) : "vtest-teacher")}  images {result.Images,4}  persons {result.Persons,5}  AP {result.Ap:0.000}  AP50 {result.Ap50:0.000}{(cocoFile is null ? "  (MoveNet pseudo-labels, not ground truth)" : "")}"));
                 return ExitCodes.Success;
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or DatasetFormatException)

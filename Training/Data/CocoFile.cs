@@ -114,6 +114,9 @@ public sealed class CocoAnnotation
 
     public int Iscrowd { get; set; }
 
+    /// <summary>The person's segment area in pixels (COCO's OKS scale), when the file gives it.</summary>
+    public double? Area { get; set; }
+
     /// <summary>(x, y, v) per joint; v 0 unlabelled, 1 labelled but hidden, 2 visible.</summary>
     public double[]? Keypoints { get; set; }
 

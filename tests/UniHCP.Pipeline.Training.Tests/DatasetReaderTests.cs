@@ -48,6 +48,29 @@ public sealed class DatasetReaderTests : IDisposable
         Assert.Equal([1.0, 2, 3, 4], Assert.Single(coco.ByImage[7]).Bbox!);
     }
 
+
+    [SharedDataFact]
+    public void Coco_keypoint_files_with_human_annotations_read_as_pose_samples()
+    {
+        string samples = Path.Combine(SharedData.Root, "pose-samples");
+
+        var ochuman = CocoPoseReader.Read(Path.Combine(samples, "ochuman", "test_ochuman.json"), Path.Combine(samples, "ochuman"));
+        // Human-Art names 21 joints (COCO's 17 first) and its file names carry a "HumanArt/images/" root the copy lacks.
+        var humanArt = CocoPoseReader.Read(Path.Combine(samples, "humanart", "test_humanart.json"), Path.Combine(samples, "humanart"));
+
+        Assert.Equal((3, 5), (ochuman.Count, ochuman.Sum(s => s.Persons.Count)));
+        Assert.Equal((3, 4), (humanArt.Count, humanArt.Sum(s => s.Persons.Count)));
+        Assert.All(ochuman.Concat(humanArt).SelectMany(s => s.Persons), p =>
+        {
+            Assert.Equal(17, p.Truth.Joints.Count);
+            Assert.True(p.Truth.Area > 0);
+        });
+        Assert.Equal(356725, ochuman.Single(s => s.Name == "003799.jpg").Persons[0].Truth.Area); // the file's area, not the box's
+        var crowdPose = Assert.Throws<DatasetFormatException>(() => CocoPoseReader.Read(Path.Combine(samples, "crowdpose", "test_crowdpose.json"), Path.Combine(samples, "crowdpose")));
+        Assert.Contains("do not start with COCO's 17", crowdPose.Message, StringComparison.Ordinal);
+        Assert.Contains("test_crowdpose.json", crowdPose.Message, StringComparison.Ordinal);
+    }
+
     private string Write(string name, string text)
     {
         string path = Path.Combine(_dir, name);
