@@ -45,8 +45,7 @@ internal static class TrainAttributesCommand
                     throw new ArgumentException($"'{csv}' has {manifest.Rows.Count} labelled crop(s); at least two are needed (one is held out).");
                 string folder = Path.GetDirectoryName(csv)!;
                 var samples = manifest.Rows.Select(r => new AttributeSample(ImageCodec.Decode(Path.Combine(folder, r.Image)), r.Labels)).ToList();
-                var train = samples.Where((_, i) => i % 5 != 4).ToList();
-                var validation = samples.Where((_, i) => i % 5 == 4).ToList();
+                var (train, validation) = HeldOut.EveryFifth(samples);
                 stdout.WriteLine($"{csv}: {manifest.Attributes.Count} attributes, {train.Count} training and {validation.Count} held-out crops");
                 string name = parse.GetValue(task)!;
                 var (loaded, metadata) = WeightsFile.Load(path);

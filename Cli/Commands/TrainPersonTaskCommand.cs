@@ -21,9 +21,10 @@ internal static class TrainPersonTaskCommand
     // What a person-task run needs from the chosen task: its data, the training task, what learns in "heads" mode.
     private sealed record TaskRecipe(ITrainingTask Task, string Source, string Data, IReadOnlyList<string> Heads);
 
-    private delegate Task<TaskRecipe> RecipeBuilder(UniHcpModel model, TaskSpec spec, DirectoryInfo data, int batch, TextWriter log, CancellationToken cancellationToken);
+    private delegate Task<TaskRecipe> RecipeBuilder(UniHcpModel model, TaskSpec spec, DirectoryInfo data, int batch, ParseResult parse, TextWriter log, CancellationToken cancellationToken);
 
-    private sealed record PersonTask(TaskType Type, string Name, string Description, string HeadsDescription, int DefaultSteps, double DefaultLr, int DefaultBatch, double DefaultLossWeight, RecipeBuilder Build);
+    // ExtraOptions: options only this task's own command has (made anew for each command tree).
+    private sealed record PersonTask(TaskType Type, string Name, string Description, string HeadsDescription, int DefaultSteps, double DefaultLr, int DefaultBatch, double DefaultLossWeight, RecipeBuilder Build, Func<Option[]>? ExtraOptions = null);
 
     // The mask neck and the mask head serve only the local-map tasks (pose, parsing); detection reads neither.
     private static readonly string[] s_maskHeads = ["neck_module.", "decoder_module.predictor.mask_embed."];
@@ -36,23 +37,42 @@ internal static class TrainPersonTaskCommand
         // Heatmap MSE runs about 1e-3 of the other tasks' losses: weighted up so that in a joint step (after the
         // gradient clip) pose still gets its share, as the release's per-dataset weights (0.25 .. 1.44e6) do.
         DefaultLossWeight: 1000,
-        async (model, spec, data, batch, log, cancellationToken) =>
+        async (model, spec, data, batch, parse, log, cancellationToken) =>
         {
+            string[] heads = [.. s_maskHeads, $"tasks.{spec.Name}."];
+            if (OptionValue<FileInfo>(parse, "--coco") is { } coco)
+            {
+                // A site's own (or any) human-annotated COCO keypoint file: every fifth image held out.
+                string images = OptionValue<DirectoryInfo>(parse, "--images")?.FullName ?? coco.DirectoryName!;
+                var all = CocoPoseReader.Read(coco.FullName, images);
+                if (all.Count < 2)
+                    throw new ArgumentException($"'{coco.FullName}' has {all.Count} image(s) with a labelled person; at least two are needed (one is held out).");
+                var (cocoTrain, cocoValidation) = HeldOut.EveryFifth(all);
+                string name = Path.GetFileNameWithoutExtension(coco.Name);
+                log.WriteLine($"{coco.FullName}: {cocoTrain.Count} training images ({cocoTrain.Sum(s => s.Persons.Count)} persons), {cocoValidation.Count} held out ({cocoValidation.Sum(s => s.Persons.Count)}; every fifth image)");
+                return new TaskRecipe(new PoseTrainingTask(spec.Name, name, cocoTrain, cocoValidation, batch), $"{coco.Name} (human annotations), {cocoTrain.Count} images",
+                    $"{coco.FullName}: {cocoTrain.Count} training images, {cocoValidation.Count} held-out", heads);
+            }
             string teacher = TrainingRunEnd.TeacherLabels(data);
             var samples = await VideoTeacherReader.ReadPoseAsync(teacher, SampleVideo.Locate(), f => DefaultModelRecipe.IsVideoTraining(f) || DefaultModelRecipe.IsVideoValidation(f), cancellationToken);
             var train = samples.Where(s => DefaultModelRecipe.IsVideoTraining(FrameOf(s.Name))).ToList();
             var validation = samples.Where(s => DefaultModelRecipe.IsVideoValidation(FrameOf(s.Name))).ToList();
             log.WriteLine($"vtest teacher keypoints: {train.Count} training frames ({train.Sum(s => s.Persons.Count)} persons), {validation.Count} held-out ({validation.Sum(s => s.Persons.Count)})");
             return new TaskRecipe(new PoseTrainingTask(spec.Name, "vtest", train, validation, batch), "vtest teacher keypoints (MoveNet), frames 0-449",
-                $"vtest-teacher: {train.Count} training frames, {validation.Count} held-out", [.. s_maskHeads, $"tasks.{spec.Name}."]);
-        });
+                $"vtest-teacher: {train.Count} training frames, {validation.Count} held-out", heads);
+        },
+        () =>
+        [
+            new Option<FileInfo?>("--coco") { Description = "Train on a COCO keypoint file (human annotations: a site's own export, COCO, OCHuman ...; COCO's 17 joints first) instead of the sample video's teacher labels; every fifth image is held out. Its images are decoded up front: for hundreds to a few thousand images." },
+            new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder); found by file_name, or by its trailing path parts." },
+        ]);
 
     private static readonly PersonTask s_reid = new(
         TaskType.ReId, "reid",
         "Teach weights the ReID task: on a MOTChallenge training sequence's identities when --data is one (seqinfo.ini, gt/gt.txt, img1/; every fifth identity held out), else on pseudo identities - the sample video's teacher boxes linked into tracklets by our tracker (frames 0-449; 500-599 held out).",
         "heads (the ReID queries only, i.e. prompt tuning: nothing another task reads moves; the default)",
         DefaultSteps: 1000, DefaultLr: 1e-3, DefaultBatch: 16, DefaultLossWeight: 1,
-        async (model, spec, data, batch, log, cancellationToken) =>
+        async (model, spec, data, batch, parse, log, cancellationToken) =>
         {
             int featureWidth = spec.Queries * model.Config.Decoder.Hidden;
             if (File.Exists(Path.Combine(data.FullName, "seqinfo.ini")))
@@ -80,7 +100,7 @@ internal static class TrainPersonTaskCommand
         "Teach weights the parsing task on a LIP/CIHP folder (list/train.txt, images/, labels/): --data/parsing-cihp, or --data itself when it holds list/train.txt. list/val.txt is held out when it names other images, else every fifth image.",
         "heads (the parsing queries, the mask neck and the mask head, which pose shares - add --with pose to keep pose learning in the same steps; the default)",
         DefaultSteps: 500, DefaultLr: 1e-3, DefaultBatch: 4, DefaultLossWeight: 1,
-        (model, spec, data, batch, log, cancellationToken) =>
+        (model, spec, data, batch, parse, log, cancellationToken) =>
         {
             string root = ParsingListReader.DatasetFolder(data.FullName);
             var (train, validation, split) = ParsingListReader.ReadSplits(root, spec.Queries);
@@ -120,6 +140,8 @@ internal static class TrainPersonTaskCommand
         var version = new Option<string>("--version") { Description = $"Version of the exported weights (default: the source's with \"-{primary.Name}\")." };
         var optimizer = CommonOptions.Optimizer();
         var command = new Command(primary.Name, primary.Description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, with, withBatch, lossWeights, timeLimit, threads, version, optimizer };
+        foreach (var extra in primary.ExtraOptions?.Invoke() ?? [])
+            command.Options.Add(extra);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -138,7 +160,7 @@ internal static class TrainPersonTaskCommand
                     {
                         var spec = model.Tasks.FirstOf(task.Type) ?? throw new ArgumentException($"The weights {metadata.Version} have no {task.Name} task.");
                         int taskBatch = task == primary ? parse.GetValue(batch) : (int)batchOf[task.Name];
-                        runs.Add((spec, await task.Build(model, spec, parse.GetValue(data)!, taskBatch, stdout, cancellationToken)));
+                        runs.Add((spec, await task.Build(model, spec, parse.GetValue(data)!, taskBatch, parse, stdout, cancellationToken)));
                     }
                     bool headsOnly = parse.GetValue(scope) == "heads";
                     var heads = runs.SelectMany(r => r.Recipe.Heads).Distinct(StringComparer.Ordinal).ToList();
@@ -236,6 +258,10 @@ internal static class TrainPersonTaskCommand
         foreach (var other in metadata.Tasks.Where(t => t.Trained && t.Type is TaskType.Pose or TaskType.Parsing && !training.Contains(t.Type)))
             log.WriteLine($"warning: {other.Name} is trained in these weights and shares the mask neck and head this run trains; its outputs will change. Add --with {other.Type.ToString().ToLowerInvariant()} to keep it learning in the same steps.");
     }
+
+    // A task-specific option's value, or null where this command does not have it (a task added with --with).
+    private static T? OptionValue<T>(ParseResult parse, string name) where T : class =>
+        parse.CommandResult.Command.Options.Any(o => o.Name == name) ? parse.GetValue<T?>(name) : null;
 
     private static long FrameOf(string name) => long.Parse(name["frame_".Length..], CultureInfo.InvariantCulture);
 }

@@ -88,7 +88,7 @@ public static class ParsingListReader
         }
         if (train.Count < 2)
             throw new ArgumentException($"'{root}' has {train.Count} training image(s) and no separate list/val.txt; at least two are needed (one is held out).");
-        bool HeldOut(int i) => i % 5 == 4 || (train.Count < 5 && i == train.Count - 1);
-        return ([.. train.Where((_, i) => !HeldOut(i))], [.. train.Where((_, i) => HeldOut(i))], $"list/train.txt, every fifth image held out: {why}");
+        var (kept, heldOut) = HeldOut.EveryFifth(train);
+        return (kept, heldOut, $"list/train.txt, every fifth image held out: {why}");
     }
 }

@@ -39,6 +39,22 @@ public sealed class PersonTrainingCommandTests : IDisposable
         Assert.Matches(@"images\s+1\s+pixel accuracy \d\.\d{3}\s+mean accuracy \d\.\d{3}\s+mIoU \d\.\d{3}", evalOutput);
     }
 
+    [SharedDataFact]
+    public async Task Pose_trains_on_a_human_annotated_coco_file_with_an_image_held_out()
+    {
+        string run = Path.Combine(_dir, "coco");
+        string humanArt = Path.Combine(SharedData.Root, "pose-samples", "humanart");
+
+        var (exitCode, output, error) = await CliRunner.RunAsync("train", "pose", "--coco", Path.Combine(humanArt, "test_humanart.json"), "--images", humanArt,
+            "--weights", TinyWeights(), "--out", run, "--steps", "2", "--evaluate-every", "2", "--batch-size", "2");
+
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("2 training images (2 persons), 1 held out (2; every fifth image)", output, StringComparison.Ordinal);
+        var metadata = WeightsFile.ReadMetadata(Path.Combine(run, "model.safetensors"));
+        Assert.Equal("test_humanart.json (human annotations), 2 images", metadata.Tasks.Single(t => t.Name == "pose").Source);
+        Assert.Contains("test_humanart.pose_ap", metadata.Provenance["training.metrics"], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--with", "detection", "not a person task")]
     [InlineData("--with", "parsing", "already in the run")]

@@ -156,4 +156,19 @@ public sealed class PersonDatasetReaderTests : IDisposable
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
         Assert.StartsWith($"{path}:{line}: ", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Every_fifth_item_is_held_out_and_at_least_one()
+    {
+        Assert.Equal("0 1 2 3 5 6 7 8 10 | 4 9", Split(11));
+        Assert.Equal("0 1 | 2", Split(3));
+        Assert.Equal("0 | 1", Split(2));
+        Assert.Throws<ArgumentException>(() => HeldOut.EveryFifth([1]));
+
+        static string Split(int count)
+        {
+            var (train, validation) = HeldOut.EveryFifth(Enumerable.Range(0, count).ToList());
+            return $"{string.Join(' ', train)} | {string.Join(' ', validation)}";
+        }
+    }
 }
