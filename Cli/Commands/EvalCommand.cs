@@ -208,7 +208,9 @@ internal static class EvalCommand
         split.AcceptOnlyFromAmong("held-out", "train");
         var prior = new Option<double?>("--attention-prior") { Description = "Diagnostic for training runs: score with the decoder's spatial attention prior at this strength (default: what the weights file records, usually none)." };
         var shortSide = new Option<int?>("--detection-short-side") { Description = "Input short side in pixels to score at, the long side capped at 1.67x (default: 576 capped at 768, the sample video's own size); what `run --detection-short-side` trades for speed." };
-        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels.") { weights, data, split, prior, shortSide };
+        var coco = new Option<FileInfo?>("--coco") { Description = "Score on every image of a COCO detection file instead (person boxes; iscrowd boxes are ignore regions)." };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder)." };
+        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, or on a COCO detection file (--coco).") { weights, data, split, prior, shortSide, coco, images };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -223,10 +225,12 @@ internal static class EvalCommand
                 {
                     if (parse.GetValue(prior) is { } strength)
                         model.DetectionAttentionPrior = strength;
-                    var datasets = await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken);
+                    var datasets = parse.GetValue(coco) is { } cocoFile
+                        ? [CocoDataset(cocoFile, parse.GetValue(images))]
+                        : await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken);
                     string task = model.Tasks.Tasks.First(t => t.Type == TaskType.Detection).Name;
                     bool train = parse.GetValue(split) == "train";
-                    stdout.WriteLine($"weights {metadata.Version} ({path}), {(train ? "training" : "held-out")} split, input short side {size.ShortSide}");
+                    stdout.WriteLine($"weights {metadata.Version} ({path}), {(parse.GetValue(coco) is { } scored ? $"every image of {scored.Name}" : train ? "training split" : "held-out split")}, input short side {size.ShortSide}");
                     foreach (var dataset in datasets)
                     {
                         var samples = train ? dataset.Train : dataset.Validation;
@@ -244,6 +248,14 @@ internal static class EvalCommand
             }
         });
         return command;
+    }
+
+    // A COCO file scored whole: every image is "held out" (and "train": --split does not apply to it).
+    private static Training.Detection.DetectionDataset CocoDataset(FileInfo file, DirectoryInfo? images)
+    {
+        string name = Path.GetFileNameWithoutExtension(file.Name);
+        var samples = CocoDetectionReader.Read(file.FullName, images?.FullName ?? file.DirectoryName!, name);
+        return new Training.Detection.DetectionDataset(name, samples, samples, Weight: 1, DefaultModelRecipe.EvaluationSize);
     }
 
     private static Command Mot()

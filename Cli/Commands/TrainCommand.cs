@@ -17,6 +17,7 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train UniHCP weights on datasets (runs resume from their checkpoint).");
         command.Subcommands.Add(Default());
+        command.Subcommands.Add(TrainDetectionCommand.Create());
         command.Subcommands.Add(TrainPersonTaskCommand.Pose());
         command.Subcommands.Add(TrainPersonTaskCommand.Reid());
         command.Subcommands.Add(TrainPersonTaskCommand.Parsing());

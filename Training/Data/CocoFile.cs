@@ -17,6 +17,36 @@ public sealed class CocoFile
 
     public ILookup<long, CocoAnnotation> ByImage => Annotations.ToLookup(a => a.ImageId);
 
+    /// <summary>Category names by id.</summary>
+    public IReadOnlyDictionary<long, string> Categories { get; init; } = new Dictionary<long, string>();
+
+    /// <summary>The person category ids: those named "person", else the only category there is, else none (every
+    /// annotation then counts as a person).</summary>
+    public IReadOnlySet<long> PersonCategories
+    {
+        get
+        {
+            var named = Categories.Where(c => c.Value.Equals("person", StringComparison.OrdinalIgnoreCase)).Select(c => c.Key).ToHashSet();
+            return named.Count > 0 || Categories.Count != 1 ? named : Categories.Keys.ToHashSet();
+        }
+    }
+
+    /// <summary>An image's file under <paramref name="folder"/>: by its file_name, else by the file_name's trailing path
+    /// parts (a re-rooted copy such as "HumanArt/images/x/y.jpg" kept as "x/y.jpg"); null when absent. Never outside the folder.</summary>
+    public static string? LocateImage(string folder, string fileName)
+    {
+        var parts = fileName.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Contains(".."))
+            return null;
+        for (int skip = 0; skip < parts.Length; skip++)
+        {
+            string candidate = System.IO.Path.Combine([folder, .. parts[skip..]]);
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        return null;
+    }
+
     /// <summary>Reads and validates a COCO file; errors name the file and the offending image or annotation.</summary>
     public static CocoFile Read(string path)
     {
@@ -59,7 +89,13 @@ public sealed class CocoFile
             annotations.Add(a);
         }
         var person = dto.Categories?.FirstOrDefault(c => c.Keypoints is { Count: > 0 });
-        return new CocoFile { Path = path, Images = images, Annotations = annotations, KeypointNames = person?.Keypoints ?? [] };
+        var categories = new Dictionary<long, string>();
+        foreach (var category in dto.Categories ?? [])
+        {
+            if (!categories.TryAdd(category.Id, category.Name ?? string.Empty))
+                throw new DatasetFormatException(path, null, $"category id {category.Id} is used twice.");
+        }
+        return new CocoFile { Path = path, Images = images, Annotations = annotations, KeypointNames = person?.Keypoints ?? [], Categories = categories };
     }
 
     private static readonly JsonSerializerOptions s_options = new()

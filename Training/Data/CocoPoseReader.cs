@@ -28,11 +28,12 @@ public static class CocoPoseReader
         if (!Directory.Exists(imageFolder))
             throw new DirectoryNotFoundException($"Image folder '{imageFolder}' does not exist.");
         var byImage = coco.ByImage;
+        var personCategories = coco.PersonCategories;
         var samples = new List<PoseSample>();
         foreach (var image in coco.Images)
         {
             var persons = new List<(BoundingBox, PoseTruth)>();
-            foreach (var a in byImage[image.Id].Where(a => a.Iscrowd == 0 && a.Keypoints is not null))
+            foreach (var a in byImage[image.Id].Where(a => a.Iscrowd == 0 && a.Keypoints is not null && (personCategories.Count == 0 || personCategories.Contains(a.CategoryId))))
             {
                 if (a.Keypoints!.Length / 3 is var count && (count < LabelSets.CocoJoints.Count || count > fileJoints))
                     throw new DatasetFormatException(cocoPath, null, $"annotation {a.Id} has {count} joints; expected COCO's {LabelSets.CocoJoints.Count} (up to the {fileJoints} the category names).");
@@ -48,7 +49,7 @@ public static class CocoPoseReader
             }
             if (persons.Count == 0)
                 continue;
-            string file = Locate(imageFolder, image.FileName)
+            string file = CocoFile.LocateImage(imageFolder, image.FileName)
                 ?? throw new DatasetFormatException(cocoPath, null, $"image {image.Id} '{image.FileName}' is not under '{imageFolder}'.");
             RgbImage pixels;
             try
@@ -62,19 +63,5 @@ public static class CocoPoseReader
             samples.Add(new PoseSample(image.FileName, pixels, persons));
         }
         return samples;
-    }
-
-    private static string? Locate(string folder, string fileName)
-    {
-        var parts = fileName.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
-        for (int skip = 0; skip < parts.Length; skip++)
-        {
-            if (parts[skip..].Any(p => p == ".."))
-                return null; // never outside the folder
-            string candidate = Path.Combine([folder, .. parts[skip..]]);
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        return null;
     }
 }

@@ -71,6 +71,44 @@ public sealed class DatasetReaderTests : IDisposable
         Assert.Contains("test_crowdpose.json", crowdPose.Message, StringComparison.Ordinal);
     }
 
+
+    [SharedDataFact]
+    public void Coco_detection_files_give_person_boxes_crowds_as_ignore_regions_and_keep_negatives()
+    {
+        string ochuman = Path.Combine(SharedData.Root, "pose-samples", "ochuman");
+        var samples = CocoDetectionReader.Read(Path.Combine(ochuman, "test_ochuman.json"), ochuman, "ochuman");
+        Assert.Equal((3, 5), (samples.Count, samples.Sum(s => s.Boxes.Count)));
+        Assert.All(samples, s => Assert.Equal("ochuman", s.Dataset));
+
+        // A site's export: two categories, a crowd box, an image without people, a box outside "person".
+        File.Copy(Path.Combine(ochuman, "003799.jpg"), Path.Combine(_dir, "a.jpg"));
+        File.Copy(Path.Combine(ochuman, "000817.jpg"), Path.Combine(_dir, "b.jpg"));
+        var (wa, ha) = Size(samples, "003799.jpg");
+        var (wb, hb) = Size(samples, "000817.jpg");
+        string site = Write("site.json", $$"""
+            {"images": [{"id": 1, "file_name": "a.jpg", "width": {{wa}}, "height": {{ha}}}, {"id": 2, "file_name": "b.jpg", "width": {{wb}}, "height": {{hb}}}],
+             "categories": [{"id": 1, "name": "person"}, {"id": 2, "name": "cart"}],
+             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 20, 30, 60], "iscrowd": 0},
+                             {"id": 2, "image_id": 1, "category_id": 1, "bbox": [100, 20, 80, 60], "iscrowd": 1},
+                             {"id": 3, "image_id": 2, "category_id": 2, "bbox": [10, 20, 30, 60], "iscrowd": 0}]}
+            """);
+
+        var read = CocoDetectionReader.Read(site, _dir, "site");
+
+        Assert.Equal([1, 0], read.Select(s => s.Boxes.Count));
+        Assert.Equal(new Core.Events.BoundingBox(10, 20, 40, 80), read[0].Boxes[0]);
+        Assert.Equal(new Core.Events.BoundingBox(100, 20, 180, 80), read[0].Ignore.Single());
+        Assert.Empty(read[1].Ignore);
+
+        string wrongSize = Write("wrong.json", File.ReadAllText(site).Replace($"\"width\": {wa}", "\"width\": 7", StringComparison.Ordinal));
+        Assert.Contains("the file says 7x", Assert.Throws<DatasetFormatException>(() => CocoDetectionReader.Read(wrongSize, _dir, "site")).Message, StringComparison.Ordinal);
+        string noPerson = Write("noperson.json", File.ReadAllText(site).Replace("\"person\"", "\"people\"", StringComparison.Ordinal));
+        Assert.Contains("no category is named \"person\"", Assert.Throws<DatasetFormatException>(() => CocoDetectionReader.Read(noPerson, _dir, "site")).Message, StringComparison.Ordinal);
+
+        static (int, int) Size(List<DetectionSample> samples, string name) =>
+            samples.Single(s => s.Id == name) is var s ? (s.Image.Width, s.Image.Height) : default;
+    }
+
     private string Write(string name, string text)
     {
         string path = Path.Combine(_dir, name);

@@ -4,8 +4,9 @@ using UniHCP.Pipeline.Inference.Model;
 
 namespace UniHCP.Pipeline.Cli.Tests;
 
-/// <summary>`train parsing` with `--with pose` (a joint run with loss weights) and `eval parsing`, on ../shared/data, with a tiny model.</summary>
-public sealed class PersonTrainingCommandTests : IDisposable
+/// <summary>The train and eval commands on ../shared/data with a tiny model: joint person-task runs (`--with`, loss
+/// weights), site data in COCO files for pose and detection, and the eval commands that score them.</summary>
+public sealed class TrainingCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("unihcp-person-cli-").FullName;
 
@@ -53,6 +54,32 @@ public sealed class PersonTrainingCommandTests : IDisposable
         var metadata = WeightsFile.ReadMetadata(Path.Combine(run, "model.safetensors"));
         Assert.Equal("test_humanart.json (human annotations), 2 images", metadata.Tasks.Single(t => t.Name == "pose").Source);
         Assert.Contains("test_humanart.pose_ap", metadata.Provenance["training.metrics"], StringComparison.Ordinal);
+    }
+
+    [SharedDataFact]
+    public async Task Detection_fine_tunes_on_a_site_coco_file_and_eval_scores_it()
+    {
+        string run = Path.Combine(_dir, "site");
+        string ochuman = Path.Combine(SharedData.Root, "pose-samples", "ochuman");
+        string file = Path.Combine(ochuman, "test_ochuman.json");
+
+        var (exitCode, output, error) = await CliRunner.RunAsync("train", "detection", "--coco", file, "--weights", TinyWeights(), "--out", run,
+            "--steps", "2", "--evaluate-every", "2", "--batch-size", "1");
+
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("2 training and 1 held-out images, 5 persons", output, StringComparison.Ordinal);
+        Assert.Contains("held-out before: test_ochuman.ap50", output, StringComparison.Ordinal);
+        var metadata = WeightsFile.ReadMetadata(Path.Combine(run, "model.safetensors"));
+        Assert.Contains("fine-tuned on test_ochuman.json (2 images)", metadata.Tasks.Single(t => t.Type == TaskType.Detection).Source, StringComparison.Ordinal);
+        Assert.Equal("test_ochuman (weight 1)", metadata.Provenance["detection.datasets"]);
+
+        var (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file);
+        Assert.True(evalCode == 0, evalOutput + evalError);
+        Assert.Matches(@"test_ochuman\s+images\s+3\s+persons\s+5\s+AP50 \d\.\d{3}\s+AP \d\.\d{3}\s+MR-2 \d\.\d{3}", evalOutput);
+
+        var (badCode, _, badError) = await CliRunner.RunAsync("train", "detection", "--coco", Path.Combine(_dir, "absent.json"), "--out", Path.Combine(_dir, "never"));
+        Assert.Equal(ExitCodes.BadInput, badCode);
+        Assert.Contains("absent.json' does not exist", badError, StringComparison.Ordinal);
     }
 
     [Theory]

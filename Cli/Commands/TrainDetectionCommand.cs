@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Globalization;
+using UniHCP.Pipeline.Inference;
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Engine;
+using UniHCP.Pipeline.Inference.Model;
+using UniHCP.Pipeline.Ingest;
+using UniHCP.Pipeline.Training;
+using UniHCP.Pipeline.Training.Data;
+using UniHCP.Pipeline.Training.Detection;
+
+namespace UniHCP.Pipeline.Cli.Commands;
+
+/// <summary>`unihcp train detection`: fine-tune existing weights' person detector on a site's own labelled images (a
+/// COCO box file), optionally mixed with the default model's data so that what it already detects is not forgotten.</summary>
+internal static class TrainDetectionCommand
+{
+    public static Command Create()
+    {
+        var weights = new Option<FileInfo?>("--weights") { Description = "Weights to start from (default: models/default.safetensors)." };
+        var coco = new Option<FileInfo>("--coco") { Description = "The site's labelled images: a COCO detection file (person boxes; iscrowd boxes are ignore regions; images without people are negatives). Every fifth image is held out.", Required = true };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder); found by file_name, or by its trailing path parts." };
+        var keepDefault = new Option<bool>("--keep-default-data") { Description = "Also draw from the default model's training data (Penn-Fudan and the sample video's teacher boxes, under --data), so the detector keeps what it knew." };
+        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder, for --keep-default-data.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
+        var siteWeight = new Option<double>("--site-weight") { Description = "How often the site's images are drawn relative to each default dataset (with --keep-default-data; 2: half of all draws).", DefaultValueFactory = _ => 2 };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder (checkpoint, logs, model.safetensors).", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => 1000 };
+        var batch = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 4 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (decoder; the encoder learns at a tenth).", DefaultValueFactory = _ => 2e-4 };
+        var evaluateEvery = new Option<int>("--evaluate-every") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => 250 };
+        var timeLimit = CommonOptions.Duration();
+        timeLimit.Description = "Stop (with a checkpoint) after this long; run the same command again to resume.";
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var version = new Option<string>("--version") { Description = "Version of the exported weights (default: the source's with \"-site\")." };
+        var optimizer = CommonOptions.Optimizer();
+        var command = new Command("detection", "Fine-tune weights' person detector on a site's own labelled images (COCO boxes), held-out AP reported during the run.")
+        {
+            weights, coco, images, keepDefault, data, siteWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            try
+            {
+                if (!(parse.GetValue(siteWeight) > 0) || double.IsInfinity(parse.GetValue(siteWeight)))
+                    throw new ArgumentException($"--site-weight must be a positive number; got {parse.GetValue(siteWeight)}.");
+                var cocoFile = parse.GetValue(coco)!;
+                string name = Path.GetFileNameWithoutExtension(cocoFile.Name);
+                var site = CocoDetectionReader.Read(cocoFile.FullName, parse.GetValue(images)?.FullName ?? cocoFile.DirectoryName!, name);
+                var (train, validation) = HeldOut.EveryFifth(site);
+                stdout.WriteLine($"{cocoFile.FullName}: {train.Count} training and {validation.Count} held-out images, {site.Sum(s => s.Boxes.Count)} persons, {site.Sum(s => s.Ignore.Count)} crowd regions");
+                var datasets = new List<DetectionDataset> { new(name, train, validation, Weight: parse.GetValue(keepDefault) ? parse.GetValue(siteWeight) : 1, DefaultModelRecipe.EvaluationSize) };
+                if (parse.GetValue(keepDefault))
+                    datasets.AddRange(await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken));
+                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                TorchRuntime.SetThreads(parse.GetValue(threads));
+                var (model, metadata) = WeightsFile.Load(path);
+                using (model)
+                {
+                    var spec = model.Tasks.FirstOf(TaskType.Detection) ?? throw new ArgumentException($"The weights {metadata.Version} have no detection task.");
+                    var options = new TrainerOptions
+                    {
+                        OutputDirectory = parse.GetValue(output)!.FullName,
+                        Steps = parse.GetValue(steps),
+                        LearningRate = parse.GetValue(lr),
+                        EvaluateEvery = parse.GetValue(evaluateEvery),
+                        TimeLimit = parse.GetValue(timeLimit),
+                        Version = parse.GetValue(version) ?? $"{metadata.Version}-site",
+                        WarmupSteps = Math.Min(100, parse.GetValue(steps) / 10),
+                        FrozenEncoderParts = model.TrunkParts,
+                        BFloat16 = CpuFeatures.HasFastBFloat16,
+                        // Weights that detect with a constant attention prior are fine-tuned with it, and keep it.
+                        AttentionPrior = model.DetectionAttentionPrior,
+                        AttentionPriorFade = 0,
+                        Optimizer = parse.GetValue(optimizer)!,
+                    };
+                    options.Validate();
+                    var before = DetectionTrainingTask.EvaluateHeldOut(model, spec.Name, datasets, TorchSharp.torch.CPU);
+                    stdout.WriteLine("held-out before: " + string.Join(", ", before.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.000}"))));
+                    var trained = metadata with
+                    {
+                        Tasks = metadata.Tasks.Select(t => t.Name == spec.Name ? t with { Trained = true, Source = $"{t.Source}; fine-tuned on {cocoFile.Name} ({train.Count} images)" } : t).ToList(),
+                        Provenance = new Dictionary<string, string>(metadata.Provenance.Select(p =>
+                            p.Key.StartsWith("training.", StringComparison.Ordinal) && p.Key != "training.metrics" ? new KeyValuePair<string, string>($"earlier.{metadata.Version}.{p.Key}", p.Value) : p), StringComparer.Ordinal)
+                        {
+                            ["detection.site_data"] = $"{cocoFile.FullName}: {train.Count} training images, {validation.Count} held-out",
+                            ["detection.datasets"] = string.Join("; ", datasets.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} (weight {d.Weight})"))),
+                            ["detection.source_weights"] = metadata.Version,
+                        },
+                    };
+                    var augment = new DetectionAugment { ShortSides = [DefaultModelRecipe.EvaluationSize.ShortSide - 64, DefaultModelRecipe.EvaluationSize.ShortSide], MaxLongSide = DefaultModelRecipe.EvaluationSize.MaxLongSide };
+                    var task = new DetectionTrainingTask(spec.Name, datasets, parse.GetValue(batch), augment, new DetectionLossWeights());
+                    var summary = new Trainer(model, trained, [task], options, stdout).Run(cancellationToken);
+                    return await TrainingRunEnd.FinishAsync(parse, summary, cancellationToken);
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException or DatasetFormatException)
+            {
+                return ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex);
+            }
+        });
+        return command;
+    }
+}
