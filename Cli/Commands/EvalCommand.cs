@@ -112,8 +112,8 @@ internal static class EvalCommand
     private static Command Reid()
     {
         var weights = new Option<FileInfo?>("--weights") { Description = "Weights to score (default: models/default.safetensors)." };
-        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (the sample video's teacher boxes), or a MOTChallenge training sequence (seqinfo.ini, gt/gt.txt, img1/).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
-        var command = new Command("reid", "ReID mAP and CMC (Market-1501 protocol) of the weights' ReID task on the sample video's held-out tracklets (frames 500-599: queries before 550, gallery after), or a MOTChallenge sequence's held-out identities.") { weights, data };
+        var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (the sample video's teacher boxes), a MOTChallenge training sequence (seqinfo.ini, gt/gt.txt, img1/), or a Market-1501-layout folder (query/, bounding_box_test/).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
+        var command = new Command("reid", "ReID mAP and CMC (Market-1501 protocol) of the weights' ReID task on the sample video's held-out tracklets (frames 500-599: queries before 550, gallery after), a MOTChallenge sequence's held-out identities, or a Market-1501-layout folder's query/ against bounding_box_test/.") { weights, data };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -121,15 +121,25 @@ internal static class EvalCommand
             {
                 string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 var folder = parse.GetValue(data)!;
-                bool mot = File.Exists(Path.Combine(folder.FullName, "seqinfo.ini"));
-                string? teacher = mot ? null : TrainingRunEnd.TeacherLabels(folder);
+                bool market = Market1501Crops.IsDataset(folder.FullName);
+                bool mot = !market && File.Exists(Path.Combine(folder.FullName, "seqinfo.ini"));
+                string? teacher = mot || market ? null : TrainingRunEnd.TeacherLabels(folder);
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
                 {
                     var reid = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.ReId)
                         ?? throw new ArgumentException($"The weights {metadata.Version} have no ReID task.");
+                    if (market)
+                    {
+                        var (queries, gallery) = Market1501Crops.ReadTest(folder.FullName);
+                        stdout.WriteLine($"weights {metadata.Version} ({path}), task {reid.Name} ({(reid.Trained ? "trained" : "NOT trained: the untrained queries' pooled features")}), Market-1501 protocol: {queries.Count} queries against {gallery.Count} gallery images of {folder.FullName}");
+                        var marketScores = Training.ReId.ReIdEvaluator.Evaluate(model, reid.Name, queries, gallery, TorchSharp.torch.CPU);
+                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  {Path.GetFileName(folder.FullName.TrimEnd('/'))}  queries {marketScores.Queries - marketScores.QueriesWithoutMatch,5}  mAP {marketScores.MeanAveragePrecision:0.000}  rank-1 {marketScores.Rank1:0.000}  rank-5 {marketScores.Rank5:0.000}"));
+                        return ExitCodes.Success;
+                    }
                     var crops = mot
-                        ? MotIdentityCrops.SplitByIdentity(MotIdentityCrops.Read(folder.FullName, cancellationToken: cancellationToken)).Validation
+                        ? HeldOut.Identities(MotIdentityCrops.Read(folder.FullName, cancellationToken: cancellationToken)).Validation
                         : await TrackletIdentities.ReadAsync(teacher!, SampleVideo.Locate(), DefaultModelRecipe.IsVideoValidation, cancellationToken: cancellationToken);
                     string source = mot ? $"held-out identities of {folder.FullName} (every fifth; each track's first half holds the query, its second half is gallery)" : "held-out tracklets of frames 500-599 (pseudo identities from our tracker on the teacher boxes)";
                     stdout.WriteLine($"weights {metadata.Version} ({path}), task {reid.Name} ({(reid.Trained ? "trained" : "NOT trained: the untrained queries' pooled features")}), {source}");

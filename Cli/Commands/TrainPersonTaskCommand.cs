@@ -69,17 +69,27 @@ internal static class TrainPersonTaskCommand
 
     private static readonly PersonTask s_reid = new(
         TaskType.ReId, "reid",
-        "Teach weights the ReID task: on a MOTChallenge training sequence's identities when --data is one (seqinfo.ini, gt/gt.txt, img1/; every fifth identity held out), else on pseudo identities - the sample video's teacher boxes linked into tracklets by our tracker (frames 0-449; 500-599 held out).",
+        "Teach weights the ReID task: on a Market-1501-layout folder's bounding_box_train when --data is one, on a MOTChallenge training sequence's identities when --data is one (seqinfo.ini, gt/gt.txt, img1/; every fifth identity held out), else on pseudo identities - the sample video's teacher boxes linked into tracklets by our tracker (frames 0-449; 500-599 held out).",
         "heads (the ReID queries only, i.e. prompt tuning: nothing another task reads moves; the default)",
         DefaultSteps: 1000, DefaultLr: 1e-3, DefaultBatch: 16, DefaultLossWeight: 1,
         async (model, spec, data, batch, parse, log, cancellationToken) =>
         {
             int featureWidth = spec.Queries * model.Config.Decoder.Hidden;
+            if (Market1501Crops.IsDataset(data.FullName))
+            {
+                // A Market-1501-layout folder: bounding_box_train's identities; every fifth identity held out.
+                var (marketTrain, marketValidation) = HeldOut.Identities(Market1501Crops.ReadTraining(data.FullName));
+                int marketIdentities = marketTrain.Select(c => c.Identity).Distinct().Count();
+                string marketName = Path.GetFileName(data.FullName.TrimEnd('/'));
+                log.WriteLine($"{data.FullName}: {marketIdentities} training identities ({marketTrain.Count} crops), {marketValidation.Select(c => c.Identity).Distinct().Count()} held out ({marketValidation.Count} crops); score query/ against bounding_box_test/ with `eval reid`");
+                var marketTask = new ReIdTrainingTask(spec.Name, marketName, marketTrain, marketValidation, featureWidth, identities: Math.Max(2, batch / 4), views: 4, splitFrame: 1);
+                return new TaskRecipe(marketTask, $"{marketName} bounding_box_train identities", $"{data.FullName}: {marketIdentities} identities, {marketTrain.Count} crops", [$"tasks.{spec.Name}."]);
+            }
             if (File.Exists(Path.Combine(data.FullName, "seqinfo.ini")))
             {
                 // A MOTChallenge training sequence: real identities; every fifth identity held out.
                 var crops = MotIdentityCrops.Read(data.FullName, cancellationToken: cancellationToken);
-                var (motTrain, motValidation) = MotIdentityCrops.SplitByIdentity(crops);
+                var (motTrain, motValidation) = HeldOut.Identities(crops);
                 int motIdentities = motTrain.Select(c => c.Identity).Distinct().Count();
                 log.WriteLine($"{data.FullName}: {motIdentities} training identities ({motTrain.Count} crops), {motValidation.Select(c => c.Identity).Distinct().Count()} held out ({motValidation.Count} crops)");
                 var motTask = new ReIdTrainingTask(spec.Name, Path.GetFileName(data.FullName.TrimEnd('/')), motTrain, motValidation, featureWidth, identities: Math.Max(2, batch / 4), views: 4, splitFrame: 1);

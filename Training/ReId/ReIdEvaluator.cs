@@ -34,6 +34,20 @@ public static class ReIdEvaluator
             [.. gallery.Select((c, i) => new ReIdSample(galleryFeatures[i], c.Identity, 1))]);
     }
 
+    /// <summary>The Market-1501 protocol on given query and gallery sets with their cameras (`eval reid` on such a folder).</summary>
+    public static ReIdScores Evaluate(UniHcpModel model, string task, IReadOnlyList<CameraCrop> queries, IReadOnlyList<CameraCrop> gallery, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentNullException.ThrowIfNull(gallery);
+        model.eval();
+        var queryFeatures = Features(model, task, [.. queries.Select(q => q.Crop)], device);
+        var galleryFeatures = Features(model, task, [.. gallery.Select(g => g.Crop)], device);
+        return ReIdMetrics.Evaluate(
+            [.. queries.Select((q, i) => new ReIdSample(queryFeatures[i], q.Crop.Identity, q.Camera))],
+            [.. gallery.Select((g, i) => new ReIdSample(galleryFeatures[i], g.Crop.Identity, g.Camera))]);
+    }
+
     internal static VideoFrame Frame(IdentityCrop crop) =>
         new("reid", 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, crop.Image.Width, crop.Image.Height, PixelFormat.Rgb24, crop.Image.Pixels);
 

@@ -82,6 +82,40 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.Contains("absent.json' does not exist", badError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Reid_trains_on_a_market1501_layout_folder_and_eval_uses_its_query_and_gallery()
+    {
+        string root = Path.Combine(_dir, "market");
+        var names = new Dictionary<string, string[]>
+        {
+            ["bounding_box_train"] = [.. Enumerable.Range(1, 5).SelectMany(id => new[] { $"{id:D4}_c1s1_000{id}01_01", $"{id:D4}_c2s1_000{id}02_01" })],
+            ["query"] = ["0011_c1s1_001101_01", "0012_c2s1_001201_01"],
+            ["bounding_box_test"] = ["0011_c2s1_001102_01", "0012_c1s1_001202_01", "-1_c1s1_000001_01", "0000_c2s1_000002_01"],
+        };
+        foreach (var (folder, files) in names)
+        {
+            Directory.CreateDirectory(Path.Combine(root, folder));
+            foreach (string name in files)
+            {
+                var pixels = new byte[64 * 128 * 3];
+                new Random(name.Length + name[3]).NextBytes(pixels);
+                File.WriteAllBytes(Path.Combine(root, folder, name + ".jpg"), Inference.Processing.ImageCodec.EncodeJpeg(new Inference.Processing.RgbImage(64, 128, pixels)));
+            }
+        }
+        string run = Path.Combine(_dir, "reid");
+        string weights = TinyWeights();
+
+        var (exitCode, output, error) = await CliRunner.RunAsync("train", "reid", "--data", root, "--weights", weights, "--out", run, "--steps", "2", "--evaluate-every", "2", "--batch-size", "8");
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("4 training identities (8 crops), 1 held out (2 crops)", output, StringComparison.Ordinal);
+        Assert.Equal("market bounding_box_train identities", WeightsFile.ReadMetadata(Path.Combine(run, "model.safetensors")).Tasks.Single(t => t.Name == "reid").Source);
+
+        var (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "reid", "--weights", Path.Combine(run, "model.safetensors"), "--data", root);
+        Assert.True(evalCode == 0, evalOutput + evalError);
+        Assert.Contains("Market-1501 protocol: 2 queries against 4 gallery images", evalOutput, StringComparison.Ordinal);
+        Assert.Matches(@"market\s+queries\s+2\s+mAP \d\.\d{3}\s+rank-1 \d\.\d{3}", evalOutput);
+    }
+
     [Theory]
     [InlineData("--with", "detection", "not a person task")]
     [InlineData("--with", "parsing", "already in the run")]

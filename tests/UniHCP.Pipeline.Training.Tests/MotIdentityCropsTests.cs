@@ -46,7 +46,7 @@ public sealed class MotIdentityCropsTests : IDisposable
         var image = new RgbImage(1, 1, new byte[3]);
         var crops = Enumerable.Range(0, 6).SelectMany(id => Enumerable.Range(0, 4).Select(f => new IdentityCrop(f * 10, image, new(0, 0, 1, 1), id * 3))).ToList();
 
-        var (train, validation) = MotIdentityCrops.SplitByIdentity(crops);
+        var (train, validation) = HeldOut.Identities(crops);
 
         Assert.Equal([0, 1, 2, 3, 4], train.Select(c => c.Identity).Distinct().Order());
         Assert.Equal(20, train.Count);
