@@ -34,6 +34,15 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>--out of a training run: its folder (checkpoint, logs, the exported weights).</summary>
+    public static Option<DirectoryInfo> RunFolder() => new("--out", "-o") { Description = "Run folder (checkpoint, logs, model.safetensors).", Required = true };
+
+    /// <summary>--weights a training run starts from.</summary>
+    public static Option<FileInfo?> StartingWeights() => new("--weights") { Description = "Weights to start from (default: models/default.safetensors)." };
+
+    /// <summary>--threads for libtorch.</summary>
+    public static Option<int> Threads() => new("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+
     public static Option<TimeSpan?> Duration() => new("--duration")
     {
         Description = "Stop after this long: 90, 90s, 2m, 1h or 00:01:30. Default: until the sources end (files) or Ctrl+C (live).",

@@ -17,11 +17,11 @@ internal static class TrainAttributesCommand
 {
     public static Command Create()
     {
-        var weights = new Option<FileInfo?>("--weights") { Description = "Weights to start from (default: models/default.safetensors)." };
+        var weights = CommonOptions.StartingWeights();
         var labels = new Option<FileInfo>("--labels") { Description = "Attribute table: CSV (image,<attribute>,...; labels 1, 0 or -1 / empty for unknown) or a .json manifest ({\"attributes\": [...], \"images\": [{\"image\", \"labels\"}]}); one person crop per image.", Required = true };
         var task = new Option<string>("--task") { Description = "Name of the attribute task: a new one is added from --template, an existing one is trained further.", DefaultValueFactory = _ => "site_attributes" };
         var template = new Option<string>("--template") { Description = "Task whose queries a new task starts from.", DefaultValueFactory = _ => "attributes" };
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder (checkpoint, logs, model.safetensors).", Required = true };
+        var output = CommonOptions.RunFolder();
         var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => 300 };
         var batch = new Option<int>("--batch-size") { Description = "Crops per step.", DefaultValueFactory = _ => 16 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-2 };

@@ -29,7 +29,7 @@ internal static class TrainCommand
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (Penn-Fudan, vtest teacher labels).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
         var encoder = new Option<FileInfo?>("--encoder-weights") { Description = "ImageNet ResNet-18 encoder weights (from `unihcp weights import-imagenet-r18`); without it the encoder starts random." };
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder (checkpoint, logs, model.safetensors).", Required = true };
+        var output = CommonOptions.RunFolder();
         var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => 6000 };
         var batch = new Option<int>("--batch-size") { Description = "Detection images per step.", DefaultValueFactory = _ => 4 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (decoder; the encoder learns at a tenth).", DefaultValueFactory = _ => 2e-4 };
@@ -41,7 +41,7 @@ internal static class TrainCommand
         var evaluateEvery = new Option<int>("--evaluate-every") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => 500 };
         var timeLimit = CommonOptions.Duration();
         timeLimit.Description = "Stop (with a checkpoint) after this long; run the same command again to resume.";
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var threads = CommonOptions.Threads();
         var version = new Option<string>("--version") { Description = "Version of the exported weights.", DefaultValueFactory = _ => "default-cpu" };
         var modelConfig = new Option<string>("--model") { Description = "Model configuration: r18 (stride-8 tokens, 6 decoder layers) or r18-s16 (stride 16, 3 layers: about 4x faster).", DefaultValueFactory = _ => "r18" };
         var precision = new Option<string>("--precision") { Description = "Arithmetic of the forward and backward passes: bf16 (float32 master weights; about 1.8x faster where the CPU has AVX-512 BF16 or AMX, the default there) or f32 (the default elsewhere)." };

@@ -17,20 +17,20 @@ internal static class TrainDetectionCommand
 {
     public static Command Create()
     {
-        var weights = new Option<FileInfo?>("--weights") { Description = "Weights to start from (default: models/default.safetensors)." };
+        var weights = CommonOptions.StartingWeights();
         var coco = new Option<FileInfo>("--coco") { Description = "The site's labelled images: a COCO detection file (person boxes; iscrowd boxes are ignore regions; images without people are negatives). Every fifth image is held out.", Required = true };
         var images = new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder); found by file_name, or by its trailing path parts." };
         var keepDefault = new Option<bool>("--keep-default-data") { Description = "Also draw from the default model's training data (Penn-Fudan and the sample video's teacher boxes, under --data), so the detector keeps what it knew." };
         var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder, for --keep-default-data.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
         var siteWeight = new Option<double>("--site-weight") { Description = "How often the site's images are drawn relative to each default dataset (with --keep-default-data; 2: half of all draws).", DefaultValueFactory = _ => 2 };
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder (checkpoint, logs, model.safetensors).", Required = true };
+        var output = CommonOptions.RunFolder();
         var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => 1000 };
         var batch = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 4 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (decoder; the encoder learns at a tenth).", DefaultValueFactory = _ => 2e-4 };
         var evaluateEvery = new Option<int>("--evaluate-every") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => 250 };
         var timeLimit = CommonOptions.Duration();
         timeLimit.Description = "Stop (with a checkpoint) after this long; run the same command again to resume.";
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var threads = CommonOptions.Threads();
         var version = new Option<string>("--version") { Description = "Version of the exported weights (default: the source's with \"-site\")." };
         var optimizer = CommonOptions.Optimizer();
         var command = new Command("detection", "Fine-tune weights' person detector on a site's own labelled images (COCO boxes), held-out AP reported during the run.")

@@ -132,9 +132,9 @@ internal static class TrainPersonTaskCommand
 
     private static Command Create(PersonTask primary)
     {
-        var weights = new Option<FileInfo?>("--weights") { Description = "Weights to start from (default: models/default.safetensors)." };
+        var weights = CommonOptions.StartingWeights();
         var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (vtest teacher labels, parsing-cihp).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder (checkpoint, logs, model.safetensors).", Required = true };
+        var output = CommonOptions.RunFolder();
         var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => primary.DefaultSteps };
         var batch = new Option<int>("--batch-size") { Description = $"Images (person crops) of {primary.Name} per step (tasks added with --with use their own defaults: {string.Join(", ", s_all.Select(t => $"{t.Name} {t.DefaultBatch}"))}).", DefaultValueFactory = _ => primary.DefaultBatch };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => primary.DefaultLr };
@@ -146,7 +146,7 @@ internal static class TrainPersonTaskCommand
         var lossWeights = new Option<string[]>("--loss-weight") { Description = "A task's loss weight in the joint step, as task=weight (e.g. parsing=0.5); 1 when not given.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var timeLimit = CommonOptions.Duration();
         timeLimit.Description = "Stop (with a checkpoint) after this long; run the same command again to resume.";
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
+        var threads = CommonOptions.Threads();
         var version = new Option<string>("--version") { Description = $"Version of the exported weights (default: the source's with \"-{primary.Name}\")." };
         var optimizer = CommonOptions.Optimizer();
         var command = new Command(primary.Name, primary.Description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, with, withBatch, lossWeights, timeLimit, threads, version, optimizer };

@@ -21,6 +21,10 @@ internal static class ImageTensors
         return hwc.permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32).to(device);
     }
 
+    /// <summary>A decoded image (a training sample, a crop) as [1, 3, H, W] float32 on <paramref name="device"/>.</summary>
+    public static Tensor FromImage(RgbImage image, Device device) =>
+        FromFrame(new VideoFrame("image", 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, image.Width, image.Height, PixelFormat.Rgb24, image.Pixels), device);
+
     /// <summary>Resizes [N, 3, H, W] images bilinearly, antialiased when shrinking (like PIL's resize).</summary>
     public static Tensor Resize(Tensor images, int width, int height)
     {

@@ -144,8 +144,7 @@ public sealed class AttributeTrainingTask : ITrainingTask
 
     private static Tensor Crop(AttributeSample sample, CropSize input, Device device)
     {
-        var frame = new VideoFrame("crop", 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, sample.Crop.Width, sample.Crop.Height, PixelFormat.Rgb24, sample.Crop.Pixels);
         var box = CropBox.Around(new BoundingBox(0, 0, sample.Crop.Width, sample.Crop.Height), input.Width, input.Height);
-        return ImageTensors.Crops(ImageTensors.FromFrame(frame, device), [box], input);
+        return ImageTensors.Crops(ImageTensors.FromImage(sample.Crop, device), [box], input);
     }
 }

@@ -62,7 +62,7 @@ public sealed class ParsingTrainingTask : ITrainingTask
             double scale = Augment ? 0.75 + (0.5 * random.NextDouble()) : 1;
             crop = crop with { Width = crop.Width * scale, Height = crop.Height * scale };
             bool mirrored = Augment && random.NextDouble() < 0.5;
-            var pixels = ImageTensors.Crops(ImageTensors.FromFrame(Frame(sample.Image), device), [crop], _input);
+            var pixels = ImageTensors.Crops(ImageTensors.FromImage(sample.Image, device), [crop], _input);
             crops.Add(mirrored ? pixels.flip(3) : pixels);
             labels.Add(tensor(LabelsInCrop(sample, crop, mirrored, FlipMap(spec)), [1, _input.Height, _input.Width], device: device));
         }
@@ -109,7 +109,7 @@ public sealed class ParsingTrainingTask : ITrainingTask
             {
                 using var scope = NewDisposeScope();
                 var crop = WholeImage(sample.Image);
-                var pixels = ImageTensors.Crops(ImageTensors.FromFrame(Frame(sample.Image), device), [crop], input);
+                var pixels = ImageTensors.Crops(ImageTensors.FromImage(sample.Image, device), [crop], input);
                 var tokens = model.Encode(pixels);
                 using var output = model.Run(task, tokens, model.MaskFeatures(tokens));
                 var masks = nn.functional.interpolate(output.LocalMapLogits!.to(ScalarType.Float32), size: [input.Height, input.Width], mode: InterpolationMode.Bilinear, align_corners: false);
@@ -190,7 +190,4 @@ public sealed class ParsingTrainingTask : ITrainingTask
         }
         return result;
     }
-
-    private static VideoFrame Frame(RgbImage image) =>
-        new("train", 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, image.Width, image.Height, PixelFormat.Rgb24, image.Pixels);
 }

@@ -59,7 +59,7 @@ public sealed class PoseTrainingTask : ITrainingTask
             double scale = Augment ? 0.75 + (0.5 * random.NextDouble()) : 1;
             crop = crop with { Width = crop.Width * scale, Height = crop.Height * scale };
             bool mirrored = Augment && random.NextDouble() < 0.5;
-            var image = ImageTensors.FromFrame(Frame(sample), device);
+            var image = ImageTensors.FromImage(sample.Image, device);
             var pixels = ImageTensors.Crops(image, [crop], _input);
             crops.Add(mirrored ? pixels.flip(3) : pixels);
             var (m, w) = PoseTargets.Build(truth.Joints, [.. truth.Visibility.Select(v => v > 0)], crop, heatHeight, heatWidth, mirrored, spec.FlipPairs);
@@ -104,7 +104,7 @@ public sealed class PoseTrainingTask : ITrainingTask
                 }
                 using var scope = NewDisposeScope();
                 var boxes = sample.Persons.Select(p => CropBox.Around(p.Box, _input.Width, _input.Height)).ToList();
-                var crops = ImageTensors.Crops(ImageTensors.FromFrame(Frame(sample), device), boxes, _input);
+                var crops = ImageTensors.Crops(ImageTensors.FromImage(sample.Image, device), boxes, _input);
                 var tokens = model.Encode(crops);
                 using var output = model.Run(Task, tokens, model.MaskFeatures(tokens));
                 var heatmaps = output.LocalMapLogits!;
@@ -123,7 +123,4 @@ public sealed class PoseTrainingTask : ITrainingTask
         var (ap, ap50) = PoseAveragePrecision.Evaluate(results);
         return new Dictionary<string, double>(StringComparer.Ordinal) { [$"{_dataset}.pose_ap"] = ap, [$"{_dataset}.pose_ap50"] = ap50 };
     }
-
-    private static VideoFrame Frame(PoseSample sample) =>
-        new("train", 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, sample.Image.Width, sample.Image.Height, PixelFormat.Rgb24, sample.Image.Pixels);
 }

@@ -82,9 +82,7 @@ internal static class PromptTuningBenchmark
                     TrainableParameters = ["tasks.site."],
                 };
                 new Trainer(model, metadata, [task], options, TextWriter.Null).Run();
-                var lines = File.ReadAllLines(Path.Combine(dir, "train_log.csv"));
-                int column = Array.IndexOf(lines[0].Split(','), "images_per_s");
-                return lines.Skip(2).Select(l => Batch / double.Parse(l.Split(',')[column], CultureInfo.InvariantCulture)).ToList();
+                return TrainingBenchmark.StepSeconds(dir, Batch);
             }
         }
         finally

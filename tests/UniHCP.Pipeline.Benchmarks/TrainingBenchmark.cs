@@ -70,15 +70,21 @@ internal static class TrainingBenchmark
                 FrozenEncoderParts = cached ? model.TrunkParts : ["conv1", "layer1"],
             };
             new Trainer(model, WeightsMetadata.For("bench", config, tasks), [task], options, TextWriter.Null).Run();
-            // Per-step images/s from the trainer's log, back to seconds per step; step 1 is the warm-up.
-            var lines = File.ReadAllLines(Path.Combine(dir, "train_log.csv"));
-            int column = Array.IndexOf(lines[0].Split(','), "images_per_s");
-            return lines.Skip(2).Select(l => batch / double.Parse(l.Split(',')[column], CultureInfo.InvariantCulture)).ToList();
+            return StepSeconds(dir, batch);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>Seconds per step of a finished run, from the per-step images/s in its train_log.csv; step 1 (the
+    /// warm-up) is left out.</summary>
+    internal static List<double> StepSeconds(string runFolder, int batch)
+    {
+        var lines = File.ReadAllLines(Path.Combine(runFolder, "train_log.csv"));
+        int column = Array.IndexOf(lines[0].Split(','), "images_per_s");
+        return lines.Skip(2).Select(l => batch / double.Parse(l.Split(',')[column], CultureInfo.InvariantCulture)).ToList();
     }
 
     /// <summary>Fixed random frames and persons; with <c>cached</c>, the frames' trunk output is computed once up front.</summary>
