@@ -16,8 +16,7 @@ public sealed class AttentionPriorTests
         model.eval();
         using var inference = inference_mode();
         model.state_dict()["tasks.detection.query_embed.weight"].copy_(tensor(new[] { 0.1f, 0.1f }).reshape(1, 2));
-        manual_seed(2);
-        var tokens = randn(1, model.Config.Encoder.EmbedDim, 8, 8);
+        var tokens = randn([1, model.Config.Encoder.EmbedDim, 8, 8], generator: new Generator(2));
         var perturbed = tokens.clone();
         perturbed[.., .., 4.., 4..] += 5; // the bottom-right quarter, far from the anchor at (0.1, 0.1)
 

@@ -13,7 +13,9 @@ internal static class TestModels
     private static readonly Lock s_globalGenerator = new();
     private static readonly Dictionary<int, Dictionary<string, Tensor>> s_tinyWeights = [];
 
-    /// <summary>Seeds the global generator and builds under a lock.</summary>
+    /// <summary>Seeds the global generator and builds under a lock. Code outside this class (weights loading, other
+    /// test projects' helpers) may still draw from the global generator meanwhile: tests that need two equal models
+    /// use <see cref="CopyOf"/>.</summary>
     public static UniHcpModel Seeded(int seed, ModelConfig config, TaskRegistry tasks)
     {
         TorchRuntime.EnsureLoaded();
@@ -22,6 +24,20 @@ internal static class TestModels
             manual_seed(seed);
             return new UniHcpModel(config, tasks);
         }
+    }
+
+    /// <summary>A new model with exactly <paramref name="source"/>'s parameters and buffers.</summary>
+    public static UniHcpModel CopyOf(UniHcpModel source)
+    {
+        TorchRuntime.EnsureLoaded();
+        var copy = new UniHcpModel(source.Config, source.Tasks);
+        var weights = copy.state_dict();
+        using (no_grad())
+        {
+            foreach (var (key, value) in source.state_dict())
+                weights[key].copy_(value);
+        }
+        return copy;
     }
 
     /// <summary>The tiny configuration with the standard tasks; the same seed gives the same weights.</summary>
