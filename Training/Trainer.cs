@@ -222,7 +222,7 @@ public sealed class Trainer
     {
         Provenance = new Dictionary<string, string>(_metadata.Provenance, StringComparer.Ordinal)
         {
-            [DetectionInput.AttentionPriorKey] = _options.AttentionPrior.ToString("R", CultureInfo.InvariantCulture),
+            [InferenceHints.AttentionPriorKey] = _options.AttentionPrior.ToString("R", CultureInfo.InvariantCulture),
         },
     };
 
@@ -237,6 +237,10 @@ public sealed class Trainer
             ["training.wall_time_this_run"] = elapsed.ToString("c", CultureInfo.InvariantCulture),
             ["training.metrics"] = JsonSerializer.Serialize(MergedMetrics(metrics)),
         };
+        // The trainer's detection targets are fractions of the padded canvas, whatever the starting weights used (an
+        // official import records the release's unpadded frame).
+        if (_tasks.Any(t => _model.Tasks[t.Task].Type == TaskType.Detection))
+            provenance[InferenceHints.BoxFrameKey] = "padded";
         WeightsFile.Save(path, _model, _metadata with { Version = _options.Version, Provenance = provenance, Created = DateTimeOffset.UtcNow });
         return path;
     }

@@ -59,13 +59,12 @@ internal static class AnnotateCommand
             if (output.Directory is { Exists: false } folder)
                 throw new ArgumentException($"--out: the folder '{folder.FullName}' does not exist.");
             string path = DefaultWeights.Resolve(weightsFile?.FullName ?? configuration["Inference:Weights"]);
-            var metadata = WeightsFile.ReadMetadata(path);
-            var options = DetectionInput.Apply(metadata, new PerceptionOptions
+            var options = new PerceptionOptions
             {
                 DetectionThreshold = threshold,
                 Precision = precision,
-                Tasks = tasks.Count > 0 ? tasks : metadata.Tasks.Where(t => t.Trained && t.Type != Inference.Model.TaskType.Detection).Select(t => t.Name).ToList(),
-            });
+                Tasks = tasks.Count > 0 ? tasks : null, // null: what the weights name as their default
+            };
             options.Validate();
             engine = new PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
         }

@@ -227,7 +227,7 @@ internal static class EvalCommand
             try
             {
                 var size = parse.GetValue(shortSide) is { } side
-                    ? side is >= 32 and <= 4096 ? DetectionInput.Resize(side) : throw new ArgumentException($"--detection-short-side {side} must be between 32 and 4096 pixels.")
+                    ? side is >= 32 and <= 4096 ? InferenceHints.Resize(side) : throw new ArgumentException($"--detection-short-side {side} must be between 32 and 4096 pixels.")
                     : DefaultModelRecipe.EvaluationSize;
                 string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 var (model, metadata) = WeightsFile.Load(path);
@@ -244,7 +244,7 @@ internal static class EvalCommand
                     foreach (var dataset in datasets)
                     {
                         var samples = train ? dataset.Train : dataset.Validation;
-                        var result = DetectionEvaluator.Evaluate(model, task, samples, size, TorchSharp.torch.CPU);
+                        var result = DetectionEvaluator.Evaluate(model, task, samples, size, TorchSharp.torch.CPU, boxFrame: InferenceHints.Read(metadata).BoxFrame);
                         var f1 = result.BestF1;
                         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"  {dataset.Name,-10} images {result.Images,4}  persons {result.Truth,5}  AP50 {result.Ap50:0.000}  AP {result.Ap:0.000}  MR-2 {result.MissRate:0.000}  best F1 {f1.F1:0.000} at score {f1.Threshold:0.000} (precision {f1.Precision:0.000}, recall {f1.Recall:0.000})"));

@@ -92,19 +92,16 @@ internal static class RunCommand
             stage.Validate();
             if (request.MetricsPort is < 1 or > 65535)
                 throw new ArgumentException($"--metrics-port must be 1-65535 (got {request.MetricsPort}).");
-            var metadata = WeightsFile.ReadMetadata(weights);
-            perception = DetectionInput.Apply(metadata, new PerceptionOptions
+            perception = new PerceptionOptions
             {
                 Device = request.Device,
                 Precision = request.Precision,
                 DetectionThreshold = request.Threshold,
-                // Untrained outputs cost time and mean nothing; they run only when asked for. Weights may name a cheaper
-                // default (the CPU default model: detection only, so that the sample runs faster than real time).
-                Tasks = request.Tasks.Count > 0 ? request.Tasks
-                    : DetectionInput.DefaultTasks(metadata)
-                        ?? metadata.Tasks.Where(t => t.Trained && t.Type != TaskType.Detection).Select(t => t.Name).ToList(),
-                DetectionResize = request.ShortSide is { } side ? DetectionInput.Resize(side) : new DetectionResize(),
-            }, resizeGiven: request.ShortSide is not null);
+                // Null: the weights' default tasks (the CPU default model names a cheap set, so that the sample runs
+                // faster than real time), else the trained ones; untrained outputs cost time and mean nothing.
+                Tasks = request.Tasks.Count > 0 ? request.Tasks : null,
+                DetectionResize = request.ShortSide is { } side ? InferenceHints.Resize(side) : null,
+            };
             perception.Validate();
             var tracker = ConfigurationLoader.Bind<TrackerOptions>(configuration, "Tracking:Camera");
             tracker.Validate();
@@ -141,9 +138,8 @@ internal static class RunCommand
         {
             return ErrorReporter.BadInput(error, new ArgumentException($"weights '{settings.WeightsPath}': {ex.Message}", ex));
         }
-        var (detectWidth, detectHeight) = perception.DetectionResize.SizeFor(768, 576);
         output.WriteLine($"weights {engine.ModelVersion} ({settings.WeightsPath}); tasks: {string.Join(", ", ["detection", .. engine.CropTasks.Select(t => t.Name)])}; " +
-            $"detection input short side {perception.DetectionResize.ShortSide} (768x576 -> {detectWidth}x{detectHeight})");
+            $"detection input short side {engine.DetectionResize.ShortSide} (long side at most {engine.DetectionResize.MaxLongSide})");
         UntrainedTasks.Warn(output, engine);
 
         // First Ctrl+C (the command's token): stop reading the cameras and drain into the database.

@@ -104,14 +104,13 @@ internal static class StageCommand
         command.SetAction((parse, ct) => RunStageAsync(parse, "infer", async (context, transport, cancellationToken) =>
         {
             string path = DefaultWeights.Resolve(parse.GetValue(weights)?.FullName ?? context.Configuration["Inference:Weights"]);
-            var metadata = WeightsFile.ReadMetadata(path);
             var requested = (parse.GetValue(tasks) ?? []).SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-            var options = DetectionInput.Apply(metadata, new PerceptionOptions
+            var options = new PerceptionOptions
             {
                 DetectionThreshold = parse.GetValue(threshold),
                 Precision = parse.GetValue(precision),
-                Tasks = requested.Count > 0 ? requested : metadata.Tasks.Where(t => t.Trained && t.Type != TaskType.Detection).Select(t => t.Name).ToList(),
-            });
+                Tasks = requested.Count > 0 ? requested : null, // null: what the weights name as their default, as in `run`
+            };
             var engine = new PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
             var stage = new InferenceStage(engine, new InferenceStageOptions(), context.Loggers.CreateLogger<InferenceStage>());
             await stage.RunAsync(transport.Subscribe(Topics.Frames, InferenceGroup), transport.CreatePublisher(Topics.Persons), cancellationToken);

@@ -100,7 +100,7 @@ internal static class TrainCommand
                 var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     ["data"] = string.Join("; ", datasets.Select(d => $"{d.Name}: {d.Train.Count} training, {d.Validation.Count} held-out")),
-                    [DetectionInput.ShortSideKey] = DefaultModelRecipe.EvaluationSize.ShortSide.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    [InferenceHints.ShortSideKey] = DefaultModelRecipe.EvaluationSize.ShortSide.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
                 if (parse.GetValue(encoder) is { } encoderFile)
                 {

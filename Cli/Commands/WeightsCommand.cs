@@ -134,33 +134,33 @@ internal static class WeightsCommand
                         metadata = metadata with { Version = newVersion };
                     var hints = new Dictionary<string, string>(metadata.Provenance, StringComparer.Ordinal);
                     if (parse.GetValue(shortSide) is { } side)
-                        hints[DetectionInput.ShortSideKey] = side.ToString(CultureInfo.InvariantCulture);
+                        hints[InferenceHints.ShortSideKey] = side.ToString(CultureInfo.InvariantCulture);
                     if (parse.GetValue(shift) is { } logitShift)
-                        hints[DetectionInput.ScoreLogitShiftKey] = logitShift.ToString("R", CultureInfo.InvariantCulture);
+                        hints[InferenceHints.ScoreLogitShiftKey] = logitShift.ToString("R", CultureInfo.InvariantCulture);
                     if (parse.GetValue(duplicates) is { } iou)
-                        hints[DetectionInput.DuplicateIoUKey] = iou.ToString("R", CultureInfo.InvariantCulture);
+                        hints[InferenceHints.DuplicateIoUKey] = iou.ToString("R", CultureInfo.InvariantCulture);
                     if (parse.GetValue(prior) is { } strength)
                     {
                         if (!(strength >= 0) || double.IsInfinity(strength))
                             throw new ArgumentException($"--attention-prior must be finite and not negative; got {strength}.");
                         if (strength > 0)
-                            hints[DetectionInput.AttentionPriorKey] = strength.ToString("R", CultureInfo.InvariantCulture);
+                            hints[InferenceHints.AttentionPriorKey] = strength.ToString("R", CultureInfo.InvariantCulture);
                         else
-                            hints.Remove(DetectionInput.AttentionPriorKey);
+                            hints.Remove(InferenceHints.AttentionPriorKey);
                     }
                     if (parse.GetValue(defaultTasks) is { } taskList)
                     {
                         var names = taskList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                         if (names is ["trained"])
-                            hints.Remove(DetectionInput.DefaultTasksKey);
+                            hints.Remove(InferenceHints.DefaultTasksKey);
                         else if (names is ["none"])
-                            hints[DetectionInput.DefaultTasksKey] = string.Empty;
+                            hints[InferenceHints.DefaultTasksKey] = string.Empty;
                         else
                         {
                             var unknown = names.Where(n => !metadata.Tasks.Any(t => t.Name == n && t.Type != TaskType.Detection)).ToList();
                             if (unknown.Count > 0 || names.Length == 0)
                                 throw new ArgumentException($"--default-tasks: {(unknown.Count > 0 ? string.Join(", ", unknown) : "nothing given")} is not a person task of these weights ({string.Join(", ", metadata.Tasks.Where(t => t.Type != TaskType.Detection).Select(t => t.Name))}); or give none or trained.");
-                            hints[DetectionInput.DefaultTasksKey] = string.Join(",", names);
+                            hints[InferenceHints.DefaultTasksKey] = string.Join(",", names);
                         }
                     }
                     metadata = metadata with { Provenance = hints };

@@ -39,7 +39,12 @@ public static class OfficialImporter
         var notes = new List<string>();
         var merged = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var specs = new List<TaskSpec>();
-        var provenance = new Dictionary<string, string>(StringComparer.Ordinal) { ["source"] = "official UniHCP release checkpoints" };
+        var provenance = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["source"] = "official UniHCP release checkpoints",
+            // The release normalises box targets by the resized, unpadded image and scales predictions by the original size.
+            [InferenceHints.BoxFrameKey] = "unpadded",
+        };
         var checkpoints = new List<OfficialCheckpoint>();
         try
         {

@@ -57,7 +57,7 @@ public static class WeightsFile
                 model.Dispose();
                 throw;
             }
-            model.DetectionAttentionPrior = DetectionInput.AttentionPrior(metadata);
+            model.DetectionAttentionPrior = InferenceHints.Read(metadata).AttentionPrior;
             model.eval();
             return (model, metadata);
         }

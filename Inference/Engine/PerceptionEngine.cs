@@ -21,12 +21,14 @@ public sealed class PerceptionEngine : IDisposable
     private readonly List<CropGroup> _cropGroups;
     private bool _disposed;
 
-    internal PerceptionEngine(UniHcpModel model, WeightsMetadata metadata, PerceptionOptions options, Device device, IReadOnlyList<TaskSpec> cropTasks)
+    internal PerceptionEngine(UniHcpModel model, WeightsMetadata metadata, InferenceHints hints, PerceptionOptions options, Device device, IReadOnlyList<TaskSpec> cropTasks)
     {
         _model = model;
         _device = device;
         Metadata = metadata;
+        Hints = hints;
         Options = options;
+        DetectionResize = options.DetectionResize ?? throw new ArgumentException("The builder resolves the detection resize.", nameof(options));
         _detection = model.Tasks.FirstOf(TaskType.Detection)
             ?? throw new ArgumentException("The weights have no detection task; the engine needs one to find persons.");
         CropTasks = cropTasks;
@@ -45,7 +47,14 @@ public sealed class PerceptionEngine : IDisposable
 
     public string ModelVersion => Metadata.Version;
 
+    /// <summary>The options in effect: the caller's, with what it left null filled from <see cref="Hints"/>.</summary>
     public PerceptionOptions Options { get; }
+
+    /// <summary>What the weights file says about how to run it.</summary>
+    public InferenceHints Hints { get; }
+
+    /// <summary>The detection input size in effect.</summary>
+    public DetectionResize DetectionResize { get; }
 
     /// <summary>Tasks run on each person crop (detection aside).</summary>
     public IReadOnlyList<TaskSpec> CropTasks { get; }
@@ -93,7 +102,7 @@ public sealed class PerceptionEngine : IDisposable
         // Frames of one size are resized alike and batched together.
         foreach (var group in Enumerable.Range(0, frames.Count).GroupBy(i => (frames[i].Width, frames[i].Height)))
         {
-            var (width, height) = Options.DetectionResize.SizeFor(group.Key.Width, group.Key.Height);
+            var (width, height) = DetectionResize.SizeFor(group.Key.Width, group.Key.Height);
             var indices = group.ToList();
             var batch = ImageTensors.Resize(cat(indices.Select(i => images[i]).ToList(), 0), width, height);
             var tokens = Encode(batch);
@@ -101,13 +110,15 @@ public sealed class PerceptionEngine : IDisposable
             float[] logits = ToArray(output.GlobalLogits!);
             float[] boxes = ToArray(output.Boxes!);
             int queries = _detection.Queries;
-            var canvas = _model.CanvasScale(width, height);
+            // Our weights predict fractions of the padded canvas, the release's of the unpadded image (its
+            // post-processing multiplies them by the original image size).
+            var canvas = Hints.BoxFrame.ImageScale(_model, width, height);
             for (int k = 0; k < indices.Count; k++)
             {
                 var frame = frames[indices[k]];
                 result[indices[k]] = TaskDecoders.Detections(
                     logits.AsSpan(k * queries, queries), boxes.AsSpan(k * queries * 4, queries * 4),
-                    frame.Width, frame.Height, Options.DetectionThreshold, Options.MaxDetections, Options.ScoreLogitShift, Options.DuplicateIoU, canvas);
+                    frame.Width, frame.Height, Options.DetectionThreshold, Options.MaxDetections, Options.ScoreLogitShift ?? 0, Options.DuplicateIoU, canvas);
             }
         }
         return [.. result];

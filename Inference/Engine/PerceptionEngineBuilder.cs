@@ -6,8 +6,9 @@ using static TorchSharp.torch;
 namespace UniHCP.Pipeline.Inference.Engine;
 
 /// <summary>
-/// Builds an immutable <see cref="PerceptionEngine"/>: loads the weights, checks the options
-/// against them, and places the model on its device in its precision.
+/// Builds an immutable <see cref="PerceptionEngine"/>: loads the weights, reads their hints once
+/// (<see cref="InferenceHints"/>) and fills every option the caller left null from them, checks the options
+/// against the weights, and places the model on its device in its precision.
 /// </summary>
 public sealed class PerceptionEngineBuilder
 {
@@ -45,10 +46,18 @@ public sealed class PerceptionEngineBuilder
         var (model, metadata) = _loaded ?? (_weightsPath is not null ? WeightsFile.Load(_weightsPath) : throw new InvalidOperationException("No weights: call WithWeights or WithModel."));
         try
         {
-            var cropTasks = SelectTasks(model.Tasks, _options.Tasks);
+            var hints = InferenceHints.Read(metadata);
+            var options = _options with
+            {
+                Tasks = _options.Tasks ?? hints.PersonTasks(metadata),
+                DetectionResize = _options.DetectionResize ?? hints.DetectionResize,
+                ScoreLogitShift = _options.ScoreLogitShift ?? hints.ScoreLogitShift,
+                DuplicateIoU = _options.DuplicateIoU ?? hints.DuplicateIoU,
+            };
+            var cropTasks = SelectTasks(model.Tasks, options.Tasks);
             model.to(device);
-            model.PrepareForInference(_options.Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
-            return new PerceptionEngine(model, metadata, _options, device, cropTasks);
+            model.PrepareForInference(options.Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32);
+            return new PerceptionEngine(model, metadata, hints, options, device, cropTasks);
         }
         catch
         {
@@ -57,14 +66,8 @@ public sealed class PerceptionEngineBuilder
         }
     }
 
-    private static List<TaskSpec> SelectTasks(TaskRegistry registry, IReadOnlyList<string>? requested)
+    private static List<TaskSpec> SelectTasks(TaskRegistry registry, IReadOnlyList<string> requested)
     {
-        if (requested is null)
-        {
-            // Everything the weights serve, except cloth-changing ReID: it is a second embedding
-            // that a deployment asks for by name.
-            return registry.Tasks.Where(t => t.Type is not (TaskType.Detection or TaskType.ClothChangingReId)).ToList();
-        }
         var unknown = requested.Where(name => !registry.Contains(name)).ToList();
         if (unknown.Count > 0)
             throw new ArgumentException($"Unknown task(s) {string.Join(", ", unknown)}; these weights serve {string.Join(", ", registry.Tasks.Select(t => t.Name))}.");

@@ -3,8 +3,8 @@ using UniHCP.Pipeline.Inference.Processing;
 namespace UniHCP.Pipeline.Inference.Engine;
 
 /// <summary>
-/// How the perception engine runs the model. Defaults are the release evaluation settings;
-/// CPU deployments usually lower the detection size and share one crop size across tasks.
+/// How the perception engine runs the model. Defaults are the release evaluation settings, except where a value is
+/// left null: then the weights' own hints decide (<see cref="Checkpoints.InferenceHints"/>, read by the builder).
 /// </summary>
 public sealed record PerceptionOptions
 {
@@ -16,10 +16,11 @@ public sealed record PerceptionOptions
     /// <summary>Intra-op threads for libtorch; 0 keeps libtorch's default (one per core).</summary>
     public int Threads { get; init; }
 
-    /// <summary>Tasks to run besides detection, by name; null runs every task of the weights.</summary>
+    /// <summary>Tasks to run besides detection, by name; null: the weights' default tasks, else every trained one.</summary>
     public IReadOnlyList<string>? Tasks { get; init; }
 
-    public DetectionResize DetectionResize { get; init; } = new();
+    /// <summary>Detection input size; null: what the weights were trained at, else the release's short side 800.</summary>
+    public DetectionResize? DetectionResize { get; init; }
 
     /// <summary>Minimum detection score of a reported person (release evaluation keeps 0.05 for AP).</summary>
     public float DetectionThreshold { get; init; } = 0.5f;
@@ -46,11 +47,12 @@ public sealed record PerceptionOptions
     public float VisibilityThreshold { get; init; } = 0.5f;
 
     /// <summary>Added to every detection logit before the sigmoid: calibrates a model whose scores sit low (a young
-    /// DETR-style model trained with focal loss) so that its operating point lands at the usual thresholds.</summary>
-    public float ScoreLogitShift { get; init; }
+    /// DETR-style model trained with focal loss) so that its operating point lands at the usual thresholds.
+    /// Null: the weights' recorded shift, else none.</summary>
+    public float? ScoreLogitShift { get; init; }
 
     /// <summary>Drop a detection that overlaps a higher-scoring one by at least this IoU (null: keep all, as the
-    /// set-prediction design intends; a young model still emits near-duplicates).</summary>
+    /// set-prediction design intends; a young model still emits near-duplicates). Null: the weights' recorded value.</summary>
     public float? DuplicateIoU { get; init; }
 
     /// <summary>Crops per network pass (memory bound).</summary>
@@ -58,7 +60,7 @@ public sealed record PerceptionOptions
 
     public void Validate()
     {
-        DetectionResize.Validate();
+        DetectionResize?.Validate();
         if (DetectionThreshold is < 0 or > 1)
             throw new ArgumentException($"DetectionThreshold must be within [0, 1] (got {DetectionThreshold}).");
         if (MaxDetections is < 1 or > 10_000)
@@ -69,7 +71,7 @@ public sealed record PerceptionOptions
             throw new ArgumentException($"MaxCropsPerBatch must be 1..1024 (got {MaxCropsPerBatch}).");
         if (DuplicateIoU is < 0.05f or > 1)
             throw new ArgumentException($"DuplicateIoU must be within [0.05, 1] (got {DuplicateIoU}).");
-        if (!float.IsFinite(ScoreLogitShift) || Math.Abs(ScoreLogitShift) > 20)
+        if (ScoreLogitShift is { } shift && (!float.IsFinite(shift) || Math.Abs(shift) > 20))
             throw new ArgumentException($"ScoreLogitShift must be within [-20, 20] (got {ScoreLogitShift}).");
         if (VisibilityThreshold is < 0 or > 1)
             throw new ArgumentException($"VisibilityThreshold must be within [0, 1] (got {VisibilityThreshold}).");

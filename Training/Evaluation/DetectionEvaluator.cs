@@ -1,4 +1,5 @@
 using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Inference.Checkpoints;
 using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Inference.Model;
 using UniHCP.Pipeline.Inference.Processing;
@@ -14,14 +15,18 @@ public static class DetectionEvaluator
     /// log-average miss rate MR-2 at IoU 0.5.</summary>
     public sealed record Result(double Ap50, double Ap, int Images, int Truth, (float Threshold, double Precision, double Recall, double F1) BestF1, double MissRate);
 
-    public static Result Evaluate(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100)
+    /// <param name="boxFrame">What the weights' box fractions are fractions of (<see cref="InferenceHints.BoxFrame"/>;
+    /// models our trainer trains: the padded canvas).</param>
+    public static Result Evaluate(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100,
+        BoxFrame boxFrame = BoxFrame.PaddedCanvas)
     {
-        var results = Predict(model, task, samples, resize, device, maxDetections);
+        var results = Predict(model, task, samples, resize, device, maxDetections, boxFrame);
         return new Result(DetectionAveragePrecision.At(results, 0.5), DetectionAveragePrecision.Coco(results), samples.Count, samples.Sum(s => s.Boxes.Count),
             DetectionAveragePrecision.BestF1(results), DetectionAveragePrecision.LogAverageMissRate(results));
     }
 
-    public static List<DetectionResult> Predict(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100)
+    public static List<DetectionResult> Predict(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100,
+        BoxFrame boxFrame = BoxFrame.PaddedCanvas)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -39,7 +44,7 @@ public static class DetectionEvaluator
                 using var output = model.Run(task, model.Encode(image));
                 float[] logits = output.GlobalLogits!.to(ScalarType.Float32).cpu().data<float>().ToArray();
                 float[] boxes = output.Boxes!.to(ScalarType.Float32).cpu().data<float>().ToArray();
-                var detections = TaskDecoders.Detections(logits.AsSpan(0, queries), boxes.AsSpan(0, queries * 4), sample.Image.Width, sample.Image.Height, threshold: 0.001f, maxDetections, canvas: model.CanvasScale(w, h));
+                var detections = TaskDecoders.Detections(logits.AsSpan(0, queries), boxes.AsSpan(0, queries * 4), sample.Image.Width, sample.Image.Height, threshold: 0.001f, maxDetections, canvas: boxFrame.ImageScale(model, w, h));
                 results.Add(new DetectionResult(sample.Boxes, sample.Ignore, detections.Select(d => new ScoredBox(d.Box, d.Score)).ToList()));
             }
             return results;

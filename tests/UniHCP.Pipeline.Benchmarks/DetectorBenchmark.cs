@@ -35,7 +35,7 @@ internal static class DetectorBenchmark
             FormattableString.Invariant($"{metadata.Version} ({Path.GetFileName(weights)}), {precision}, libtorch {__version__} on {get_num_threads()} threads, ")
             + FormattableString.Invariant($"{frames.Count} frames (500-531) in batches of {Batch}, detection only. \"plain\" is the model as loaded; \"prepared\" after ")
             + "UniHcpModel.PrepareForInference (the engine's model). Sizes are the 768x576 frames resized to the short side; the weights "
-            + FormattableString.Invariant($"record {DetectionInput.For(metadata).ShortSide}. \"engine\" is PerceptionEngine.Detect: frames to tensors, resize, model, decoded boxes."));
+            + FormattableString.Invariant($"record {InferenceHints.Read(metadata).DetectionResize.ShortSide}. \"engine\" is PerceptionEngine.Detect: frames to tensors, resize, model, decoded boxes."));
 
         var (plain, _) = WeightsFile.Load(weights);
         var (prepared, _) = WeightsFile.Load(weights);
@@ -43,20 +43,20 @@ internal static class DetectorBenchmark
         plain.to(precision);
         prepared.PrepareForInference(precision);
         string task = plain.Tasks.FirstOf(TaskType.Detection)!.Name;
-        var options = DetectionInput.Apply(metadata, new PerceptionOptions { Precision = precision == ScalarType.BFloat16 ? Precision.BFloat16 : Precision.Float32, Tasks = [] });
+        var options = new PerceptionOptions { Precision = precision == ScalarType.BFloat16 ? Precision.BFloat16 : Precision.Float32, Tasks = [] };
         using var engine = new PerceptionEngineBuilder().WithWeights(weights).WithOptions(options).Build();
         var rounds = new List<(string Name, string? Baseline, Action Run)>();
         var inputs = new Dictionary<int, List<Tensor>>();
         foreach (int side in new[] { 576, 512, 448 })
         {
-            var (w, h) = DetectionInput.Resize(side).SizeFor(768, 576);
+            var (w, h) = InferenceHints.Resize(side).SizeFor(768, 576);
             inputs[side] = frames.Chunk(Batch).Select(chunk => ImageTensors.Resize(cat(chunk.Select(f => ImageTensors.FromFrame(f, CPU)).ToList(), 0), w, h)).ToList();
         }
         rounds.Add(("plain, 768x576", null, () => Detect(plain, task, inputs[576])));
         rounds.Add(("prepared, 768x576", "plain, 768x576", () => Detect(prepared, task, inputs[576])));
         rounds.Add(("prepared, 683x512", "plain, 768x576", () => Detect(prepared, task, inputs[512])));
         rounds.Add(("prepared, 597x448", "plain, 768x576", () => Detect(prepared, task, inputs[448])));
-        rounds.Add(($"engine at the recorded {options.DetectionResize.ShortSide}", "plain, 768x576", () =>
+        rounds.Add(($"engine at the recorded {engine.DetectionResize.ShortSide}", "plain, 768x576", () =>
         {
             foreach (var chunk in frames.Chunk(Batch))
                 engine.Detect(chunk);

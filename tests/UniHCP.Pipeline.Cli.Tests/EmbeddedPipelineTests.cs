@@ -81,7 +81,7 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
     private static PerceptionEngine Engine(string? version = null)
     {
         string path = DefaultWeights.Resolve(null);
-        var options = DetectionInput.Apply(WeightsFile.ReadMetadata(path), new PerceptionOptions { Tasks = [], DetectionThreshold = 0.1f });
+        var options = new PerceptionOptions { Tasks = [], DetectionThreshold = 0.1f };
         if (version is null)
             return new PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
         var (model, metadata) = WeightsFile.Load(path);

@@ -138,7 +138,7 @@ public sealed class KafkaScaleOutTests(TestDatabase database) : IClassFixture<Te
         var tasks = new TaskRegistry([TaskRegistry.Detection(contentQueries: 1, anchors: 10)]);
         TorchSharp.torch.manual_seed(5);
         using var model = new UniHcpModel(ModelConfig.Tiny, tasks);
-        WeightsFile.Save(path, model, WeightsMetadata.For(version, ModelConfig.Tiny, tasks, new Dictionary<string, string> { [DetectionInput.ShortSideKey] = "64" }));
+        WeightsFile.Save(path, model, WeightsMetadata.For(version, ModelConfig.Tiny, tasks, new Dictionary<string, string> { [InferenceHints.ShortSideKey] = "64" }));
         return path;
     }
 

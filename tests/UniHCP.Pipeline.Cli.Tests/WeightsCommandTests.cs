@@ -50,15 +50,15 @@ public sealed class WeightsCommandTests : IDisposable
 
         var pose = await CliRunner.RunAsync("weights", "export", source, "-o", output, "--default-tasks", "pose, reid");
         Assert.True(pose.ExitCode == 0, pose.Error);
-        Assert.Equal(["pose", "reid"], DetectionInput.DefaultTasks(WeightsFile.ReadMetadata(output)));
+        Assert.Equal(["pose", "reid"], InferenceHints.Read(WeightsFile.ReadMetadata(output)).DefaultTasks);
 
         var none = await CliRunner.RunAsync("weights", "export", output, "-o", output + ".none", "--default-tasks", "none");
         Assert.True(none.ExitCode == 0, none.Error);
-        Assert.Equal([], DetectionInput.DefaultTasks(WeightsFile.ReadMetadata(output + ".none")));
+        Assert.Equal([], InferenceHints.Read(WeightsFile.ReadMetadata(output + ".none")).DefaultTasks);
 
         var trained = await CliRunner.RunAsync("weights", "export", output, "-o", output + ".trained", "--default-tasks", "trained");
         Assert.True(trained.ExitCode == 0, trained.Error);
-        Assert.Null(DetectionInput.DefaultTasks(WeightsFile.ReadMetadata(output + ".trained")));
+        Assert.Null(InferenceHints.Read(WeightsFile.ReadMetadata(output + ".trained")).DefaultTasks);
 
         var unknown = await CliRunner.RunAsync("weights", "export", source, "-o", output, "--default-tasks", "posture");
         Assert.Equal(2, unknown.ExitCode);
