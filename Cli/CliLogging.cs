@@ -7,7 +7,9 @@ namespace UniHCP.Pipeline.Cli;
 /// <summary>Console logging for commands: one line per entry, on stderr so that stdout stays the command's result.</summary>
 internal static class CliLogging
 {
-    public static ILoggerFactory Create(IConfiguration configuration) => LoggerFactory.Create(builder => builder
+    public static ILoggerFactory Create(IConfiguration configuration) => LoggerFactory.Create(builder => Configure(builder, configuration));
+
+    public static void Configure(ILoggingBuilder builder, IConfiguration configuration) => builder
         .AddConfiguration(configuration.GetSection("Logging"))
         .AddSimpleConsole(options =>
         {
@@ -15,5 +17,5 @@ internal static class CliLogging
             options.TimestampFormat = "HH:mm:ss ";
             options.ColorBehavior = LoggerColorBehavior.Disabled;
         })
-        .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace));
+        .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
 }

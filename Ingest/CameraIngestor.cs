@@ -20,7 +20,8 @@ internal sealed class CameraIngestor(
     FFOptions ffOptions,
     string? ffmpegFolder,
     ILogger logger,
-    TimeProvider time)
+    TimeProvider time,
+    IngestMetrics metrics)
 {
     private readonly FfmpegDecoder _decoder = new(ffmpegFolder);
     private long _nextSequence;
@@ -47,7 +48,7 @@ internal sealed class CameraIngestor(
         switch (status)
         {
             case CameraIngestStatus.Failed:
-                IngestMetrics.Failure(source.Id);
+                metrics.Failure(source.Id);
                 IngestLog.Failed(logger, source.Id, _nextSequence, message ?? "unknown error");
                 break;
             case CameraIngestStatus.Stopped:
@@ -186,7 +187,7 @@ internal sealed class CameraIngestor(
                 return (CameraIngestStatus.Failed, $"gave up after {failures} failed connection attempt(s): {reason}");
 
             var delay = source.ReconnectDelay(Math.Max(failures, 1));
-            IngestMetrics.Disconnect(source.Id);
+            metrics.Disconnect(source.Id);
             IngestLog.Disconnected(logger, source.Id, reason, failures + 1, delay);
             await PublishNoticeAsync(CameraNoticeKind.Disconnected,
                 string.Create(CultureInfo.InvariantCulture, $"{reason}; reconnecting in {delay.TotalSeconds:0.###} s"),
@@ -208,7 +209,7 @@ internal sealed class CameraIngestor(
         var message = new VideoFrame(source.Id, _nextSequence, captureTime, streamTime,
             frame.Width, frame.Height, PixelFormat.Rgb24, frame.Pixels);
         await publisher.PublishAsync(message, overflow, cancellationToken).ConfigureAwait(false);
-        IngestMetrics.Frame(source.Id);
+        metrics.Frame(source.Id);
         _nextSequence++;
         _width = frame.Width;
         _height = frame.Height;

@@ -3,25 +3,27 @@ using System.Diagnostics.Metrics;
 
 namespace UniHCP.Pipeline.Ingest;
 
-/// <summary>Ingest counters, exported through System.Diagnostics.Metrics (meter "UniHCP.Pipeline.Ingest").</summary>
-internal static class IngestMetrics
+/// <summary>Ingest counters (meter "UniHCP.Pipeline.Ingest"), created from the host's IMeterFactory so that every
+/// process exports them the same way; a stage built without one gets a meter of its own.</summary>
+public sealed class IngestMetrics
 {
     public const string MeterName = "UniHCP.Pipeline.Ingest";
 
-    private static readonly Meter s_meter = new(MeterName);
+    private readonly Counter<long> _frames;
+    private readonly Counter<long> _disconnects;
+    private readonly Counter<long> _failures;
 
-    private static readonly Counter<long> s_frames = s_meter.CreateCounter<long>(
-        "unihcp.ingest.frames", unit: "{frame}", description: "Frames decoded and published.");
+    public IngestMetrics(IMeterFactory? meters)
+    {
+        var meter = meters?.Create(MeterName) ?? new Meter(MeterName);
+        _frames = meter.CreateCounter<long>("unihcp.ingest.frames", unit: "{frame}", description: "Frames decoded and published.");
+        _disconnects = meter.CreateCounter<long>("unihcp.ingest.disconnects", unit: "{event}", description: "Live sources lost (each followed by a reconnect attempt).");
+        _failures = meter.CreateCounter<long>("unihcp.ingest.failures", unit: "{camera}", description: "Cameras that ended with a failure.");
+    }
 
-    private static readonly Counter<long> s_disconnects = s_meter.CreateCounter<long>(
-        "unihcp.ingest.disconnects", unit: "{event}", description: "Live sources lost (each followed by a reconnect attempt).");
+    public void Frame(string cameraId) => _frames.Add(1, new TagList { { "camera", cameraId } });
 
-    private static readonly Counter<long> s_failures = s_meter.CreateCounter<long>(
-        "unihcp.ingest.failures", unit: "{camera}", description: "Cameras that ended with a failure.");
+    public void Disconnect(string cameraId) => _disconnects.Add(1, new TagList { { "camera", cameraId } });
 
-    public static void Frame(string cameraId) => s_frames.Add(1, new TagList { { "camera", cameraId } });
-
-    public static void Disconnect(string cameraId) => s_disconnects.Add(1, new TagList { { "camera", cameraId } });
-
-    public static void Failure(string cameraId) => s_failures.Add(1, new TagList { { "camera", cameraId } });
+    public void Failure(string cameraId) => _failures.Add(1, new TagList { { "camera", cameraId } });
 }

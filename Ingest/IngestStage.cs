@@ -18,12 +18,15 @@ public sealed class IngestStage
     private readonly FFOptions _ffOptions;
     private readonly string? _ffmpegFolder;
     private readonly TimeProvider _time;
+    private readonly IngestMetrics _metrics;
 
     /// <param name="sources">Validated cameras (see <see cref="Configuration.IngestOptionsValidator.BuildSources"/>).</param>
     /// <param name="loggerFactory">Logging.</param>
     /// <param name="ffmpegFolder">Folder of the ffmpeg/ffprobe binaries; null uses PATH.</param>
     /// <param name="time">Clock for live timestamps and back-off (tests may pass their own).</param>
-    public IngestStage(IReadOnlyList<CameraSource> sources, ILoggerFactory loggerFactory, string? ffmpegFolder = null, TimeProvider? time = null)
+    /// <param name="meterFactory">The host's meters (null: a meter of the stage's own).</param>
+    public IngestStage(IReadOnlyList<CameraSource> sources, ILoggerFactory loggerFactory, string? ffmpegFolder = null, TimeProvider? time = null,
+        System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -32,6 +35,7 @@ public sealed class IngestStage
         _ffmpegFolder = string.IsNullOrEmpty(ffmpegFolder) ? null : ffmpegFolder;
         _ffOptions = new FFOptions { BinaryFolder = _ffmpegFolder ?? string.Empty };
         _time = time ?? TimeProvider.System;
+        _metrics = new IngestMetrics(meterFactory);
     }
 
     public IReadOnlyList<CameraSource> Sources => _sources;
@@ -45,7 +49,7 @@ public sealed class IngestStage
         try
         {
             var cameras = _sources
-                .Select(source => new CameraIngestor(source, publisher, _ffOptions, _ffmpegFolder, logger, _time))
+                .Select(source => new CameraIngestor(source, publisher, _ffOptions, _ffmpegFolder, logger, _time, _metrics))
                 .Select(camera => Task.Run(() => camera.RunAsync(cancellationToken), CancellationToken.None))
                 .ToArray();
             var reports = await Task.WhenAll(cameras).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
+using UniHCP.Pipeline.Hosting;
 using UniHCP.Pipeline.Cli.Annotation;
 using UniHCP.Pipeline.Cli.Configuration;
 using UniHCP.Pipeline.Cli.Pipeline;

@@ -37,7 +37,7 @@ internal static class EvalCommand
             var stdout = parse.InvocationConfiguration.Output;
             try
             {
-                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
                 {
@@ -76,7 +76,7 @@ internal static class EvalCommand
             var stdout = parse.InvocationConfiguration.Output;
             try
             {
-                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 string csv = parse.GetValue(labels)!.FullName;
                 var manifest = AttributeManifestReader.Read(csv);
                 if (manifest.Rows.Count == 0)
@@ -119,7 +119,7 @@ internal static class EvalCommand
             var stdout = parse.InvocationConfiguration.Output;
             try
             {
-                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 var folder = parse.GetValue(data)!;
                 bool market = Market1501Crops.IsDataset(folder.FullName);
                 bool mot = !market && File.Exists(Path.Combine(folder.FullName, "seqinfo.ini"));
@@ -171,7 +171,7 @@ internal static class EvalCommand
             var stdout = parse.InvocationConfiguration.Output;
             try
             {
-                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 var metadata = WeightsFile.ReadMetadata(path);
                 var pose = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.Pose)
                     ?? throw new ArgumentException($"The weights {metadata.Version} have no pose task.");
@@ -229,7 +229,7 @@ internal static class EvalCommand
                 var size = parse.GetValue(shortSide) is { } side
                     ? side is >= 32 and <= 4096 ? InferenceHints.Resize(side) : throw new ArgumentException($"--detection-short-side {side} must be between 32 and 4096 pixels.")
                     : DefaultModelRecipe.EvaluationSize;
-                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
                 {

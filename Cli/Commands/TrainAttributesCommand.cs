@@ -38,7 +38,7 @@ internal static class TrainAttributesCommand
             var stdout = parse.InvocationConfiguration.Output;
             try
             {
-                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 string csv = parse.GetValue(labels)!.FullName;
                 var manifest = AttributeManifestReader.Read(csv);
                 if (manifest.Rows.Count < 2)

@@ -52,7 +52,7 @@ internal static class TrainDetectionCommand
                 var datasets = new List<DetectionDataset> { new(name, train, validation, Weight: parse.GetValue(keepDefault) ? parse.GetValue(siteWeight) : 1, DefaultModelRecipe.EvaluationSize) };
                 if (parse.GetValue(keepDefault))
                     datasets.AddRange(await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken));
-                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 TorchRuntime.SetThreads(parse.GetValue(threads));
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)

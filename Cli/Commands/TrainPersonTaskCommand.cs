@@ -160,7 +160,7 @@ internal static class TrainPersonTaskCommand
                 var chosen = ChooseTasks(primary, parse.GetValue(with)!);
                 var weightOf = ParseTaskValues("--loss-weight", parse.GetValue(lossWeights)!, chosen, t => chosen.Count == 1 ? 1.0 : t.DefaultLossWeight, w => w > 0 && !double.IsInfinity(w), "a positive number");
                 var batchOf = ParseTaskValues("--with-batch-size", parse.GetValue(withBatch)!, chosen.Skip(1).ToList(), t => t.DefaultBatch, n => n is >= 1 and <= 4096 && n == Math.Floor(n), "a whole number from 1 to 4096");
-                string path = Pipeline.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 TorchRuntime.SetThreads(parse.GetValue(threads));
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)

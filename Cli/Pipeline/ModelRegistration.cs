@@ -1,17 +1,11 @@
-using System.Text.Json;
 using Npgsql;
 using UniHCP.Pipeline.Inference.Checkpoints;
-using UniHCP.Pipeline.Store.Writing;
 
 namespace UniHCP.Pipeline.Cli.Pipeline;
 
-/// <summary>Puts a weights version in the store's model registry (model_versions): what the dashboard's model list shows.</summary>
+/// <summary>Registers what a training run exported in the store's model registry (model_versions).</summary>
 internal static class ModelRegistration
 {
-    public static Task RegisterAsync(NpgsqlDataSource store, WeightsMetadata metadata, string? path, CancellationToken cancellationToken) =>
-        new ModelRegistry(store).RegisterAsync(metadata.Version, JsonSerializer.Serialize(metadata.Config), JsonSerializer.Serialize(metadata.Tasks),
-            JsonSerializer.Serialize(metadata.Provenance), path, cancellationToken);
-
     /// <summary>
     /// After a training run: registers the exported weights when the configuration names a store. A missing or
     /// unreachable store is reported and does not fail the run (the weights file is the product; registration can be
@@ -37,7 +31,7 @@ internal static class ModelRegistration
             return;
         }
         var metadata = WeightsFile.ReadMetadata(weightsPath);
-        await RegisterAsync(store, metadata, weightsPath, cancellationToken).ConfigureAwait(false);
+        await Hosting.WeightsRegistration.RegisterAsync(store, metadata, weightsPath, cancellationToken).ConfigureAwait(false);
         output.WriteLine($"model registry: registered {metadata.Version} ({weightsPath})");
     }
 }

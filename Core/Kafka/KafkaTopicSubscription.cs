@@ -52,11 +52,20 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
             {
                 lock (_sync)
                     _assigned.UnionWith(partitions.Select(p => p.Partition.Value));
+                KafkaLog.Assigned(transport.Logger, consumerGroup, topic.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
             })
             .SetPartitionsRevokedHandler((_, partitions) =>
             {
                 lock (_sync)
                     _assigned.ExceptWith(partitions.Select(p => p.Partition.Value));
+                KafkaLog.Revoked(transport.Logger, consumerGroup, topic.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
+            })
+            .SetErrorHandler((consumer, error) => KafkaLog.ClientError(transport.Logger, consumer.Name, error.Code, error.Reason, error.IsFatal))
+            .SetLogHandler((_, message) => KafkaLog.Log(transport.Logger, message))
+            .SetOffsetsCommittedHandler((_, committed) =>
+            {
+                if (committed.Error.IsError)
+                    KafkaLog.CommitFailed(transport.Logger, consumerGroup, topic.Name, committed.Error.Reason);
             })
             .Build();
         _consumer.Subscribe(topic.Name);
@@ -65,6 +74,15 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
     public string TopicName => _topic.Name;
 
     public string ConsumerGroup { get; }
+
+    public bool IsAssigned
+    {
+        get
+        {
+            lock (_sync)
+                return _assigned.Count > 0;
+        }
+    }
 
     public async IAsyncEnumerable<Delivery<T>> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -199,6 +217,7 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
         foreach (var header in result.Message.Headers ?? [])
             headers.Add(header.Key, header.GetValueBytes());
         WireHeaders.Set(headers, WireHeaders.Error, $"{reason} (from {result.TopicPartitionOffset})");
+        KafkaLog.DeadLetter(_transport.Logger, result.TopicPartitionOffset.ToString(), result.Message.Key, TopicName + _transport.Options.DeadLetterSuffix, reason);
         _transport.Producer.Produce(TopicName + _transport.Options.DeadLetterSuffix, new Message<string, byte[]> { Key = result.Message.Key, Value = result.Message.Value, Headers = headers });
         // Not acknowledged here: storing its offset now would also declare the deliveries before it handled. The
         // acknowledgement of the next message covers it.
@@ -213,9 +232,14 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
         {
             _consumer.Commit(); // what was acknowledged
         }
-        catch (KafkaException)
+        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
         {
-            // Nothing stored, or the group is gone: the next member resumes from the last commit.
+            // Nothing acknowledged since the last commit.
+        }
+        catch (KafkaException ex)
+        {
+            // The group is gone or the broker unreachable: the next member resumes from the last commit.
+            KafkaLog.CommitFailed(_transport.Logger, ConsumerGroup, TopicName, ex.Error.Reason);
         }
         _consumer.Close();
         _consumer.Dispose();

@@ -1,5 +1,7 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Core.Transport;
 
@@ -16,13 +18,14 @@ public sealed class KafkaTransport : IMessageTransport
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly Lock _sync = new();
 
-    public KafkaTransport(KafkaTransportOptions options, EventCodec? codec = null)
+    public KafkaTransport(KafkaTransportOptions options, EventCodec? codec = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Librdkafka.EnsureLoaded();
         Options = options;
         Codec = codec ?? new EventCodec();
+        Logger = logger ?? NullLogger.Instance;
         Producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
         {
             BootstrapServers = options.BootstrapServers,
@@ -32,10 +35,16 @@ public sealed class KafkaTransport : IMessageTransport
             LingerMs = 2,
             MessageMaxBytes = options.MaxMessageBytes,
             Partitioner = Partitioner.Murmur2Random, // the Java client's key hashing: other clients agree on the partition
-        }).Build();
+        })
+            .SetErrorHandler((producer, error) => KafkaLog.ClientError(Logger, producer.Name, error.Code, error.Reason, error.IsFatal))
+            .SetLogHandler((_, message) => KafkaLog.Log(Logger, message))
+            .Build();
     }
 
     public string Name => "kafka";
+
+    /// <summary>Client errors and logs, rebalances, dead letters and commit failures.</summary>
+    internal ILogger Logger { get; }
 
     internal KafkaTransportOptions Options { get; }
 

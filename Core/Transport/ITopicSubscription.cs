@@ -11,6 +11,10 @@ public interface ITopicSubscription<T> : IAsyncDisposable where T : class, ICame
 
     string ConsumerGroup { get; }
 
+    /// <summary>True when the group has given this member partitions to read (in-process: always). A member of a group
+    /// with more members than partitions may have none, and then reads nothing.</summary>
+    bool IsAssigned => true;
+
     /// <summary>
     /// Reads until every publisher has completed and everything queued was delivered; then ends,
     /// or throws <see cref="TopicFaultedException"/> when a publisher completed with an error.

@@ -201,7 +201,10 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
             var command = new NpgsqlBatchCommand(
                 """
                 insert into tracks as t (camera_id, track_id, first_seen, last_seen, status, n, best_score, attr_sum, attr_n, embedding_n, upper_color, lower_color, identity_id)
-                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce((select i.merged_into from identities i where i.id = $13), $13))
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce((select i.merged_into from identities i where i.id = $13), $13,
+                    -- The identities stage may have named the track before its first update was stored.
+                    (select coalesce(i.merged_into, e.identity_id) from identity_events e left join identities i on i.id = e.identity_id
+                     where e.camera_id = $1 and e.track_id = $2 order by e.time desc, e.kind desc limit 1)))
                 on conflict (camera_id, track_id) do update set
                     identity_id = case when excluded.last_seen >= t.last_seen then coalesce(excluded.identity_id, t.identity_id) else t.identity_id end,
                     first_seen = least(t.first_seen, excluded.first_seen),

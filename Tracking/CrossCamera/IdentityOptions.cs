@@ -27,12 +27,17 @@ public sealed record IdentityOptions
     /// <summary>Identities unseen for longer are no longer candidates (memory stays bounded).</summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>Weight of the past in a track's running appearance average (the tracker's EmbeddingMomentum default). Default 0.9.</summary>
+    public double AppearanceMomentum { get; init; } = 0.9;
+
     public void Validate()
     {
         if (MinSimilarity is < -1 or > 1 || MergeSimilarity is < -1 or > 1 || MergeSimilarity < MinSimilarity)
             throw new ArgumentException($"Identities: similarities must be in [-1, 1] with MergeSimilarity ({MergeSimilarity}) >= MinSimilarity ({MinSimilarity}).");
         if (MinTrackHits < 1 || MergeEvidence < 1 || Retention <= TimeSpan.Zero || DefaultMinTransit < TimeSpan.Zero || DefaultMaxTransit < DefaultMinTransit)
             throw new ArgumentException("Identities: MinTrackHits and MergeEvidence >= 1, Retention > 0, 0 <= DefaultMinTransit <= DefaultMaxTransit.");
+        if (AppearanceMomentum is < 0 or >= 1)
+            throw new ArgumentException($"Identities: AppearanceMomentum must be in [0, 1) (got {AppearanceMomentum}).");
         foreach (var link in Links)
         {
             if (link.MinTransit < TimeSpan.Zero || link.MaxTransit < link.MinTransit || string.IsNullOrEmpty(link.From) || string.IsNullOrEmpty(link.To))

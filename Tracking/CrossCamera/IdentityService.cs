@@ -36,7 +36,7 @@ public sealed class IdentityService
     public int Count => _identities.Count;
 
     /// <summary>Takes one camera's tracks after a frame; returns the identity events it caused.</summary>
-    public IReadOnlyList<IdentityEvent> Observe(string cameraId, DateTimeOffset time, IReadOnlyList<Track> tracks)
+    public IReadOnlyList<IdentityEvent> Observe(string cameraId, DateTimeOffset time, IReadOnlyList<ITrackAppearance> tracks)
     {
         ArgumentNullException.ThrowIfNull(tracks);
         var events = new List<IdentityEvent>();
@@ -74,7 +74,7 @@ public sealed class IdentityService
             identity.Ended(cameraId, trackId);
     }
 
-    private (Identity? Identity, double Similarity) BestCandidate(string cameraId, Track track, DateTimeOffset time)
+    private (Identity? Identity, double Similarity) BestCandidate(string cameraId, ITrackAppearance track, DateTimeOffset time)
     {
         Identity? best = null;
         double bestSimilarity = _options.MinSimilarity;
@@ -134,7 +134,7 @@ public sealed class IdentityService
         return null;
     }
 
-    private void MergeIfEvidence(Identity identity, string cameraId, Track track, DateTimeOffset time, List<IdentityEvent> events)
+    private void MergeIfEvidence(Identity identity, string cameraId, ITrackAppearance track, DateTimeOffset time, List<IdentityEvent> events)
     {
         foreach (var other in _identities.Values.ToList())
         {

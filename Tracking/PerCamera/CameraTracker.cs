@@ -16,19 +16,35 @@ public sealed class CameraTracker
 {
     private readonly TrackerOptions _options;
     private readonly List<Track> _tracks = [];
-    private long _nextId;
+    private readonly Func<long> _nextId;
     private bool _started;
 
     /// <param name="cameraId">The camera.</param>
     /// <param name="options">Association and life-cycle settings.</param>
-    /// <param name="firstTrackId">The first id to give (a restarted camera continues above the ids already stored).</param>
+    /// <param name="firstTrackId">The first id to give; later tracks count up from it.</param>
     public CameraTracker(string cameraId, TrackerOptions? options = null, long firstTrackId = 1)
+        : this(cameraId, options, Counter(firstTrackId))
+    {
+    }
+
+    /// <param name="cameraId">The camera.</param>
+    /// <param name="options">Association and life-cycle settings.</param>
+    /// <param name="nextId">Gives each new track its id (the tracking stage draws them from blocks reserved in the store,
+    /// so that no two processes give one id).</param>
+    public CameraTracker(string cameraId, TrackerOptions? options, Func<long> nextId)
     {
         CameraId = Core.Events.CameraId.Validate(cameraId);
-        ArgumentOutOfRangeException.ThrowIfLessThan(firstTrackId, 1);
-        _nextId = firstTrackId;
+        ArgumentNullException.ThrowIfNull(nextId);
+        _nextId = nextId;
         _options = options ?? new TrackerOptions();
         _options.Validate();
+    }
+
+    private static Func<long> Counter(long first)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(first, 1);
+        long next = first;
+        return () => next++;
     }
 
     public string CameraId { get; }
@@ -89,7 +105,7 @@ public sealed class CameraTracker
 
         // 4. New tracks from confident detections nobody claimed (confirmed at once on the first frame).
         foreach (var detection in remaining.Where(d => d.Score >= _options.NewTrackScore))
-            _tracks.Add(new Track(_nextId++, detection, time, confirmed: !_started || _options.ConfirmHits <= 1));
+            _tracks.Add(new Track(_nextId(), detection, time, confirmed: !_started || _options.ConfirmHits <= 1));
         _started = true;
 
         // 5. Lost tracks past their timeout end.

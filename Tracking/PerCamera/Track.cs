@@ -4,7 +4,7 @@ using UniHCP.Pipeline.Tracking.Motion;
 namespace UniHCP.Pipeline.Tracking.PerCamera;
 
 /// <summary>One tracked person on one camera: motion state, appearance memory and life cycle.</summary>
-public sealed class Track
+public sealed class Track : CrossCamera.ITrackAppearance
 {
     private float[]? _embedding;
 
@@ -20,7 +20,7 @@ public sealed class Track
         LastScore = detection.Score;
         LastDetectionIndex = detection.Index;
         if (!detection.Embedding.IsEmpty)
-            _embedding = Normalized(detection.Embedding.Span);
+            _embedding = AppearanceMemory.Normalized(detection.Embedding.Span);
     }
 
     public long Id { get; }
@@ -60,30 +60,6 @@ public sealed class Track
         LastScore = detection.Score;
         LastDetectionIndex = detection.Index;
         if (!detection.Embedding.IsEmpty)
-        {
-            var incoming = Normalized(detection.Embedding.Span);
-            if (_embedding is null || _embedding.Length != incoming.Length)
-            {
-                _embedding = incoming;
-            }
-            else
-            {
-                for (int i = 0; i < incoming.Length; i++)
-                    _embedding[i] = (float)((momentum * _embedding[i]) + ((1 - momentum) * incoming[i]));
-                _embedding = Normalized(_embedding);
-            }
-        }
-    }
-
-    private static float[] Normalized(ReadOnlySpan<float> vector)
-    {
-        double norm = 0;
-        foreach (float v in vector)
-            norm += v * (double)v;
-        float scale = norm > 0 ? (float)(1 / Math.Sqrt(norm)) : 0;
-        var result = new float[vector.Length];
-        for (int i = 0; i < vector.Length; i++)
-            result[i] = vector[i] * scale;
-        return result;
+            _embedding = AppearanceMemory.Blend(_embedding, detection.Embedding.Span, momentum);
     }
 }

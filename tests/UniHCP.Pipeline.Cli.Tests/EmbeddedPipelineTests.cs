@@ -1,17 +1,16 @@
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using UniHCP.Pipeline.Cli.Pipeline;
+using UniHCP.Pipeline.Hosting;
 using UniHCP.Pipeline.Inference.Checkpoints;
 using UniHCP.Pipeline.Inference.Engine;
-using UniHCP.Pipeline.Inference.Stage;
 using UniHCP.Pipeline.Ingest.Configuration;
 using UniHCP.Pipeline.Store.Tests;
-using UniHCP.Pipeline.Tracking.CrossCamera;
-using UniHCP.Pipeline.Tracking.PerCamera;
 
 namespace UniHCP.Pipeline.Cli.Tests;
 
-/// <summary>The embedded pipeline under interruption and a weights swap, on the sample video and a real PostgreSQL.</summary>
+/// <summary>The embedded pipeline (every stage on one host) under interruption and a weights swap, on the sample video and a real PostgreSQL.</summary>
 public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture<TestDatabase>, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
@@ -24,13 +23,15 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
     {
         string cut = Path.Combine(_dir, "long.avi");
         await Clips.SampleCutAsync(cut, frames: 80);
-        var pipeline = Pipeline("hall", cut, Engine());
-        using var stop = new CancellationTokenSource();
+        using var host = Host("hall", cut);
+        await host.StartAsync();
+        var run = RunView.Of(host);
 
-        var run = pipeline.RunAsync(stop.Token, CancellationToken.None);
-        await WhenAsync(() => pipeline.Inference.Counters.Analysed >= 4);
-        stop.Cancel(); // what Ctrl+C does
-        var result = await run;
+        await WhenAsync(() => run.Inference.Counters!.Analysed >= 4);
+        run.Monitor.StopSources(); // what Ctrl+C does
+        await run.Monitor.AllEnded.WaitAsync(Patience);
+        await host.StopAsync();
+        var result = run.Result();
 
         Assert.Null(result.Failure);
         Assert.True(result.FramesDecoded < 80, $"the interrupt stopped ingest early ({result.FramesDecoded} frames)");
@@ -48,12 +49,15 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
     {
         string cut = Path.Combine(_dir, "short.avi");
         await Clips.SampleCutAsync(cut, frames: 16);
-        var pipeline = Pipeline("gate", cut, Engine());
+        using var host = Host("gate", cut);
+        await host.StartAsync();
+        var run = RunView.Of(host);
 
-        var run = pipeline.RunAsync(CancellationToken.None, CancellationToken.None);
-        await WhenAsync(() => pipeline.Inference.Counters.Analysed >= 4);
-        pipeline.Inference.SwapEngine(Engine("swapped-version"));
-        var result = await run;
+        await WhenAsync(() => run.Inference.Counters!.Analysed >= 4);
+        run.Inference.Stage!.SwapEngine(SwappedEngine("swapped-version"));
+        await run.Monitor.AllEnded.WaitAsync(Patience);
+        await host.StopAsync();
+        var result = run.Result();
 
         Assert.Null(result.Failure);
         Assert.Equal(16, result.FramesDecoded);
@@ -68,24 +72,26 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
         Assert.Equal(16, await connection.ExecuteScalarAsync<long>("select count(distinct frame_seq) from observations where camera_id = 'gate'"));
     }
 
-    private EmbeddedPipeline Pipeline(string camera, string source, PerceptionEngine engine)
+    /// <summary>Every stage in one host, the committed default model detection only (the crop tasks would only add time
+    /// here), at a threshold low enough to report persons in every frame whatever its calibration: these tests check the
+    /// plumbing, not the model (its quality is in docs/default-model.md).</summary>
+    private IHost Host(string camera, string source)
     {
-        var sources = IngestOptionsValidator.BuildSources(new IngestOptions { Cameras = [new CameraOptions { Id = camera, Source = source }] });
-        var settings = new PipelineSettings(sources, null, new InferenceStageOptions { BatchFrames = 2 }, new TrackerOptions(), new IdentityOptions(), null);
-        return new EmbeddedPipeline(settings, engine, database.DataSource, NullLoggerFactory.Instance);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Store:ConnectionString"] = database.ConnectionString,
+            ["Inference:Tasks"] = "none",
+            ["Inference:Threshold"] = "0.1",
+            ["Inference:BatchFrames"] = "2",
+        }).Build();
+        return PipelineHost.Build(configuration, services => services.AddAllStages([new CameraOptions { Id = camera, Source = source }]));
     }
 
-    /// <summary>The committed default model, detection only (the crop tasks would only add time here), at a threshold
-    /// low enough to report persons in every frame whatever its calibration: these tests check the plumbing, not the
-    /// model (its quality is in docs/default-model.md).</summary>
-    private static PerceptionEngine Engine(string? version = null)
+    private static PerceptionEngine SwappedEngine(string version)
     {
-        string path = DefaultWeights.Resolve(null);
-        var options = new PerceptionOptions { Tasks = [], DetectionThreshold = 0.1f };
-        if (version is null)
-            return new PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
-        var (model, metadata) = WeightsFile.Load(path);
-        return new PerceptionEngineBuilder().WithModel(model, metadata with { Version = version }).WithOptions(options).Build();
+        var (model, metadata) = WeightsFile.Load(DefaultWeights.Resolve(null));
+        return new PerceptionEngineBuilder().WithModel(model, metadata with { Version = version })
+            .WithOptions(new PerceptionOptions { Tasks = [], DetectionThreshold = 0.1f }).Build();
     }
 
     private static async Task WhenAsync(Func<bool> condition)

@@ -75,44 +75,106 @@ public sealed class KafkaScaleOutTests(TestDatabase database) : IClassFixture<Te
     }
 
     [Fact]
-    public async Task The_stages_as_separate_processes_store_the_same_results_as_the_in_process_run()
+    public async Task The_stages_as_separate_processes_with_two_trackers_store_what_the_in_process_run_stores()
     {
         string cut = Path.Combine(_dir, "cut.avi");
-        await Clips.SampleCutAsync(cut, frames: 12);
+        await Clips.SampleCutAsync(cut, frames: 20);
         CreateTopics(2, Topics.Frames.Name, Topics.Persons.Name, Topics.Tracks.Name, Topics.Identities.Name);
         string run = Guid.NewGuid().ToString("N");
+        // Default model, threshold and tracker: only the store and the broker's timing are the test's own.
         string config = WriteConfig($$"""
             {
               "Store": { "ConnectionString": "{{database.ConnectionString}}" },
-              "Tracking": { "Camera": { "HighScore": 0.15, "LowScore": 0.1, "NewTrackScore": 0.15 }, "Identities": { "MinTrackHits": 2 } },
               "Kafka": { "SessionTimeoutMs": 3000 }
             }
             """);
-        string[] Stage(string name, params string[] more) => ["stage", name, "--bootstrap", _broker.BootstrapServers, "--run-id", run, "--config", config, .. more];
+        string[] Stage(string name, params string[] more) => ["stage", name, "--bootstrap", _broker.BootstrapServers, "--run-id", run, "--config", config, "--http-port", "0", .. more];
 
+        // Every consumer stage its own process, two per-camera trackers sharing the persons topic's two partitions.
         using var store = StageProcess.Start("store", Stage("store"));
-        using var track = StageProcess.Start("track", Stage("track"));
-        using var infer = StageProcess.Start("infer", Stage("infer", "--threshold", "0.1", "--tasks", "reid"));
-        // Raw frames (the same pixels as in process), at most two waiting: the mock broker keeps 5 MB per partition.
-        using var ingest = StageProcess.Start("ingest", Stage("ingest", "-s", $"broker={cut}", "--jpeg-quality", "0", "--max-lag", "2"));
-        foreach (var stage in new[] { ingest, infer, track, store })
+        using var identities = StageProcess.Start("identities", Stage("identities"));
+        using var trackA = StageProcess.Start("track A", Stage("track"));
+        using var trackB = StageProcess.Start("track B", Stage("track"));
+        using var infer = StageProcess.Start("infer", Stage("infer"));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var (process, metric) in new[] { (store, "unihcp_store_observations"), (identities, "unihcp_tracking_identities"), (trackA, "unihcp_tracking_updates"),
+            (trackB, "unihcp_tracking_updates"), (infer, "unihcp_inference_frames") })
+        {
+            string address = await HttpAddressAsync(process);
+            await WhenReadyAsync(http, address, process);
+            string metrics = await http.GetStringAsync(address + "/metrics");
+            Assert.True(metrics.Contains(metric, StringComparison.Ordinal), $"{process.Name}'s /metrics has {metric}:\n{metrics}");
+        }
+        // Raw frames (the same pixels as in process), at most two waiting per partition: the mock broker keeps 5 MB per
+        // partition. "east" and "west" hash to different partitions of two (Kafka's murmur2), so each tracker gets one.
+        using var ingest = StageProcess.Start("ingest", Stage("ingest", "-s", $"east={cut}", "-s", $"west={cut}", "--jpeg-quality", "0", "--max-lag", "2"));
+        foreach (var stage in new[] { ingest, infer, trackA, trackB, identities, store })
         {
             Assert.True(await stage.ExitsWithinAsync(TimeSpan.FromMinutes(5)), $"{stage.Name} did not finish: {stage.Log}");
             Assert.True(stage.ExitCode == 0, $"{stage.Name}: {stage.Log}");
         }
-        Assert.Contains("analysed 12 frames", infer.Log, StringComparison.Ordinal);
+        Assert.Contains("analysed 40 frames", infer.Log, StringComparison.Ordinal);
+        Assert.True(Number(trackA.Log, @"(\d+) frames tracked") > 0 && Number(trackB.Log, @"(\d+) frames tracked") > 0,
+            $"both trackers tracked a camera:\n{trackA.Log}\n{trackB.Log}");
 
-        var (code, output, error) = await CliRunner.RunAsync("run", "-s", $"local={cut}", "--config", config, "--threshold", "0.1", "--tasks", "reid");
+        var (code, output, error) = await CliRunner.RunAsync("run", "-s", $"door={cut}", "-s", $"hall={cut}", "--config", config);
 
         Assert.True(code == 0, output + error);
         await using var connection = await database.DataSource.OpenConnectionAsync();
-        long observations = await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id = 'broker'");
-        Assert.True(observations > 0, "the default model finds people in the cut: " + infer.Log);
-        Assert.Equal(Number(output, @"observations (\d+) stored"), observations);
-        Assert.Equal(Number(output, @"tracks (\d+)"), await connection.ExecuteScalarAsync<long>("select count(*) from tracks where camera_id = 'broker'"));
-        Assert.Equal(
-            await connection.ExecuteScalarAsync<long>("select count(*) from tracks where camera_id = 'local'"),
-            await connection.ExecuteScalarAsync<long>("select count(*) from tracks where camera_id = 'broker'"));
+        foreach (var (overKafka, inProcess) in new[] { ("east", "door"), ("west", "hall") })
+        {
+            var observations = await KeysAsync(connection, "select frame_seq || '/' || det_index || '/' || coalesce(track_id, 0) from observations where camera_id = @camera", overKafka, inProcess);
+            Assert.NotEmpty(observations.Kafka);
+            Assert.Equal(observations.InProcess, observations.Kafka);
+            var tracks = await KeysAsync(connection, "select track_id || '/' || n || '/' || coalesce(identity_id, 0) from tracks where camera_id = @camera", overKafka, inProcess);
+            Assert.NotEmpty(tracks.Kafka);
+            Assert.Equal(tracks.InProcess, tracks.Kafka);
+            var identityEvents = await KeysAsync(connection, "select track_id || '/' || kind from identity_events where camera_id = @camera", overKafka, inProcess);
+            Assert.Equal(identityEvents.InProcess, identityEvents.Kafka);
+        }
+        Assert.Equal(Number(output, @"observations (\d+) stored"), await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id in ('east', 'west')"));
+    }
+
+    private static async Task<(List<string> Kafka, List<string> InProcess)> KeysAsync(Npgsql.NpgsqlConnection connection, string sql, string kafkaCamera, string inProcessCamera)
+    {
+        var kafka = (await connection.QueryAsync<string>(sql, new { camera = kafkaCamera })).Order(StringComparer.Ordinal).ToList();
+        var inProcess = (await connection.QueryAsync<string>(sql, new { camera = inProcessCamera })).Order(StringComparer.Ordinal).ToList();
+        return (kafka, inProcess);
+    }
+
+    /// <summary>The address a stage process serves /metrics and /healthz at (it prints it once started).</summary>
+    private static async Task<string> HttpAddressAsync(StageProcess process)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var match = Regex.Match(process.Log, @"http: (http://[^ ]+)/metrics");
+            if (match.Success)
+                return match.Groups[1].Value;
+            Assert.False(process.HasExited, $"{process.Name} exited early: {process.Log}");
+            Assert.True(DateTime.UtcNow < deadline, $"{process.Name} printed no HTTP address: {process.Log}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Polls /healthz until it answers 200 (the stage runs with partitions assigned and its dependencies answer).</summary>
+    private static async Task WhenReadyAsync(HttpClient http, string address, StageProcess process)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        string last = "";
+        while (true)
+        {
+            using var response = await http.GetAsync(address + "/healthz");
+            last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+            if (response.IsSuccessStatusCode)
+            {
+                Assert.Contains("\"Healthy\"", last, StringComparison.Ordinal);
+                return;
+            }
+            Assert.False(process.HasExited, $"{process.Name} exited early: {process.Log}");
+            Assert.True(DateTime.UtcNow < deadline, $"{process.Name} never became ready (last /healthz {last}): {process.Log}");
+            await Task.Delay(100);
+        }
     }
 
     private void CreateTopics(int partitions, params string[] topics)

@@ -30,10 +30,13 @@ internal sealed class InProcessTopic<T> : IInProcessTopic where T : class, ICame
     private bool _completed;
     private Exception? _error;
 
-    public InProcessTopic(Topic<T> topic, int capacity)
+    private readonly TransportMetrics _metrics;
+
+    public InProcessTopic(Topic<T> topic, int capacity, TransportMetrics metrics)
     {
         Topic = topic;
         _capacity = capacity;
+        _metrics = metrics;
     }
 
     public Topic<T> Topic { get; }
@@ -135,9 +138,9 @@ internal sealed class InProcessTopic<T> : IInProcessTopic where T : class, ICame
         }
 
         var tags = new TagList { { "topic", Topic.Name }, { "camera", cameraId } };
-        TransportMetrics.Published.Add(1, tags);
+        _metrics.Published.Add(1, tags);
         if (dropped > 0)
-            TransportMetrics.Dropped.Add(dropped, tags);
+            _metrics.Dropped.Add(dropped, tags);
     }
 
     private void PublisherCompleted(Exception? error)

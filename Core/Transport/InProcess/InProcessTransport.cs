@@ -12,11 +12,13 @@ public sealed class InProcessTransport : IMessageTransport
 {
     private readonly ConcurrentDictionary<string, IInProcessTopic> _topics = new(StringComparer.Ordinal);
     private readonly InProcessTransportOptions _options;
+    private readonly TransportMetrics _metrics;
 
-    public InProcessTransport(InProcessTransportOptions? options = null)
+    public InProcessTransport(InProcessTransportOptions? options = null, System.Diagnostics.Metrics.IMeterFactory? meters = null)
     {
         _options = options ?? new InProcessTransportOptions();
         _options.Validate();
+        _metrics = new TransportMetrics(meters);
     }
 
     public string Name => "in-process";
@@ -42,7 +44,7 @@ public sealed class InProcessTransport : IMessageTransport
     private InProcessTopic<T> GetTopic<T>(Topic<T> topic) where T : class, ICameraEvent
     {
         ArgumentNullException.ThrowIfNull(topic);
-        var entry = _topics.GetOrAdd(topic.Name, _ => new InProcessTopic<T>(topic, _options.CapacityFor(topic.Name)));
+        var entry = _topics.GetOrAdd(topic.Name, _ => new InProcessTopic<T>(topic, _options.CapacityFor(topic.Name), _metrics));
         return entry as InProcessTopic<T>
             ?? throw new InvalidOperationException(
                 $"Topic '{topic.Name}' carries {entry.EventType.Name}, not {typeof(T).Name}.");

@@ -2,16 +2,20 @@ using System.Diagnostics.Metrics;
 
 namespace UniHCP.Pipeline.Core.Transport.InProcess;
 
-/// <summary>Transport counters, exported through System.Diagnostics.Metrics (OpenTelemetry picks them up by meter name).</summary>
-internal static class TransportMetrics
+/// <summary>Transport counters (meter "UniHCP.Pipeline.Transport"), created from the host's IMeterFactory; a transport
+/// built without one gets a meter of its own.</summary>
+public sealed class TransportMetrics
 {
     public const string MeterName = "UniHCP.Pipeline.Transport";
 
-    private static readonly Meter s_meter = new(MeterName);
+    public TransportMetrics(IMeterFactory? meters)
+    {
+        var meter = meters?.Create(MeterName) ?? new Meter(MeterName);
+        Published = meter.CreateCounter<long>("unihcp.transport.published", unit: "{message}", description: "Messages accepted by a topic.");
+        Dropped = meter.CreateCounter<long>("unihcp.transport.dropped", unit: "{message}", description: "Events discarded to make room (drop-oldest policy).");
+    }
 
-    public static readonly Counter<long> Published = s_meter.CreateCounter<long>(
-        "unihcp.transport.published", unit: "{message}", description: "Messages accepted by a topic.");
+    internal Counter<long> Published { get; }
 
-    public static readonly Counter<long> Dropped = s_meter.CreateCounter<long>(
-        "unihcp.transport.dropped", unit: "{message}", description: "Events discarded to make room (drop-oldest policy).");
+    internal Counter<long> Dropped { get; }
 }

@@ -1,7 +1,7 @@
-namespace UniHCP.Pipeline.Cli.Pipeline;
+namespace UniHCP.Pipeline.Hosting;
 
 /// <summary>Which weights file a run uses: the one asked for, else the repository's committed default model.</summary>
-internal static class DefaultWeights
+public static class DefaultWeights
 {
     public const string RelativePath = "models/default.safetensors";
 

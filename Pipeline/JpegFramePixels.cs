@@ -2,10 +2,10 @@ using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Inference.Processing;
 using UniHCP.Pipeline.Transport.Kafka;
 
-namespace UniHCP.Pipeline.Cli.Pipeline;
+namespace UniHCP.Pipeline.Hosting;
 
 /// <summary>Frames through the broker as JPEG: ~15x smaller than raw RGB at quality 90, decoded back to the recorded size.</summary>
-internal sealed class JpegFramePixels(int quality) : IFramePixelCodec
+public sealed class JpegFramePixels(int quality) : IFramePixelCodec
 {
     public byte Id => 1;
 

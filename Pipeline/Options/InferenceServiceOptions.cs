@@ -1,0 +1,65 @@
+using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Engine;
+using UniHCP.Pipeline.Inference.Stage;
+
+namespace UniHCP.Pipeline.Hosting.Options;
+
+/// <summary>
+/// The "Inference" configuration section: which weights, run how. What is left null comes from the weights file
+/// (<see cref="InferenceHints"/>): its default tasks, the input size it was trained at, its score calibration.
+/// </summary>
+public sealed class InferenceServiceOptions
+{
+    public const string SectionName = "Inference";
+
+    /// <summary>Weights file; null: models/default.safetensors of the repository.</summary>
+    public string? Weights { get; set; }
+
+    /// <summary>Person tasks besides detection, comma-separated (pose, parsing, attributes, reid; "none": detection
+    /// only); null: the weights' default.</summary>
+    public string? Tasks { get; set; }
+
+    /// <summary>cpu, or cuda / cuda:N on a CUDA build. Default cpu.</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>Null: BFloat16 on CPUs with AVX-512 BF16 or AMX (about 1.8x faster), else Float32.</summary>
+    public Precision? Precision { get; set; }
+
+    /// <summary>Detection score threshold. Default 0.5.</summary>
+    public float Threshold { get; set; } = 0.5f;
+
+    /// <summary>Detection input short side in pixels; null: what the weights were trained at, else 800.</summary>
+    public int? DetectionShortSide { get; set; }
+
+    /// <summary>Frames (from any cameras) run through the model together. Default 4.</summary>
+    public int BatchFrames { get; set; } = 4;
+
+    /// <summary>Analyse every Nth frame of each camera. Default 1.</summary>
+    public int DetectionStride { get; set; } = 1;
+
+    /// <summary>Height in pixels of the JPEG crop kept with each observation; 0 for none. Default 96.</summary>
+    public int ThumbnailHeight { get; set; } = 96;
+
+    public InferenceStageOptions Stage => new() { BatchFrames = BatchFrames, DetectionStride = DetectionStride, ThumbnailHeight = ThumbnailHeight };
+
+    public PerceptionOptions Perception => new()
+    {
+        Device = Device,
+        Precision = Precision ?? (CpuFeatures.HasFastBFloat16 ? Inference.Engine.Precision.BFloat16 : Inference.Engine.Precision.Float32),
+        DetectionThreshold = Threshold,
+        Tasks = Tasks is null ? null
+            : Tasks.Trim() == "none" ? []
+            : Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        DetectionResize = DetectionShortSide is { } side ? InferenceHints.Resize(side) : null,
+    };
+
+    public void Validate()
+    {
+        if (DetectionShortSide is < 32 or > 4096)
+            throw new ArgumentException($"Inference: DetectionShortSide must be 32-4096 pixels (got {DetectionShortSide}).");
+        if (string.IsNullOrWhiteSpace(Device))
+            throw new ArgumentException("Inference: Device must be cpu, cuda or cuda:N.");
+        Stage.Validate();
+        Perception.Validate();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Core.Transport;
+using UniHCP.Pipeline.Hosting.Options;
+using UniHCP.Pipeline.Inference.Engine;
+using UniHCP.Pipeline.Inference.Stage;
+
+namespace UniHCP.Pipeline.Hosting.Stages;
+
+/// <summary>The inference stage: frames in, person observations out, with the engine the Inference section describes
+/// (built at start: bad weights or options stop the host before anything runs). When this process has a store, the
+/// weights are registered in its model registry.</summary>
+public sealed class InferenceService : StageService
+{
+    private readonly IOptions<InferenceServiceOptions> _options;
+    private readonly PipelineTransport _transport;
+    private readonly IServiceProvider _services;
+    private readonly ILogger<InferenceService> _logger;
+    private ITopicSubscription<VideoFrame>? _frames;
+    private ITopicPublisher<PersonObservations>? _persons;
+    private InferenceStage? _stage;
+
+    public InferenceService(IOptions<InferenceServiceOptions> options, PipelineTransport transport, StageMonitor monitor,
+        IServiceProvider services, ILogger<InferenceService> logger, IMeterFactory meters)
+        : base("inference", monitor, logger)
+    {
+        _options = options;
+        _transport = transport;
+        _services = services;
+        _logger = logger;
+        var meter = meters.Create(StageMeters.Name);
+        meter.CreateObservableCounter("unihcp.inference.frames", () => Counters?.Analysed ?? 0, "{frame}", "Frames analysed by the model.");
+        meter.CreateObservableCounter("unihcp.inference.frames_skipped", () => Counters?.Skipped ?? 0, "{frame}", "Frames left out by the detection stride.");
+        meter.CreateObservableCounter("unihcp.inference.frames_rejected", () => Counters?.Rejected ?? 0, "{frame}", "Frames the model could not take.");
+        meter.CreateObservableCounter("unihcp.inference.persons", () => Counters?.Persons ?? 0, "{person}", "Persons detected.");
+        meter.CreateObservableCounter("unihcp.inference.batches", () => Counters?.Batches ?? 0, "{batch}", "Model batches run.");
+        meter.CreateObservableCounter("unihcp.inference.busy", () => Counters?.Busy.TotalSeconds ?? 0, "s", "Time spent in the model.");
+    }
+
+    /// <summary>The stage (null before start): its counters, and a weights swap without stopping.</summary>
+    public InferenceStage? Stage => _stage;
+
+    /// <summary>The stage's counters (null before start).</summary>
+    public InferenceStageCounters? Counters => _stage?.Counters;
+
+    /// <summary>The engine the stage runs (null before start).</summary>
+    public PerceptionEngine? Engine { get; private set; }
+
+    /// <summary>The weights file in use.</summary>
+    public string? WeightsPath { get; private set; }
+
+    public override bool InputAssigned => _frames?.IsAssigned ?? false;
+
+    protected override async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        var options = _options.Value;
+        WeightsPath = DefaultWeights.Resolve(options.Weights);
+        try
+        {
+            Engine = new PerceptionEngineBuilder().WithWeights(WeightsPath).WithOptions(options.Perception).Build();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or ArgumentException or NotSupportedException)
+        {
+            throw new ArgumentException($"weights '{WeightsPath}': {ex.Message}", ex);
+        }
+        HostingLog.EngineReady(_logger, Engine.ModelVersion, WeightsPath, string.Join(", ", ["detection", .. Engine.CropTasks.Select(t => t.Name)]), Engine.DetectionResize.ShortSide);
+        _stage = new InferenceStage(Engine, options.Stage, _services.GetRequiredService<ILogger<InferenceStage>>());
+        if (_services.GetService<NpgsqlDataSource>() is { } store)
+            await RegisterAsync(store, cancellationToken).ConfigureAwait(false);
+        _frames = _transport.Transport.Subscribe(Topics.Frames, ConsumerGroups.Inference);
+        _persons = _transport.Transport.CreatePublisher(Topics.Persons);
+    }
+
+    protected override Task RunAsync(CancellationToken stoppingToken) => _stage!.RunAsync(_frames!, _persons!, stoppingToken);
+
+    // What the dashboard's model list shows. A registry that cannot be written does not stop the analysis.
+    private async Task RegisterAsync(NpgsqlDataSource store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WeightsRegistration.RegisterAsync(store, Engine!.Metadata, WeightsPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex)
+        {
+            HostingLog.NotRegistered(_logger, Engine!.Metadata.Version, ex.Message);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Logging;
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Core.Transport;
+using UniHCP.Pipeline.Tracking.CrossCamera;
+
+namespace UniHCP.Pipeline.Tracking.Stage;
+
+/// <summary>
+/// Track updates of every camera in, identity events out: links the tracks of one person across cameras from each
+/// track's appearance (rebuilt from the updates: status, matched frames, the running average of the matched
+/// observations' ReID embeddings). One consumer: the identity service must see every camera. Tracks without
+/// embeddings (weights without ReID) take part in nothing and cost nothing.
+/// </summary>
+public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityId, ILogger<IdentitiesStage> logger)
+{
+    private readonly IdentityService _identities = new(options, firstIdentityId);
+    private readonly Dictionary<string, Dictionary<long, TrackAppearance>> _cameras = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _lastTime = new(StringComparer.Ordinal);
+    private readonly HashSet<long> _given = [];
+    private long _events;
+    private long _outOfOrder;
+
+    /// <summary>Distinct identities given to tracks (merged ones included).</summary>
+    public long Identities
+    {
+        get
+        {
+            lock (_given)
+                return _given.Count;
+        }
+    }
+
+    /// <summary>Identity events published.</summary>
+    public long IdentityEvents => Interlocked.Read(ref _events);
+
+    /// <summary>Updates not newer than their camera's last one (replays), skipped.</summary>
+    public long OutOfOrder => Interlocked.Read(ref _outOfOrder);
+
+    public async Task RunAsync(ITopicSubscription<TrackUpdate> updates, ITopicPublisher<IdentityEvent> identities, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        ArgumentNullException.ThrowIfNull(identities);
+        try
+        {
+            await foreach (var delivery in updates.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (delivery.IsNotice)
+                {
+                    if (delivery.Notice.IsTerminal)
+                        EndCamera(delivery.CameraId);
+                }
+                else
+                {
+                    await ObserveAsync(delivery.Event, identities, cancellationToken).ConfigureAwait(false);
+                }
+                updates.Acknowledge(delivery);
+            }
+            identities.Complete();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            identities.Complete(ex);
+            throw;
+        }
+    }
+
+    private async Task ObserveAsync(TrackUpdate update, ITopicPublisher<IdentityEvent> identities, CancellationToken cancellationToken)
+    {
+        if (_lastTime.TryGetValue(update.CameraId, out var last) && update.CaptureTime <= last)
+        {
+            Interlocked.Increment(ref _outOfOrder);
+            TrackingLog.NotNewer(logger, update.FrameSequence, update.CameraId);
+            return;
+        }
+        _lastTime[update.CameraId] = update.CaptureTime;
+        if (!_cameras.TryGetValue(update.CameraId, out var tracks))
+            _cameras[update.CameraId] = tracks = [];
+        var observations = update.Observations.ToDictionary(o => o.DetectionIndex);
+        var live = new List<ITrackAppearance>(update.Tracks.Count);
+        foreach (var state in update.Tracks)
+        {
+            if (state.Status == TrackStatus.Removed)
+            {
+                tracks.Remove(state.TrackId);
+                _identities.TrackEnded(update.CameraId, state.TrackId);
+                continue;
+            }
+            if (!tracks.TryGetValue(state.TrackId, out var track))
+                tracks[state.TrackId] = track = new TrackAppearance(state.TrackId, update.CaptureTime);
+            track.Update(state, state.DetectionIndex is { } index ? observations.GetValueOrDefault(index) : null, options.AppearanceMomentum);
+            live.Add(track);
+        }
+        var events = _identities.Observe(update.CameraId, update.CaptureTime, live);
+        foreach (var identityEvent in events)
+            await identities.PublishAsync(identityEvent, OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _events, events.Count);
+        lock (_given)
+            _given.UnionWith(events.Select(e => e.IdentityId));
+    }
+
+    private void EndCamera(string cameraId)
+    {
+        if (_cameras.Remove(cameraId, out var tracks))
+        {
+            foreach (long track in tracks.Keys)
+                _identities.TrackEnded(cameraId, track);
+        }
+        _lastTime.Remove(cameraId);
+    }
+}
