@@ -49,11 +49,23 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
     {
         string cut = Path.Combine(_dir, "short.avi");
         await Clips.SampleCutAsync(cut, frames: 16);
-        using var host = Host("gate", cut);
+        using var host = Host("gate", cut, httpPort: 0);
         await host.StartAsync();
         var run = RunView.Of(host);
 
         await WhenAsync(() => run.Inference.Counters!.Analysed >= 4);
+        // The embedded run serves the same endpoints as a stage process, with every stage's metrics.
+        string address = Assert.Single(PipelineHost.HttpAddresses(host));
+        using (var http = new HttpClient())
+        {
+            string metrics = await http.GetStringAsync(address + "/metrics");
+            foreach (string name in new[] { "unihcp_ingest_frames", "unihcp_inference_frames", "unihcp_tracking_updates", "unihcp_tracking_identities", "unihcp_store_observations", "unihcp_queue_depth", "unihcp_transport_published" })
+                Assert.True(metrics.Contains(name, StringComparison.Ordinal), $"/metrics has {name}:\n{metrics}");
+            using var health = await http.GetAsync(address + "/healthz");
+            string report = await health.Content.ReadAsStringAsync();
+            Assert.True(health.IsSuccessStatusCode, report);
+            Assert.Contains("\"store\"", report, StringComparison.Ordinal);
+        }
         run.Inference.Stage!.SwapEngine(SwappedEngine("swapped-version"));
         await run.Monitor.AllEnded.WaitAsync(Patience);
         await host.StopAsync();
@@ -75,10 +87,11 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
     /// <summary>Every stage in one host, the committed default model detection only (the crop tasks would only add time
     /// here), at a threshold low enough to report persons in every frame whatever its calibration: these tests check the
     /// plumbing, not the model (its quality is in docs/default-model.md).</summary>
-    private IHost Host(string camera, string source)
+    private IHost Host(string camera, string source, int? httpPort = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Pipeline:HttpPort"] = httpPort?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Store:ConnectionString"] = database.ConnectionString,
             ["Inference:Tasks"] = "none",
             ["Inference:Threshold"] = "0.1",
