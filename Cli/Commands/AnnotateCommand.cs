@@ -11,6 +11,7 @@ using UniHCP.Pipeline.Inference.Checkpoints;
 using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Inference.Processing;
 using UniHCP.Pipeline.Ingest;
+using UniHCP.Pipeline.Ingest.VideoOutput;
 using UniHCP.Pipeline.Tracking.PerCamera;
 
 namespace UniHCP.Pipeline.Cli.Commands;
@@ -114,7 +115,7 @@ internal static class AnnotateCommand
                         continue;
                     }
                     double seconds = (frame.StreamTime - first.StreamTime).TotalSeconds;
-                    writer = new VideoWriter(output.FullName, frame.Width, frame.Height, seconds > 0 ? 1 / seconds : 10);
+                    writer = new VideoWriter(output.FullName, frame.Width, frame.Height, seconds > 0 ? 1 / seconds : 10, ffmpegFolder);
                     await writer.WriteAsync(pending!, cancellationToken);
                     written++;
                 }
@@ -123,7 +124,7 @@ internal static class AnnotateCommand
             }
             if (writer is null && pending is not null && first is not null)
             {
-                writer = new VideoWriter(output.FullName, first.Width, first.Height, 10);
+                writer = new VideoWriter(output.FullName, first.Width, first.Height, 10, ffmpegFolder);
                 await writer.WriteAsync(pending, cancellationToken);
                 written++;
             }

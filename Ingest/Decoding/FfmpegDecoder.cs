@@ -133,9 +133,12 @@ internal sealed partial class FfmpegDecoder(string? ffmpegFolder)
         }
     }
 
-    private string FfmpegBinary => string.IsNullOrEmpty(ffmpegFolder) ? "ffmpeg" : Path.Combine(ffmpegFolder, "ffmpeg");
+    private string FfmpegBinary => Binary(ffmpegFolder);
 
-    /// <summary>The FFmpeg command line (without the logging flags) that decodes <paramref name="source"/> to PPM frames on stdout.</summary>
+    /// <summary>The ffmpeg program in <paramref name="folder"/>, or on PATH when none is configured.</summary>
+    internal static string Binary(string? folder) => string.IsNullOrEmpty(folder) ? "ffmpeg" : Path.Combine(folder, "ffmpeg");
+
+    /// <summary>The FFmpeg command line (without the logging flags) that decodes <paramref name="source"/> to YUV4MPEG2 frames on stdout.</summary>
     internal static string Arguments(CameraSource source)
     {
         string inputArguments = InputArguments(source);

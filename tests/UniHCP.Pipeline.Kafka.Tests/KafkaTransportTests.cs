@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text;
 using Confluent.Kafka;
 using UniHCP.Pipeline.Core.Events;
@@ -72,7 +73,8 @@ public sealed class KafkaTransportTests(KafkaBroker broker) : IClassFixture<Kafk
             publisher.Complete();
         }
 
-        await using var reader = broker.Transport("poison");
+        var log = new CollectingLogger();
+        await using var reader = new KafkaTransport(new KafkaTransportOptions { BootstrapServers = broker.BootstrapServers, RunId = "poison", EndLingerMs = 0 }, logger: log);
         var subscription = reader.Subscribe(topic, "poison-check");
         var tracks = new List<long>();
         await foreach (var delivery in subscription.ReadAllAsync(Timeout()))
@@ -85,6 +87,10 @@ public sealed class KafkaTransportTests(KafkaBroker broker) : IClassFixture<Kafk
         var dead = ReadAll(name + ".dlq", 2);
         Assert.Contains(dead, m => Reason(m).Contains("Not a valid IdentityEvent", StringComparison.Ordinal));
         Assert.Contains(dead, m => Reason(m).Contains("unknown schema version '99'", StringComparison.Ordinal));
+        // Neither passes silently: each dead letter is logged with its reason, and the group's assignment is logged too.
+        Assert.Contains(log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Not a valid IdentityEvent", StringComparison.Ordinal) && e.Message.Contains(name + ".dlq", StringComparison.Ordinal));
+        Assert.Contains(log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("unknown schema version '99'", StringComparison.Ordinal));
+        Assert.Contains(log.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("partitions assigned", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,29 +1,37 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace UniHCP.Pipeline.Cli.Annotation;
+namespace UniHCP.Pipeline.Ingest.VideoOutput;
 
-/// <summary>Encodes RGBA frames into a video file with the real ffmpeg (H.264 in .mp4/.mkv, MPEG-4 Part 2 otherwise).</summary>
-internal sealed class VideoWriter : IAsyncDisposable
+/// <summary>Encodes RGBA frames into a video file with the real ffmpeg (H.264 in .mp4/.mkv, MPEG-4 Part 2 otherwise): the
+/// ingest layer's FFmpeg, from the same folder as the decoder's (Ingest:FfmpegFolder, else PATH).</summary>
+public sealed class VideoWriter : IAsyncDisposable
 {
     private readonly Process _ffmpeg;
     private readonly Stream _input;
     private readonly Task<string> _errors;
     private readonly int _frameBytes;
 
-    public VideoWriter(string path, int width, int height, double framesPerSecond)
+    public VideoWriter(string path, int width, int height, double framesPerSecond, string? ffmpegFolder = null)
     {
         _frameBytes = width * height * 4;
         string extension = Path.GetExtension(path).ToLowerInvariant();
         string codec = extension is ".mp4" or ".mkv" or ".mov" ? "-c:v libx264 -preset veryfast -crf 23" : "-c:v mpeg4 -q:v 3";
-        var start = new ProcessStartInfo("ffmpeg",
+        var start = new ProcessStartInfo(Decoding.FfmpegDecoder.Binary(ffmpegFolder),
             string.Create(CultureInfo.InvariantCulture, $"-hide_banner -nostdin -loglevel error -y -f rawvideo -pix_fmt rgba -s {width}x{height} -r {framesPerSecond:0.###} -i - {codec} -pix_fmt yuv420p \"{path}\""))
         {
             RedirectStandardInput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        _ffmpeg = Process.Start(start) ?? throw new InvalidOperationException("ffmpeg could not be started (is it installed? infra/setup.sh installs it).");
+        try
+        {
+            _ffmpeg = Process.Start(start) ?? throw new InvalidOperationException("no process was started");
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"FFmpeg could not be started ('{start.FileName}': {ex.Message}); install it (apt-get install ffmpeg) or set Ingest:FfmpegFolder.", ex);
+        }
         _input = _ffmpeg.StandardInput.BaseStream;
         _errors = _ffmpeg.StandardError.ReadToEndAsync();
     }
