@@ -16,15 +16,5 @@ internal static class AppearanceMemory
         return Normalized(memory);
     }
 
-    public static float[] Normalized(ReadOnlySpan<float> vector)
-    {
-        double norm = 0;
-        foreach (float v in vector)
-            norm += v * (double)v;
-        float scale = norm > 0 ? (float)(1 / Math.Sqrt(norm)) : 0;
-        var result = new float[vector.Length];
-        for (int i = 0; i < vector.Length; i++)
-            result[i] = vector[i] * scale;
-        return result;
-    }
+    public static float[] Normalized(ReadOnlySpan<float> vector) => Core.Algorithms.Vectors.Normalized(vector);
 }

@@ -131,6 +131,9 @@ fi
 cat > "$local_dir/env" <<ENV
 # Written by infra/setup.sh; sourced by run.sh and test.sh.
 export UNIHCP_SAMPLE_VIDEO="$sample"
+# The camera a pipeline command reads when none is given or configured: the sample video (a choice of this
+# development set-up, not of the program; a deployment configures Ingest:Cameras).
+export UNIHCP_Ingest__DefaultSource="\${UNIHCP_Ingest__DefaultSource:-sample=$sample}"
 # A store the caller chose (UNIHCP_ConnectionStrings__Store already set) wins over the local cluster.
 export UNIHCP_ConnectionStrings__Store="\${UNIHCP_ConnectionStrings__Store:-Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=unihcp}"
 export UNIHCP_PG_PORT="$pg_port"

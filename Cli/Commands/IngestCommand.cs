@@ -22,7 +22,7 @@ internal static class IngestCommand
         var sources = new Option<string[]>("--source", "-s")
         {
             Description = "A video file, rtsp:// or http(s):// URL, optionally as ID=LOCATION. Repeat for several cameras. " +
-                "Default: the cameras in the configuration (Ingest:Cameras), else the sample video.",
+                "Default: the cameras in the configuration (Ingest:Cameras), else Ingest:DefaultSource (the set-up's sample video).",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var rate = new Option<double?>("--rate") { Description = "Frames per second to sample from every camera (default: every frame)." };

@@ -20,7 +20,7 @@ internal static class RunCommand
         var sources = new Option<string[]>("--source", "-s")
         {
             Description = "A video file, rtsp:// or http(s):// URL, optionally as ID=LOCATION. Repeat for several cameras. " +
-                "Default: Ingest:Cameras from the configuration, else the sample video.",
+                "Default: Ingest:Cameras from the configuration, else Ingest:DefaultSource (the set-up's sample video).",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var rate = new Option<double?>("--rate") { Description = "Frames per second to sample from every camera (default: every frame)." };

@@ -66,7 +66,7 @@ internal static class StageCommand
 
     private static Command Ingest()
     {
-        var sources = new Option<string[]>("--source", "-s") { Description = "Sources as ID=LOCATION (repeat); default: Ingest:Cameras, else the sample video.", Arity = ArgumentArity.ZeroOrMore };
+        var sources = new Option<string[]>("--source", "-s") { Description = "Sources as ID=LOCATION (repeat); default: Ingest:Cameras, else Ingest:DefaultSource (the set-up's sample video).", Arity = ArgumentArity.ZeroOrMore };
         var maxLag = new Option<int?>("--max-lag") { Description = "Wait while the inference processes are more than this many frames behind on a partition (Pipeline:MaxLag; 0: never). Set it when the brokers keep little (librdkafka's mock cluster: 5 MB per partition, about 3 raw or 60 JPEG frames)." };
         IReadOnlyList<Ingest.Configuration.CameraOptions> cameras = [];
         var command = Stage("ingest", "Decode camera sources and publish their frames to Kafka.", services => services.AddIngest(cameras), [sources, maxLag], s =>

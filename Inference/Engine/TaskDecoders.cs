@@ -63,17 +63,7 @@ internal static class TaskDecoders
     }
 
     /// <summary>The ReID embedding, L2-normalised (as the evaluation ranks by it).</summary>
-    public static float[] Embedding(ReadOnlySpan<float> feature)
-    {
-        double norm = 0;
-        foreach (float v in feature)
-            norm += v * (double)v;
-        float scale = norm > 0 ? (float)(1 / Math.Sqrt(norm)) : 0;
-        var result = new float[feature.Length];
-        for (int i = 0; i < feature.Length; i++)
-            result[i] = feature[i] * scale;
-        return result;
-    }
+    public static float[] Embedding(ReadOnlySpan<float> feature) => Core.Algorithms.Vectors.Normalized(feature);
 
     /// <summary>Clothing classes of the LIP/CIHP label set, for colour naming.</summary>
     private static readonly HashSet<string> s_upper = new(StringComparer.Ordinal) { "upper_clothes", "coat", "dress", "jumpsuit" };

@@ -15,6 +15,7 @@ internal static class BenchmarkRunner
         ["training"] = TrainingBenchmark.RunAsync,
         ["detector"] = DetectorBenchmark.RunAsync,
         ["prompt-tuning"] = PromptTuningBenchmark.RunAsync,
+        ["codec"] = Codec.CodecBenchmark.RunAsync,
     };
 
     public static async Task<int> RunAsync(string[] args)

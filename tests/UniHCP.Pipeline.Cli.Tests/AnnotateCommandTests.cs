@@ -25,7 +25,7 @@ public sealed class AnnotateCommandTests : IDisposable
     [Fact]
     public async Task A_missing_output_folder_or_source_is_refused_before_any_work()
     {
-        var (code, _, error) = await CliRunner.RunAsync("annotate", "--out", Path.Combine(_dir, "no", "such", "x.mp4"));
+        var (code, _, error) = await CliRunner.RunAsync("annotate", "-s", "sample=" + Ingest.SampleVideo.Locate(), "--out", Path.Combine(_dir, "no", "such", "x.mp4"));
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error, StringComparison.Ordinal);
 

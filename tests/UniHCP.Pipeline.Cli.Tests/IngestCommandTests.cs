@@ -5,11 +5,14 @@ namespace UniHCP.Pipeline.Cli.Tests;
 public sealed class IngestCommandTests
 {
     [Fact]
-    public async Task Without_arguments_it_decodes_the_sample_video_and_prints_795_frames_and_a_rate()
+    public async Task Without_sources_it_decodes_the_default_source_and_prints_795_frames_and_a_rate()
     {
-        Assert.NotNull(SampleVideo.TryLocate());
+        // What the set-up configures in .local/env for the development machine: the sample video as Ingest:DefaultSource.
+        string config = Path.GetTempFileName();
+        await File.WriteAllTextAsync(config, $$"""{ "Ingest": { "DefaultSource": "sample={{SampleVideo.Locate()}}" } }""");
 
-        var (exitCode, output, error) = await CliRunner.RunAsync("ingest");
+        var (exitCode, output, error) = await CliRunner.RunAsync("ingest", "--config", config);
+        File.Delete(config);
 
         Assert.True(exitCode == 0, error);
         var sample = Row(output, "sample");
@@ -74,6 +77,16 @@ public sealed class IngestCommandTests
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public void Without_any_camera_a_pipeline_command_says_how_to_give_one()
+    {
+        var nothing = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+
+        var error = Assert.Throws<ArgumentException>(() => Commands.CameraSources.Build(nothing, [], null, null, null));
+
+        Assert.Contains("No camera: pass --source ID=LOCATION", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -135,6 +135,27 @@ public sealed class KafkaScaleOutTests(TestDatabase database) : IClassFixture<Te
         Assert.Equal(Number(output, @"observations (\d+) stored"), await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id in ('east', 'west')"));
     }
 
+    [Fact]
+    public async Task An_ingest_process_answers_healthz_and_metrics_while_its_camera_reconnects()
+    {
+        CreateTopics(1, Topics.Frames.Name);
+        // Nothing listens on the discard port: the live camera fails to connect, and keeps reconnecting until stopped.
+        using var ingest = StageProcess.Start("ingest", "stage", "ingest", "--bootstrap", _broker.BootstrapServers, "--http-port", "0",
+            "-s", "door=rtsp://127.0.0.1:9/live");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        string address = await HttpAddressAsync(ingest);
+        await WhenReadyAsync(http, address, ingest);
+
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        string metrics;
+        while (!(metrics = await http.GetStringAsync(address + "/metrics")).Contains("unihcp_ingest_disconnects", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no ingest metrics:\n{metrics}\n{ingest.Log}");
+            await Task.Delay(200);
+        }
+        Assert.Contains("camera=\"door\"", metrics, StringComparison.Ordinal);
+    }
+
     private static async Task<(List<string> Kafka, List<string> InProcess)> KeysAsync(Npgsql.NpgsqlConnection connection, string sql, string kafkaCamera, string inProcessCamera)
     {
         var kafka = (await connection.QueryAsync<string>(sql, new { camera = kafkaCamera })).Order(StringComparer.Ordinal).ToList();

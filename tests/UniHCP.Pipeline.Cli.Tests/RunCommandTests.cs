@@ -1,3 +1,4 @@
+using UniHCP.Pipeline.Ingest;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Dapper;
@@ -95,20 +96,22 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
     [Fact]
     public async Task Bad_options_and_missing_weights_stop_before_any_work_with_the_reason()
     {
-        var (code, _, error) = await CliRunner.RunAsync("run", "--weights", Path.Combine(_dir, "none.safetensors"), "--config", Config());
+        var (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--weights", Path.Combine(_dir, "none.safetensors"), "--config", Config());
         Assert.Equal(2, code);
         Assert.Contains("none.safetensors' does not exist", error, StringComparison.Ordinal);
 
-        (code, _, error) = await CliRunner.RunAsync("run", "--detection-stride", "0", "--config", Config());
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--detection-stride", "0", "--config", Config());
         Assert.Equal(2, code);
         Assert.Contains("DetectionStride must be 1-1000", error, StringComparison.Ordinal);
 
         string notWeights = Path.Combine(_dir, "text.safetensors");
         await File.WriteAllTextAsync(notWeights, "hello");
-        (code, _, error) = await CliRunner.RunAsync("run", "--weights", notWeights, "--config", Config());
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--weights", notWeights, "--config", Config());
         Assert.Equal(2, code);
         Assert.Contains("text.safetensors", error, StringComparison.Ordinal);
     }
+
+    private static string Sample => "sample=" + SampleVideo.Locate();
 
     // The default threshold: the committed model finds the sample's people at it (docs/default-model.md).
     private const string Threshold = "0.5";
