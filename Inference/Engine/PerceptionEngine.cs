@@ -20,6 +20,7 @@ public sealed class PerceptionEngine : IDisposable
     private readonly TaskSpec _detection;
     private readonly List<CropGroup> _cropGroups;
     private bool _disposed;
+    private static readonly Dictionary<string, float> s_noParts = [];
 
     internal PerceptionEngine(UniHcpModel model, WeightsMetadata metadata, InferenceHints hints, PerceptionOptions options, Device device, IReadOnlyList<TaskSpec> cropTasks)
     {
@@ -139,6 +140,16 @@ public sealed class PerceptionEngine : IDisposable
                 using var chunkScope = NewDisposeScope();
                 var chunk = drafts.Skip(start).Take(Options.MaxCropsPerBatch).ToList();
                 RunCropGroup(group, chunk, images);
+            }
+        }
+        // Every person gets clothing colours: from parsing where it ran, else from the frame's pixels in body regions
+        // (found by the pose keypoints where they ran, else fixed parts of the box).
+        if (Options.ClothingColours)
+        {
+            foreach (var draft in drafts.Where(d => d.Parsing is null))
+            {
+                var (upper, lower) = ClothingColours.Of(frames[draft.Frame], draft.Detection.Box, draft.Keypoints);
+                draft.Parsing = new ParsingSummary(s_noParts, upper, lower);
             }
         }
         return Enumerable.Range(0, frames.Count).Select(f => new PersonObservations(

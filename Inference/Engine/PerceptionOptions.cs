@@ -55,6 +55,10 @@ public sealed record PerceptionOptions
     /// set-prediction design intends; a young model still emits near-duplicates). Null: the weights' recorded value.</summary>
     public float? DuplicateIoU { get; init; }
 
+    /// <summary>Name every person's upper and lower clothing colour; without parsing, from the frame's pixels in the
+    /// torso and leg regions (<see cref="Processing.ClothingColours"/>). Default on: operators search by colour.</summary>
+    public bool ClothingColours { get; init; } = true;
+
     /// <summary>Crops per network pass (memory bound).</summary>
     public int MaxCropsPerBatch { get; init; } = 16;
 

@@ -51,10 +51,24 @@ public static class ColourNames
         {
             if (!labels.Contains(labelMap[i]))
                 continue;
-            string name = Name(rgb[3 * i], rgb[(3 * i) + 1], rgb[(3 * i) + 2]);
-            votes[IndexOf(name)]++;
+            votes[IndexOf(Name(rgb[3 * i], rgb[(3 * i) + 1], rgb[(3 * i) + 2]))]++;
             total++;
         }
+        return Winner(votes, total, minimumPixels);
+    }
+
+    /// <summary>The most frequent colour among all the RGB pixels, or null when there are fewer than
+    /// <paramref name="minimumPixels"/>.</summary>
+    public static string? Dominant(ReadOnlySpan<byte> rgb, int minimumPixels)
+    {
+        Span<int> votes = stackalloc int[All.Count];
+        for (int i = 0; i + 2 < rgb.Length; i += 3)
+            votes[IndexOf(Name(rgb[i], rgb[i + 1], rgb[i + 2]))]++;
+        return Winner(votes, rgb.Length / 3, minimumPixels);
+    }
+
+    private static string? Winner(ReadOnlySpan<int> votes, int total, int minimumPixels)
+    {
         if (total < Math.Max(1, minimumPixels))
             return null;
         int best = 0;

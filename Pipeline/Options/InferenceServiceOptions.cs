@@ -40,6 +40,9 @@ public sealed class InferenceServiceOptions
     /// <summary>Height in pixels of the JPEG crop kept with each observation; 0 for none. Default 96.</summary>
     public int ThumbnailHeight { get; set; } = 96;
 
+    /// <summary>Name every person's clothing colours (from parsing, else from body regions of the frame). Default on.</summary>
+    public bool ClothingColours { get; set; } = true;
+
     public InferenceStageOptions Stage => new() { BatchFrames = BatchFrames, DetectionStride = DetectionStride, ThumbnailHeight = ThumbnailHeight };
 
     public PerceptionOptions Perception => new()
@@ -51,6 +54,7 @@ public sealed class InferenceServiceOptions
             : Tasks.Trim() == "none" ? []
             : Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         DetectionResize = DetectionShortSide is { } side ? InferenceHints.Resize(side) : null,
+        ClothingColours = ClothingColours,
     };
 
     public void Validate()
