@@ -11,6 +11,8 @@ internal static class CliLogging
 
     public static void Configure(ILoggingBuilder builder, IConfiguration configuration) => builder
         .AddConfiguration(configuration.GetSection("Logging"))
+        // The host's own "failed to start" entry repeats, with a stack trace, what the command reports in one line.
+        .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None)
         .AddSimpleConsole(options =>
         {
             options.SingleLine = true;

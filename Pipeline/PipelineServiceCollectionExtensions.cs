@@ -82,7 +82,7 @@ public static class PipelineServiceCollectionExtensions
             return services;
         services.AddValidated<PipelineOptions>(PipelineOptions.SectionName, o => o.Validate());
         services.AddOptions<KafkaTransportOptions>()
-            .BindConfiguration(KafkaTransportOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true)
+            .Configure<IConfiguration>((options, configuration) => ValidatedOptions.BindStrictly(options, configuration, KafkaTransportOptions.SectionName))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<KafkaTransportOptions>, KafkaValidator>();
         services.AddSingleton<StageMonitor>();

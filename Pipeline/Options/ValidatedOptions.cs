@@ -13,8 +13,25 @@ internal static class ValidatedOptions
     {
         services.AddSingleton<IValidateOptions<T>>(new Validator<T>(validate));
         return services.AddOptions<T>()
-            .BindConfiguration(section, binder => binder.ErrorOnUnknownConfiguration = true)
+            .Configure<IConfiguration>((options, configuration) => BindStrictly(options, configuration, section))
             .ValidateOnStart();
+    }
+
+    /// <summary>Binds <paramref name="section"/> onto <paramref name="options"/>; a key the options do not have, or a value
+    /// of the wrong type, is an error that names the section.</summary>
+    public static void BindStrictly<T>(T options, IConfiguration configuration, string section) where T : class
+    {
+        try
+        {
+            configuration.GetSection(section).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            var reasons = new List<string>();
+            for (Exception? e = ex; e is not null; e = e.InnerException)
+                reasons.Add(e.Message);
+            throw new ArgumentException($"Configuration section '{section}': {string.Join(" | ", reasons.Skip(reasons.Count > 1 ? 1 : 0))}", ex);
+        }
     }
 
     private sealed class Validator<T>(Action<T> validate) : IValidateOptions<T> where T : class

@@ -109,6 +109,20 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--weights", notWeights, "--config", Config());
         Assert.Equal(2, code);
         Assert.Contains("text.safetensors", error, StringComparison.Ordinal);
+
+        // A misspelt key and a value out of range, each named with where it is, in one line.
+        string misspelt = Path.Combine(_dir, "misspelt.json");
+        await File.WriteAllTextAsync(misspelt, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, "Tracking": { "Camera": { "HighScor": 0.5 } } }""");
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", misspelt);
+        Assert.Equal(2, code);
+        Assert.Contains("Configuration section 'Tracking:Camera'", error, StringComparison.Ordinal);
+        Assert.Contains("'HighScor'", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal); // no stack trace
+        string range = Path.Combine(_dir, "range.json");
+        await File.WriteAllTextAsync(range, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, "Tracking": { "Identities": { "MinSimilarity": 2 } } }""");
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", range);
+        Assert.Equal(2, code);
+        Assert.Contains("Identities: similarities must be in [-1, 1]", error, StringComparison.Ordinal);
     }
 
     private static string Sample => "sample=" + SampleVideo.Locate();
