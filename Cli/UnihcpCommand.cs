@@ -18,6 +18,7 @@ internal static class UnihcpCommand
             TrainCommand.Create(),
             TrackCommand.Create(),
             EvalCommand.Create(),
+            LabelCommand.Create(),
             DbCommand.Create(),
             ServeCommand.Create(),
             QueryCommand.Create(),

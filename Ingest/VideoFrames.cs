@@ -14,22 +14,45 @@ public static class VideoFrames
     /// <param name="cancellationToken">Stops decoding.</param>
     public static async Task<List<DecodedVideoFrame>> ReadAsync(string path, Func<long, bool> keep, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(keep);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Video '{path}' does not exist.", path);
-        var source = IngestOptionsValidator.BuildSources(new IngestOptions { Cameras = [new CameraOptions { Id = "file", Source = path }] })[0];
         var frames = new List<DecodedVideoFrame>();
-        long index = 0;
-        var outcome = await new FfmpegDecoder(null).DecodeAsync(source, frame =>
+        await StreamAsync(path, keep, frame =>
         {
-            if (keep(index))
-                frames.Add(new DecodedVideoFrame(index, frame.Width, frame.Height, frame.Pixels));
-            index++;
+            frames.Add(frame);
             return ValueTask.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
-        if (outcome.Status is DecodeStatus.Failed)
-            throw new InvalidDataException($"Video '{path}' could not be decoded: {outcome.Error}");
         cancellationToken.ThrowIfCancellationRequested();
         return frames;
+    }
+
+    /// <summary>Decodes a video file or a live source (any location a camera takes: RTSP, HTTP, a device) and hands the
+    /// kept frames over one at a time; decoding waits while <paramref name="onFrame"/> works. Returns the frames decoded.
+    /// A live source runs until <paramref name="cancellationToken"/> stops it (then it returns normally).</summary>
+    public static async Task<long> StreamAsync(string location, Func<long, bool> keep, Func<DecodedVideoFrame, ValueTask> onFrame, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        ArgumentNullException.ThrowIfNull(onFrame);
+        var source = IngestOptionsValidator.BuildSources(new IngestOptions { Cameras = [new CameraOptions { Id = "file", Source = location }] })[0];
+        if (!source.IsLive && !File.Exists(location))
+            throw new FileNotFoundException($"Video '{location}' does not exist.", location);
+        long index = 0;
+        var outcome = await new FfmpegDecoder(null).DecodeAsync(source, async frame =>
+        {
+            long at = index++;
+            if (keep(at))
+                await onFrame(new DecodedVideoFrame(at, frame.Width, frame.Height, frame.Pixels)).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        if (outcome.Status is DecodeStatus.Failed)
+            throw new InvalidDataException($"Video '{source.DisplayLocation}' could not be decoded: {outcome.Error}");
+        return index;
+    }
+
+    /// <summary>How many frames a video file should decode to (from its container's duration and rate), or null when
+    /// the file does not say.</summary>
+    public static async Task<long?> ExpectedFramesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var probe = await FileProbe.ProbeAsync(path, new FFMpegCore.FFOptions(), cancellationToken).ConfigureAwait(false);
+        return probe.ExpectedFrames(null);
     }
 }

