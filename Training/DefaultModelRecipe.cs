@@ -59,11 +59,7 @@ public static class DefaultModelRecipe
 
     public static async Task<List<DetectionDataset>> DetectionDatasetsAsync(string sharedData, string sampleVideo, TextWriter log, CancellationToken cancellationToken = default)
     {
-        string pennFudan = Path.Combine(sharedData, "pennfudan", "PennFudanPed");
-        var all = PennFudanReader.Read(pennFudan);
-        var pfTrain = all.Where((_, i) => !IsPennFudanValidation(i)).ToList();
-        var pfValidation = all.Where((_, i) => IsPennFudanValidation(i)).ToList();
-        log.WriteLine($"Penn-Fudan: {pfTrain.Count} training and {pfValidation.Count} held-out images, {all.Sum(s => s.Boxes.Count)} people");
+        var pennFudan = PennFudan(sharedData, log);
 
         string teacher = Path.Combine(sharedData, "vtest-teacher", "vtest_teacher_0-599.json");
         var frames = await VideoTeacherReader.ReadDetectionAsync(teacher, sampleVideo, f => IsVideoTraining(f) || IsVideoValidation(f), cancellationToken).ConfigureAwait(false);
@@ -72,9 +68,19 @@ public static class DefaultModelRecipe
         log.WriteLine($"vtest teacher: {vTrain.Count} training and {vValidation.Count} held-out frames, {frames.Sum(s => s.Boxes.Count)} persons (teacher score >= {VideoTeacherReader.BoxScore}), {frames.Sum(s => s.Ignore.Count)} ignore regions");
         return
         [
-            new DetectionDataset("pennfudan", pfTrain, pfValidation, Weight: 1, EvaluationSize),
+            pennFudan,
             new DetectionDataset("vtest", vTrain, vValidation, Weight: 1, EvaluationSize),
         ];
+    }
+
+    /// <summary>Penn-Fudan under <paramref name="sharedData"/>, every sixth image (by name) held out.</summary>
+    public static DetectionDataset PennFudan(string sharedData, TextWriter log)
+    {
+        var all = PennFudanReader.Read(Path.Combine(sharedData, "pennfudan", "PennFudanPed"));
+        var train = all.Where((_, i) => !IsPennFudanValidation(i)).ToList();
+        var validation = all.Where((_, i) => IsPennFudanValidation(i)).ToList();
+        log.WriteLine($"Penn-Fudan: {train.Count} training and {validation.Count} held-out images, {all.Sum(s => s.Boxes.Count)} people");
+        return new DetectionDataset("pennfudan", train, validation, Weight: 1, EvaluationSize);
     }
 
     private static long FrameOf(DetectionSample sample) => long.Parse(sample.Id["frame_".Length..], System.Globalization.CultureInfo.InvariantCulture);

@@ -63,14 +63,18 @@ public sealed class DetectionTrainingTask(string task, IReadOnlyList<DetectionDa
 
     private DetectionSample Draw(Random random) => Draw(datasets, random);
 
-    /// <summary>A training sample: a dataset by weight, then an image of it uniformly.</summary>
+    /// <summary>A training sample: a dataset by weight, then an image of it uniformly. Datasets without training images
+    /// (scenes held out whole) only validate.</summary>
     public static DetectionSample Draw(IReadOnlyList<DetectionDataset> datasets, Random random)
     {
-        double total = datasets.Sum(d => d.Weight), pick = random.NextDouble() * total;
-        foreach (var dataset in datasets)
+        var drawable = datasets.Where(d => d.Train.Count > 0 && d.Weight > 0).ToList();
+        if (drawable.Count == 0)
+            throw new InvalidOperationException("No detection dataset has training images to draw from.");
+        double total = drawable.Sum(d => d.Weight), pick = random.NextDouble() * total;
+        foreach (var dataset in drawable)
         {
             pick -= dataset.Weight;
-            if (pick <= 0 || dataset == datasets[^1])
+            if (pick <= 0 || dataset == drawable[^1])
                 return dataset.Train[random.Next(dataset.Train.Count)];
         }
         throw new InvalidOperationException("No detection dataset to draw from.");
