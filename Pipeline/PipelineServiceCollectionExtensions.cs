@@ -37,6 +37,8 @@ public static class PipelineServiceCollectionExtensions
     {
         services.AddPipelineCore();
         services.AddValidated<InferenceServiceOptions>(InferenceServiceOptions.SectionName, o => o.Validate());
+        // The person-task schedule describes the detections the tracker would start a track from.
+        services.AddValidated<TrackerOptions>("Tracking:Camera", o => o.Validate());
         return services.AddStage<InferenceService>("inference");
     }
 

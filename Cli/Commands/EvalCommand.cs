@@ -220,7 +220,10 @@ internal static class EvalCommand
         var shortSide = new Option<int?>("--detection-short-side") { Description = "Input short side in pixels to score at, the long side capped at 1.67x (default: 576 capped at 768, the sample video's own size); what `run --detection-short-side` trades for speed." };
         var coco = new Option<FileInfo?>("--coco") { Description = "Score on every image of a COCO detection file instead (person boxes; iscrowd boxes are ignore regions)." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder)." };
-        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, or on a COCO detection file (--coco).") { weights, data, split, prior, shortSide, coco, images };
+        var scenes = new Option<DirectoryInfo?>("--scenes") { Description = "Score on scenes labelled by `unihcp label` instead (one label file per video): each scene's validation part (its last 20 %), or all of it with --held-out-scenes, or its training part with --split train." };
+        var videos = new Option<DirectoryInfo?>("--videos") { Description = "Where the --scenes videos are when they have moved (by file name)." };
+        var heldOutScenes = new Option<string?>("--held-out-scenes") { Description = "With --scenes: scenes scored whole (comma-separated names; the ones a training run held out)." };
+        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, on a COCO detection file (--coco), or per scene (--scenes).") { weights, data, split, prior, shortSide, coco, images, scenes, videos, heldOutScenes };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -235,20 +238,30 @@ internal static class EvalCommand
                 {
                     if (parse.GetValue(prior) is { } strength)
                         model.DetectionAttentionPrior = strength;
+                    var heldOut = (parse.GetValue(heldOutScenes) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
                     var datasets = parse.GetValue(coco) is { } cocoFile
                         ? [CocoDataset(cocoFile, parse.GetValue(images))]
-                        : await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken);
+                        : parse.GetValue(scenes) is { } sceneFolder
+                            ? await SceneLabelReader.ReadFolderAsync(sceneFolder.FullName, parse.GetValue(videos)?.FullName, new SceneSplit(), heldOut, size, stdout, cancellationToken)
+                            : await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken);
                     string task = model.Tasks.Tasks.First(t => t.Type == TaskType.Detection).Name;
                     bool train = parse.GetValue(split) == "train";
                     stdout.WriteLine($"weights {metadata.Version} ({path}), {(parse.GetValue(coco) is { } scored ? $"every image of {scored.Name}" : train ? "training split" : "held-out split")}, input short side {size.ShortSide}");
+                    var ap50 = new List<double>();
                     foreach (var dataset in datasets)
                     {
                         var samples = train ? dataset.Train : dataset.Validation;
+                        if (samples.Count == 0)
+                            continue; // a scene held out whole has no training split
                         var result = DetectionEvaluator.Evaluate(model, task, samples, size, TorchSharp.torch.CPU, boxFrame: InferenceHints.Read(metadata).BoxFrame);
                         var f1 = result.BestF1;
+                        ap50.Add(result.Ap50);
+                        string name = heldOut.Contains(dataset.Name) ? dataset.Name + " (unseen)" : dataset.Name;
                         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"  {dataset.Name,-10} images {result.Images,4}  persons {result.Truth,5}  AP50 {result.Ap50:0.000}  AP {result.Ap:0.000}  MR-2 {result.MissRate:0.000}  best F1 {f1.F1:0.000} at score {f1.Threshold:0.000} (precision {f1.Precision:0.000}, recall {f1.Recall:0.000})"));
+                            $"  {name,-26} images {result.Images,4}  persons {result.Truth,5}  AP50 {result.Ap50:0.000}  AP {result.Ap:0.000}  MR-2 {result.MissRate:0.000}  best F1 {f1.F1:0.000} at score {f1.Threshold:0.000} (precision {f1.Precision:0.000}, recall {f1.Recall:0.000})"));
                     }
+                    if (ap50.Count > 1)
+                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  mean AP50 over {ap50.Count} datasets {ap50.Average():0.000}, lowest {ap50.Min():0.000}"));
                 }
                 return ExitCodes.Success;
             }

@@ -22,6 +22,11 @@ internal static class PipelineArguments
 
     public static Option<int?> Stride { get; } = new("--detection-stride") { Description = "Analyse every Nth frame of each camera (Inference:DetectionStride; default 1)." };
 
+    public static Option<double?> PersonTasksEvery { get; } = new("--person-tasks-every")
+    {
+        Description = "Seconds between a followed person's person-task runs (ReID, pose, attributes, parsing), the first on their first confirmed sighting; 0: every detection (Inference:PersonTasksEvery; default 2).",
+    };
+
     public static Option<int?> Batch { get; } = new("--batch") { Description = "Frames run through the model together (Inference:BatchFrames; default 4)." };
 
     public static Option<Precision?> Precision { get; } = new("--precision")
@@ -44,7 +49,7 @@ internal static class PipelineArguments
     public static Option<int?> JpegQuality { get; } = new("--jpeg-quality") { Description = "JPEG quality of frames sent through Kafka; 0 sends them raw (Pipeline:JpegQuality; default 90)." };
 
     /// <summary>The inference options (run and stage infer).</summary>
-    public static IEnumerable<Option> Inference => [Weights, Tasks, Stride, Batch, Precision, Device, Threshold, ShortSide];
+    public static IEnumerable<Option> Inference => [Weights, Tasks, PersonTasksEvery, Stride, Batch, Precision, Device, Threshold, ShortSide];
 
     /// <summary>The observability options (every pipeline process).</summary>
     public static IEnumerable<Option> Observability => [MetricsConsole, HttpPort];
@@ -58,6 +63,7 @@ internal static class PipelineArguments
             keys["Inference:Tasks"] = string.Join(",", tasks.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
         Set(keys, parse, Stride, "Inference:DetectionStride");
         Set(keys, parse, Batch, "Inference:BatchFrames");
+        Set(keys, parse, PersonTasksEvery, "Inference:PersonTasksEvery");
         Set(keys, parse, Precision, "Inference:Precision");
         Set(keys, parse, Device, "Inference:Device");
         Set(keys, parse, Threshold, "Inference:Threshold");

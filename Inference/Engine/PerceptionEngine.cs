@@ -61,7 +61,12 @@ public sealed class PerceptionEngine : IDisposable
     public IReadOnlyList<TaskSpec> CropTasks { get; }
 
     /// <summary>Finds the persons in every frame and describes each with the configured tasks.</summary>
-    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames)
+    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames) => Process(frames, null);
+
+    /// <summary>Finds the persons in every frame and runs the person tasks on those <paramref name="describe"/> picks
+    /// (given the frame's index in the batch and its detections; null: everyone). Every person keeps box, score and
+    /// clothing colours.</summary>
+    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, Func<int, IReadOnlyList<Detection>, bool[]>? describe)
     {
         ArgumentNullException.ThrowIfNull(frames);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -69,7 +74,8 @@ public sealed class PerceptionEngine : IDisposable
         using var inference = inference_mode();
         var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
         var detections = DetectCore(frames, images);
-        return DescribeCore(frames, images, detections);
+        var chosen = describe is null ? null : detections.Select((d, f) => describe(f, d)).ToList();
+        return DescribeCore(frames, images, detections, chosen);
     }
 
     /// <summary>Detection only.</summary>
@@ -125,7 +131,7 @@ public sealed class PerceptionEngine : IDisposable
         return [.. result];
     }
 
-    private List<PersonObservations> DescribeCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images, IReadOnlyList<IReadOnlyList<Detection>> persons)
+    private List<PersonObservations> DescribeCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images, IReadOnlyList<IReadOnlyList<Detection>> persons, IReadOnlyList<bool[]>? chosen = null)
     {
         var drafts = new List<PersonDraft>();
         for (int f = 0; f < frames.Count; f++)
@@ -133,12 +139,13 @@ public sealed class PerceptionEngine : IDisposable
             for (int p = 0; p < persons[f].Count; p++)
                 drafts.Add(new PersonDraft(f, p, persons[f][p]));
         }
+        var described = chosen is null ? drafts : drafts.Where(d => chosen[d.Frame][d.Index]).ToList();
         foreach (var group in _cropGroups)
         {
-            for (int start = 0; start < drafts.Count; start += Options.MaxCropsPerBatch)
+            for (int start = 0; start < described.Count; start += Options.MaxCropsPerBatch)
             {
                 using var chunkScope = NewDisposeScope();
-                var chunk = drafts.Skip(start).Take(Options.MaxCropsPerBatch).ToList();
+                var chunk = described.Skip(start).Take(Options.MaxCropsPerBatch).ToList();
                 RunCropGroup(group, chunk, images);
             }
         }
@@ -273,6 +280,8 @@ public sealed class PerceptionEngine : IDisposable
     {
         public int Frame { get; } = frame;
 
+        public int Index { get; } = index;
+
         public Detection Detection { get; } = detection;
 
         public Keypoint[]? Keypoints { get; set; }
@@ -284,6 +293,6 @@ public sealed class PerceptionEngine : IDisposable
         public float[]? Embedding { get; set; }
 
         public PersonObservation ToObservation() =>
-            new(index, Detection.Box, Detection.Score, Keypoints, Parsing, Attributes, Embedding ?? ReadOnlyMemory<float>.Empty);
+            new(Index, Detection.Box, Detection.Score, Keypoints, Parsing, Attributes, Embedding ?? ReadOnlyMemory<float>.Empty);
     }
 }

@@ -16,6 +16,7 @@ namespace UniHCP.Pipeline.Inference.Stage;
 public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOptions options, ILogger<InferenceStage> logger)
 {
     private readonly InferenceStageCounters _counters = new();
+    private readonly PersonTaskSchedule? _schedule = options.PersonTasksEvery is { } every ? new PersonTaskSchedule(every, options.PersonTasksMinScore, options.PersonTasksConfirmFrames) : null;
     private PerceptionEngine _engine = engine;
     private PerceptionEngine? _next;
 
@@ -125,7 +126,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         long started = Stopwatch.GetTimestamp();
         try
         {
-            var all = _engine.Process(batch);
+            var all = _engine.Process(batch, Describe(batch));
             for (int i = 0; i < batch.Count; i++)
                 results[i] = all[i];
         }
@@ -136,7 +137,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             {
                 try
                 {
-                    results[i] = _engine.Process([batch[i]])[0];
+                    results[i] = _engine.Process([batch[i]], Describe([batch[i]]))[0];
                 }
                 catch (Exception single) when (single is not OutOfMemoryException)
                 {
@@ -151,6 +152,10 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         _counters.AddBatch(results.Count(r => r is not null), results.Sum(r => r?.Persons.Count ?? 0), Stopwatch.GetElapsedTime(started));
         return results;
     }
+
+    /// <summary>The schedule's pick of persons to describe, or null (everyone) without one.</summary>
+    private Func<int, IReadOnlyList<Detection>, bool[]>? Describe(List<VideoFrame> batch) =>
+        _schedule is null ? null : (f, detections) => _schedule.Select(batch[f], detections);
 
     private PersonObservations WithThumbnails(PersonObservations result, VideoFrame frame)
     {

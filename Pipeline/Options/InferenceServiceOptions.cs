@@ -43,7 +43,18 @@ public sealed class InferenceServiceOptions
     /// <summary>Name every person's clothing colours (from parsing, else from body regions of the frame). Default on.</summary>
     public bool ClothingColours { get; set; } = true;
 
-    public InferenceStageOptions Stage => new() { BatchFrames = BatchFrames, DetectionStride = DetectionStride, ThumbnailHeight = ThumbnailHeight };
+    /// <summary>Seconds between a followed person's descriptions by the person tasks (ReID, pose, attributes, parsing),
+    /// the first on their first confirmed sighting; 0: every detection. Default 2: a track gets its embedding and
+    /// descriptions at a fraction of the crops, which keeps the main job real-time with ReID on.</summary>
+    public double PersonTasksEvery { get; set; } = 2;
+
+    public InferenceStageOptions Stage => new()
+    {
+        BatchFrames = BatchFrames,
+        DetectionStride = DetectionStride,
+        ThumbnailHeight = ThumbnailHeight,
+        PersonTasksEvery = PersonTasksEvery > 0 && double.IsFinite(PersonTasksEvery) ? TimeSpan.FromSeconds(PersonTasksEvery) : null,
+    };
 
     public PerceptionOptions Perception => new()
     {
@@ -61,6 +72,8 @@ public sealed class InferenceServiceOptions
     {
         if (DetectionShortSide is < 32 or > 4096)
             throw new ArgumentException($"Inference: DetectionShortSide must be 32-4096 pixels (got {DetectionShortSide}).");
+        if (!(PersonTasksEvery >= 0) || PersonTasksEvery > 3600)
+            throw new ArgumentException($"Inference: PersonTasksEvery must be 0 (every detection) to 3600 seconds (got {PersonTasksEvery}).");
         if (string.IsNullOrWhiteSpace(Device))
             throw new ArgumentException("Inference: Device must be cpu, cuda or cuda:N.");
         Stage.Validate();

@@ -8,6 +8,7 @@ using UniHCP.Pipeline.Core.Transport;
 using UniHCP.Pipeline.Hosting.Options;
 using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Inference.Stage;
+using UniHCP.Pipeline.Tracking.PerCamera;
 
 namespace UniHCP.Pipeline.Hosting.Stages;
 
@@ -68,7 +69,8 @@ public sealed class InferenceService : StageService
             throw new ArgumentException($"weights '{WeightsPath}': {ex.Message}", ex);
         }
         HostingLog.EngineReady(_logger, Engine.ModelVersion, WeightsPath, string.Join(", ", ["detection", .. Engine.CropTasks.Select(t => t.Name)]), Engine.DetectionResize.ShortSide);
-        _stage = new InferenceStage(Engine, options.Stage, _services.GetRequiredService<ILogger<InferenceStage>>());
+        var tracker = _services.GetRequiredService<IOptions<TrackerOptions>>().Value;
+        _stage = new InferenceStage(Engine, options.Stage with { PersonTasksMinScore = tracker.NewTrackScore, PersonTasksConfirmFrames = tracker.ConfirmHits }, _services.GetRequiredService<ILogger<InferenceStage>>());
         if (_services.GetService<NpgsqlDataSource>() is { } store)
             await RegisterAsync(store, cancellationToken).ConfigureAwait(false);
         _frames = _transport.Transport.Subscribe(Topics.Frames, ConsumerGroups.Inference);

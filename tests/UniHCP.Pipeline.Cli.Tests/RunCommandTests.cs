@@ -41,6 +41,12 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
             "select count(*) from tracks t where t.n > 0 and not exists (select 1 from thumbnails h where h.camera_id = t.camera_id and h.track_id = t.track_id)"));
         Assert.Equal(1, await connection.ExecuteScalarAsync<long>("select count(*) from model_versions"));
+        // ReID runs per followed person (first confirmed sighting, then every 2 s), not per detection: every track
+        // still carries an embedding and both clothing colours, from a fraction of the observations.
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
+            "select count(*) from tracks where camera_id = 'lobby' and (embedding_n = 0 or upper_color is null or lower_color is null)"));
+        long described = await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id = 'lobby' and embedding is not null");
+        Assert.True(described > 0 && described < observations / 2, $"{described} of {observations} observations described");
     }
 
     [Fact]

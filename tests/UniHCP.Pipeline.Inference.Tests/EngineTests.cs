@@ -21,6 +21,31 @@ public sealed class EngineTests
     };
 
     [Fact]
+    public void Only_the_persons_a_schedule_picks_get_the_person_tasks_and_every_person_keeps_box_and_colours()
+    {
+        using var engine = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(s_small).Build();
+        var frame = Frame("door", 100, 70);
+        var asked = new List<int>();
+
+        var result = Assert.Single(engine.Process([frame], (f, detections) =>
+        {
+            asked.Add(detections.Count);
+            return detections.Select((_, i) => i == 1).ToArray();
+        }));
+
+        Assert.Equal([3], asked);
+        Assert.Equal(3, result.Persons.Count);
+        Assert.All(result.Persons, p => Assert.NotNull(p.Parsing));
+        var described = result.Persons.Where(p => !p.Embedding.IsEmpty).ToList();
+        Assert.Equal(1, Assert.Single(described).DetectionIndex);
+        Assert.NotNull(described[0].Keypoints);
+        Assert.NotNull(described[0].Attributes);
+        Assert.All(result.Persons.Where(p => p.DetectionIndex != 1), p => Assert.True(p.Keypoints is null && p.Attributes is null));
+        // Detection, and one of each crop pass (pose + attributes, its flip, parsing, ReID) for the one person.
+        Assert.Equal(5, engine.EncoderPasses);
+    }
+
+    [Fact]
     public void Detected_boxes_come_back_in_source_pixels_through_resize_and_padding_and_every_task_describes_each_person()
     {
         using var engine = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(s_small).Build();
