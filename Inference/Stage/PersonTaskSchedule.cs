@@ -19,8 +19,10 @@ public sealed class PersonTaskSchedule(TimeSpan every, float minScore, int confi
     /// <summary>Overlap that makes a detection the same person as a sighting of the previous analysed frame.</summary>
     public const float SameIoU = 0.3f;
 
-    /// <summary>A sighting not seen for this long is forgotten (a person who comes back is new).</summary>
-    public static readonly TimeSpan Forget = TimeSpan.FromSeconds(2);
+    /// <summary>A sighting not seen for this long is forgotten, and a person who comes back is described again: kept
+    /// shorter than the tracker's lost-track timeout (1 s by default), so that a person the tracker gives a new track
+    /// after a gap is described for it.</summary>
+    public static readonly TimeSpan Forget = TimeSpan.FromSeconds(0.5);
 
     private readonly Dictionary<string, Camera> _cameras = new(StringComparer.Ordinal);
 

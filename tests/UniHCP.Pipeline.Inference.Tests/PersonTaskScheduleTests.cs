@@ -46,11 +46,11 @@ public sealed class PersonTaskScheduleTests
         Assert.True(schedule.Select(At(0), [Person(100)])[0]);
         Assert.True(schedule.Select(At(1), [Person(100)])[0]);
         Assert.False(schedule.Select(At(2), [Person(100)])[0]);
-        // Absent for 1.9 s: still the same sighting. Then absent for 3 s (> 2 s): a new one.
-        Assert.False(schedule.Select(At(21), [Person(100)])[0]);
-        Assert.True(schedule.Select(At(51), [Person(100)])[0]);
+        // Absent for 0.4 s: still the same sighting. Then absent for 0.6 s (> 0.5 s): a new one.
+        Assert.False(schedule.Select(At(6), [Person(100)])[0]);
+        Assert.True(schedule.Select(At(12), [Person(100)])[0]);
         // Another camera's person at the same place is not this one.
-        Assert.True(schedule.Select(At(52, "lobby"), [Person(100)])[0]);
+        Assert.True(schedule.Select(At(13, "lobby"), [Person(100)])[0]);
     }
 
     [Fact]
