@@ -255,13 +255,14 @@ internal static class EvalCommand
                             continue; // a scene held out whole has no training split
                         var result = DetectionEvaluator.Evaluate(model, task, samples, size, TorchSharp.torch.CPU, boxFrame: InferenceHints.Read(metadata).BoxFrame);
                         var f1 = result.BestF1;
-                        ap50.Add(result.Ap50);
+                        if (!double.IsNaN(result.Ap50))
+                            ap50.Add(result.Ap50); // a split without persons has no AP
                         string name = heldOut.Contains(dataset.Name) ? dataset.Name + " (unseen)" : dataset.Name;
                         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"  {name,-26} images {result.Images,4}  persons {result.Truth,5}  AP50 {result.Ap50:0.000}  AP {result.Ap:0.000}  MR-2 {result.MissRate:0.000}  best F1 {f1.F1:0.000} at score {f1.Threshold:0.000} (precision {f1.Precision:0.000}, recall {f1.Recall:0.000})"));
                     }
                     if (ap50.Count > 1)
-                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  mean AP50 over {ap50.Count} datasets {ap50.Average():0.000}, lowest {ap50.Min():0.000}"));
+                        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  mean AP50 over {ap50.Count} datasets with persons {ap50.Average():0.000}, lowest {ap50.Min():0.000}"));
                 }
                 return ExitCodes.Success;
             }

@@ -69,6 +69,8 @@ internal static class TrainDetectionCommand
                     var heldOut = (parse.GetValue(heldOutScenes) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
                     var sceneSets = await SceneLabelReader.ReadFolderAsync(sceneFolder.FullName, parse.GetValue(videos)?.FullName, new SceneSplit(), heldOut, DefaultModelRecipe.EvaluationSize, stdout, cancellationToken);
                     datasets.AddRange(sceneSets);
+                    foreach (string teacher in SceneLabelReader.Teachers(sceneFolder.FullName))
+                        siteData.Add("scene labels by " + teacher);
                     siteData.Add($"scenes {sceneFolder.FullName}: " + string.Join(", ", sceneSets.Select(d => $"{d.Name} {d.Train.Count}/{d.Validation.Count}")) + (heldOut.Count > 0 ? $" (held out whole: {string.Join(", ", heldOut.Order(StringComparer.Ordinal))})" : string.Empty));
                 }
                 if (parse.GetValue(pennFudan))

@@ -117,9 +117,10 @@ internal static class WeightsCommand
         var duplicates = new Option<float?>("--duplicate-iou") { Description = "Record that detections overlapping a better one by this IoU are dropped." };
         var prior = new Option<double?>("--attention-prior") { Description = "Record that the detection decoder runs with this spatial attention prior (see `train default --attention-prior`); 0 removes it." };
         var defaultTasks = new Option<string?>("--default-tasks") { Description = "Record the person tasks runs perform unless told (comma-separated; \"none\": detection only; \"trained\" removes the record, so every trained task runs)." };
-        var command = new Command("export", "Write a deployable copy of a weights file: optionally half precision, a new version and inference hints.")
+        var provenance = new Option<string[]>("--provenance") { Description = "Add or replace a provenance entry, KEY=VALUE (repeat), e.g. data terms; inference.* keys are set by their own options.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
+        var command = new Command("export", "Write a deployable copy of a weights file: optionally half precision, a new version, inference hints and provenance entries.")
         {
-            source, output, version, half, shortSide, shift, duplicates, prior, defaultTasks,
+            source, output, version, half, shortSide, shift, duplicates, prior, defaultTasks, provenance,
         };
         command.SetAction((parse, _) =>
         {
@@ -162,6 +163,13 @@ internal static class WeightsCommand
                                 throw new ArgumentException($"--default-tasks: {(unknown.Count > 0 ? string.Join(", ", unknown) : "nothing given")} is not a person task of these weights ({string.Join(", ", metadata.Tasks.Where(t => t.Type != TaskType.Detection).Select(t => t.Name))}); or give none or trained.");
                             hints[InferenceHints.DefaultTasksKey] = string.Join(",", names);
                         }
+                    }
+                    foreach (string entry in parse.GetValue(provenance)!)
+                    {
+                        int equals = entry.IndexOf('=', StringComparison.Ordinal);
+                        if (equals <= 0 || entry[..equals].StartsWith("inference.", StringComparison.Ordinal))
+                            throw new ArgumentException($"--provenance '{entry}' must be KEY=VALUE with a key outside inference.* (those have their own options).");
+                        hints[entry[..equals].Trim()] = entry[(equals + 1)..].Trim();
                     }
                     metadata = metadata with { Provenance = hints };
                     string to = parse.GetValue(output)!.FullName;

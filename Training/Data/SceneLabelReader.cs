@@ -107,6 +107,22 @@ public static class SceneLabelReader
         return datasets;
     }
 
+    /// <summary>The teachers that labelled a folder's scenes, with their terms, for the trained weights' provenance.</summary>
+    public static IReadOnlyList<string> Teachers(string folder)
+    {
+        var teachers = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (string file in Directory.GetFiles(folder, "*.json"))
+        {
+            using var stream = File.OpenRead(file);
+            using var json = JsonDocument.Parse(stream);
+            if (!json.RootElement.TryGetProperty("info", out var info) || !info.TryGetProperty("labeller", out var labeller) || !labeller.TryGetProperty("teacher", out var teacher))
+                continue;
+            string Text(string key) => teacher.TryGetProperty(key, out var v) ? v.GetString() ?? string.Empty : string.Empty;
+            teachers.Add($"boxes: {Text("boxes")}; keypoints: {Text("keypoints")}; terms: {Text("terms")}");
+        }
+        return [.. teachers];
+    }
+
     /// <summary>The video a label file was made from and the operating score its teacher ran at.</summary>
     private static (string Video, double OperatingScore) Provenance(string labels, string? videosFolder)
     {

@@ -63,6 +63,14 @@ public sealed class WeightsCommandTests : IDisposable
         var unknown = await CliRunner.RunAsync("weights", "export", source, "-o", output, "--default-tasks", "posture");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("posture is not a person task of these weights", unknown.Error, StringComparison.Ordinal);
+
+        var terms = await CliRunner.RunAsync("weights", "export", source, "-o", output + ".terms", "--provenance", "data.terms=research use only", "--provenance", "teachers = CenterNet");
+        Assert.True(terms.ExitCode == 0, terms.Error);
+        var provenance = WeightsFile.ReadMetadata(output + ".terms").Provenance;
+        Assert.Equal(("research use only", "CenterNet"), (provenance["data.terms"], provenance["teachers"]));
+        var hint = await CliRunner.RunAsync("weights", "export", source, "-o", output + ".x", "--provenance", "inference.detection_short_side=99");
+        Assert.Equal(2, hint.ExitCode);
+        Assert.Contains("outside inference.*", hint.Error, StringComparison.Ordinal);
     }
 
     [Fact]
