@@ -18,6 +18,14 @@ public sealed record LabelSelection(int Every = 3, long Start = 0, long? End = n
         if (Every < 1 || Start < 0 || End <= Start || MaxFrames < 1 || Duration <= TimeSpan.Zero)
             throw new ArgumentException($"Frame selection: --every must be >= 1 (got {Every}), --start >= 0 (got {Start}), --end above --start (got {End}), --max-frames >= 1 (got {MaxFrames}) and --duration positive (got {Duration}).");
     }
+
+    /// <summary>A live source never ends by itself: it needs a frame count or a reading time.</summary>
+    public void ValidateLive(string source)
+    {
+        Validate();
+        if (MaxFrames is null && Duration is null && End is null)
+            throw new ArgumentException($"'{source}' is a live source: give --max-frames, --end or --duration, or it is labelled until Ctrl+C and never written.");
+    }
 }
 
 /// <summary>Progress of a labelling run.</summary>
@@ -37,8 +45,11 @@ public sealed class Labeller(ITeacher teacher)
 
     public async Task<LabelRunSummary> LabelAsync(string source, LabelSelection selection, string output, IProgress<LabelProgress>? progress, CancellationToken cancellationToken)
     {
-        selection.Validate();
-        bool folder = Directory.Exists(source);
+        bool folder = Directory.Exists(source), live = !folder && !File.Exists(source);
+        if (live)
+            selection.ValidateLive(source);
+        else
+            selection.Validate();
         var header = new JsonObject
         {
             ["source"] = folder ? Path.GetFullPath(source) : File.Exists(source) ? Path.GetFullPath(source) : source,
@@ -46,6 +57,9 @@ public sealed class Labeller(ITeacher teacher)
             ["teacher"] = new JsonObject(teacher.Provenance.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new KeyValuePair<string, JsonNode?>(p.Key, p.Value))),
         };
         await using var journal = await LabelJournal.OpenAsync(output, header, cancellationToken).ConfigureAwait(false);
+        // A live source's frames are numbered from 0 again on every connection: an earlier run's names would skip them.
+        if (live && journal.Resumed > 0)
+            throw new IOException($"'{LabelJournal.PathFor(output)}' holds an interrupted run of the live source '{source}', which cannot resume (its frames are new); delete it or choose another --out.");
         var run = new Run(journal, progress, folder ? null : await ExpectedAsync(source, selection, cancellationToken).ConfigureAwait(false));
         bool interrupted = false;
         try

@@ -78,5 +78,16 @@ public sealed class LabelJournalTests : IDisposable
         Assert.Contains("already exists", finished.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_live_source_needs_an_end_and_a_bad_selection_names_the_option()
+    {
+        var endless = Assert.Throws<ArgumentException>(() => new LabelSelection().ValidateLive("rtsp://cam7/stream"));
+        Assert.Contains("'rtsp://cam7/stream' is a live source: give --max-frames, --end or --duration", endless.Message, StringComparison.Ordinal);
+        new LabelSelection(MaxFrames: 10).ValidateLive("rtsp://cam7/stream");
+        new LabelSelection(Duration: TimeSpan.FromMinutes(1)).ValidateLive("rtsp://cam7/stream");
+        Assert.Contains("--every must be >= 1 (got 0)", Assert.Throws<ArgumentException>(() => new LabelSelection(Every: 0).Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("--end above --start", Assert.Throws<ArgumentException>(() => new LabelSelection(Start: 10, End: 5).Validate()).Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
