@@ -55,4 +55,11 @@ public static class VideoFrames
         var probe = await FileProbe.ProbeAsync(path, new FFMpegCore.FFOptions(), cancellationToken).ConfigureAwait(false);
         return probe.ExpectedFrames(null);
     }
+
+    /// <summary>A video file's average frame rate, or null when its container does not say.</summary>
+    public static async Task<double?> FrameRateAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var probe = await FileProbe.ProbeAsync(path, new FFMpegCore.FFOptions(), cancellationToken).ConfigureAwait(false);
+        return probe.FrameRate > 0 ? probe.FrameRate : null;
+    }
 }

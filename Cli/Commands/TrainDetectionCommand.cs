@@ -28,6 +28,7 @@ internal static class TrainDetectionCommand
         var keepDefault = new Option<bool>("--keep-default-data") { Description = "Also draw from the default model's training data (Penn-Fudan and the sample video's teacher boxes, under --data), so the detector keeps what it knew." };
         var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder, for --keep-default-data.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
         var siteWeight = new Option<double>("--site-weight") { Description = "How often the site's images are drawn relative to each default dataset (with --keep-default-data; 2: half of all draws).", DefaultValueFactory = _ => 2 };
+        var datasetWeight = new Option<string[]>("--dataset-weight") { Description = "NAME=W: draw dataset NAME (a scene's label file name, a --coco file's name, pennfudan, vtest) W times as often as a dataset of weight 1, e.g. vtest=4 so the sample video is not forgotten among many scenes. Repeatable.", AllowMultipleArgumentsPerToken = false };
         var output = CommonOptions.RunFolder();
         var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => 1000 };
         var batch = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 4 };
@@ -40,7 +41,7 @@ internal static class TrainDetectionCommand
         var optimizer = CommonOptions.Optimizer();
         var command = new Command("detection", "Fine-tune weights' person detector on a site's own labelled images (COCO boxes), held-out AP reported during the run.")
         {
-            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk,
+            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -77,6 +78,7 @@ internal static class TrainDetectionCommand
                     datasets.Add(DefaultModelRecipe.PennFudan(parse.GetValue(data)!.FullName, stdout));
                 if (parse.GetValue(keepDefault))
                     datasets.AddRange(await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken));
+                ApplyDatasetWeights(datasets, parse.GetValue(datasetWeight) ?? []);
                 if (datasets.All(d => d.Train.Count == 0))
                     throw new ArgumentException("Every dataset given is held out whole: nothing to train on.");
                 // Datasets held out whole only validate; drawing never picks them.
@@ -135,5 +137,24 @@ internal static class TrainDetectionCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Overrides the drawing weight of datasets named NAME=W; an unknown name or a weight that is not a positive
+    /// number is refused with the names there are.</summary>
+    private static void ApplyDatasetWeights(List<DetectionDataset> datasets, IReadOnlyList<string> overrides)
+    {
+        foreach (string entry in overrides)
+        {
+            int equals = entry.IndexOf('=', StringComparison.Ordinal);
+            string name = equals > 0 ? entry[..equals].Trim() : string.Empty;
+            if (equals <= 0 || !double.TryParse(entry[(equals + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double weight) || !(weight > 0) || double.IsInfinity(weight))
+                throw new ArgumentException($"--dataset-weight '{entry}': expected NAME=W with W a positive number, e.g. vtest=4.");
+            int index = datasets.FindIndex(d => d.Name == name);
+            if (index < 0)
+                throw new ArgumentException($"--dataset-weight '{entry}': no dataset named '{name}'; the datasets are {string.Join(", ", datasets.Select(d => d.Name))}.");
+            if (datasets[index].Train.Count == 0)
+                throw new ArgumentException($"--dataset-weight '{entry}': '{name}' is held out whole and never drawn.");
+            datasets[index] = datasets[index] with { Weight = weight };
+        }
     }
 }

@@ -31,7 +31,7 @@ internal static class TrainPersonTaskCommand
 
     private static readonly PersonTask s_pose = new(
         TaskType.Pose, "pose",
-        "Teach weights the pose task on ../shared/data/vtest-teacher (MoveNet keypoints of the sample video, frames 0-449; 500-599 held out).",
+        "Teach weights the pose task on ../shared/data/vtest-teacher (MoveNet keypoints of the sample video, frames 0-449; 500-599 held out), on scenes labelled by `unihcp label` (--scenes) or on a COCO keypoint file (--coco).",
         "heads (the pose queries, the mask neck and the mask head, which parsing shares: nothing detection reads moves; the default)",
         DefaultSteps: 1500, DefaultLr: 1e-3, DefaultBatch: 16,
         // Heatmap MSE runs about 1e-3 of the other tasks' losses: weighted up so that in a joint step (after the
@@ -40,6 +40,8 @@ internal static class TrainPersonTaskCommand
         async (model, spec, data, batch, parse, log, cancellationToken) =>
         {
             string[] heads = [.. s_maskHeads, $"tasks.{spec.Name}."];
+            if (OptionValue<FileInfo>(parse, "--coco") is not null && OptionValue<DirectoryInfo>(parse, "--scenes") is not null)
+                throw new ArgumentException("Give --coco or --scenes, not both: the pose run learns from one of them.");
             if (OptionValue<FileInfo>(parse, "--coco") is { } coco)
             {
                 // A site's own (or any) human-annotated COCO keypoint file: every fifth image held out.
@@ -53,6 +55,18 @@ internal static class TrainPersonTaskCommand
                 return new TaskRecipe(new PoseTrainingTask(spec.Name, name, cocoTrain, cocoValidation, batch), $"{coco.Name} (human annotations), {cocoTrain.Count} images",
                     $"{coco.FullName}: {cocoTrain.Count} training images, {cocoValidation.Count} held-out", heads);
             }
+            if (OptionValue<DirectoryInfo>(parse, "--scenes") is { } scenes)
+            {
+                var heldOut = (OptionValue<string>(parse, "--held-out-scenes") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+                var (sceneTrain, sceneValidation) = await ScenePoseReader.ReadFolderAsync(scenes.FullName, OptionValue<DirectoryInfo>(parse, "--videos")?.FullName, new SceneSplit(), heldOut, log, cancellationToken);
+                if (sceneTrain.Count == 0 || sceneValidation.Count == 0)
+                    throw new ArgumentException($"'{scenes.FullName}' gives {sceneTrain.Count} training and {sceneValidation.Count} validation frames with keypoints; both are needed.");
+                string validates = heldOut.Count > 0 ? $"held out whole: {string.Join(", ", heldOut.Order(StringComparer.Ordinal))}" : "each scene's last 20 %";
+                log.WriteLine($"scene keypoints: {sceneTrain.Count} training frames ({sceneTrain.Sum(s => s.Persons.Count)} persons), {sceneValidation.Count} validation ({sceneValidation.Sum(s => s.Persons.Count)}; {validates})");
+                return new TaskRecipe(new PoseTrainingTask(spec.Name, "scenes", sceneTrain, sceneValidation, batch), $"teacher keypoints (MoveNet on crops) of the scenes in {scenes.Name}",
+                    $"scenes {scenes.FullName}: {sceneTrain.Count} training frames ({sceneTrain.Sum(s => s.Persons.Count)} persons); validation {validates}; "
+                    + string.Join("; ", SceneLabelReader.Teachers(scenes.FullName).Select(t => "labelled by " + t)), heads);
+            }
             string teacher = TrainingRunEnd.TeacherLabels(data);
             var samples = await VideoTeacherReader.ReadPoseAsync(teacher, SampleVideo.Locate(), f => DefaultModelRecipe.IsVideoTraining(f) || DefaultModelRecipe.IsVideoValidation(f), cancellationToken);
             var train = samples.Where(s => DefaultModelRecipe.IsVideoTraining(FrameOf(s.Name))).ToList();
@@ -65,11 +79,14 @@ internal static class TrainPersonTaskCommand
         [
             new Option<FileInfo?>("--coco") { Description = "Train on a COCO keypoint file (human annotations: a site's own export, COCO, OCHuman ...; COCO's 17 joints first) instead of the sample video's teacher labels; every fifth image is held out. Its images are decoded up front: for hundreds to a few thousand images." },
             new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder); found by file_name, or by its trailing path parts." },
+            new Option<DirectoryInfo?>("--scenes") { Description = "Train on the keypoints of a folder of `unihcp label` files (one per video) instead: the first 75 % of each clip trains; the scenes of --held-out-scenes validate whole, else each clip's last 20 %." },
+            new Option<DirectoryInfo?>("--videos") { Description = "Where the --scenes videos are when they are no longer where the label files say (looked up by file name)." },
+            new Option<string?>("--held-out-scenes") { Description = "With --scenes: scenes (label file names, comma-separated) that only validate, whole." },
         ]);
 
     private static readonly PersonTask s_reid = new(
         TaskType.ReId, "reid",
-        "Teach weights the ReID task: on a Market-1501-layout folder's bounding_box_train when --data is one, on a MOTChallenge training sequence's identities when --data is one (seqinfo.ini, gt/gt.txt, img1/; every fifth identity held out), else on pseudo identities - the sample video's teacher boxes linked into tracklets by our tracker (frames 0-449; 500-599 held out).",
+        "Teach weights the ReID task: on a Market-1501-layout folder's bounding_box_train when --data is one, on a MOTChallenge training sequence's identities when --data is one (seqinfo.ini, gt/gt.txt, img1/; every fifth identity held out), else on pseudo identities - the sample video's teacher boxes linked into tracklets by our tracker (frames 0-449; 500-599 held out), or every labelled scene's with --scenes.",
         "heads (the ReID queries only, i.e. prompt tuning: nothing another task reads moves; the default)",
         DefaultSteps: 1000, DefaultLr: 1e-3, DefaultBatch: 16, DefaultLossWeight: 1,
         async (model, spec, data, batch, parse, log, cancellationToken) =>
@@ -95,6 +112,20 @@ internal static class TrainPersonTaskCommand
                 var motTask = new ReIdTrainingTask(spec.Name, Path.GetFileName(data.FullName.TrimEnd('/')), motTrain, motValidation, featureWidth, identities: Math.Max(2, batch / 4), views: 4, splitFrame: 1);
                 return new TaskRecipe(motTask, $"{Path.GetFileName(data.FullName.TrimEnd('/'))} ground-truth identities", $"{data.FullName}: {motIdentities} identities, {motTrain.Count} crops", [$"tasks.{spec.Name}."]);
             }
+            if (OptionValue<DirectoryInfo>(parse, "--scenes") is { } scenes)
+            {
+                var heldOut = (OptionValue<string>(parse, "--held-out-scenes") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+                var (sceneTrain, sceneValidation) = await SceneIdentityReader.ReadFolderAsync(scenes.FullName, OptionValue<DirectoryInfo>(parse, "--videos")?.FullName, heldOut, log, cancellationToken: cancellationToken);
+                int sceneIdentities = sceneTrain.Select(c => c.Identity).Distinct().Count();
+                int validationIdentities = sceneValidation.Select(c => c.Identity).Distinct().Count();
+                if (sceneIdentities < 2 || validationIdentities < 2)
+                    throw new ArgumentException($"'{scenes.FullName}' gives {sceneIdentities} training and {validationIdentities} held-out tracklet identities; at least two of each are needed.");
+                log.WriteLine($"scene tracklet identities: {sceneIdentities} training ({sceneTrain.Count} boxes), {validationIdentities} held-out ({sceneValidation.Count} boxes; each tracklet's first half queries its second)");
+                var sceneTask = new ReIdTrainingTask(spec.Name, "scenes", sceneTrain, sceneValidation, featureWidth, identities: Math.Max(2, batch / 4), views: 4, splitFrame: SceneIdentityReader.ValidationSplitFrame);
+                return new TaskRecipe(sceneTask, $"teacher boxes of the scenes in {scenes.Name} linked into tracklets (pseudo identities, one set per scene)",
+                    $"scenes {scenes.FullName}: {sceneIdentities} tracklet identities, {sceneTrain.Count} boxes; held out whole: {string.Join(", ", heldOut.Order(StringComparer.Ordinal))}; "
+                    + string.Join("; ", SceneLabelReader.Teachers(scenes.FullName).Select(t => "labelled by " + t)), [$"tasks.{spec.Name}."]);
+            }
             string teacher = TrainingRunEnd.TeacherLabels(data);
             var train = await TrackletIdentities.ReadAsync(teacher, SampleVideo.Locate(), DefaultModelRecipe.IsVideoTraining, cancellationToken: cancellationToken);
             var validation = await TrackletIdentities.ReadAsync(teacher, SampleVideo.Locate(), DefaultModelRecipe.IsVideoValidation, cancellationToken: cancellationToken);
@@ -103,7 +134,13 @@ internal static class TrainPersonTaskCommand
             var task = new ReIdTrainingTask(spec.Name, "vtest", train, validation, featureWidth, identities: Math.Max(2, batch / 4), views: 4);
             return new TaskRecipe(task, "vtest teacher boxes linked into tracklets (pseudo identities), frames 0-449",
                 $"vtest tracklets: {identities} identities, {train.Count} boxes", [$"tasks.{spec.Name}."]);
-        });
+        },
+        () =>
+        [
+            new Option<DirectoryInfo?>("--scenes") { Description = "Train on pseudo identities of a folder of `unihcp label` files instead: each scene's teacher boxes linked into tracklets by our tracker, one identity set per scene; the scenes of --held-out-scenes (required) validate, each tracklet's first half querying its second." },
+            new Option<DirectoryInfo?>("--videos") { Description = "Where the --scenes videos are when they are no longer where the label files say (looked up by file name)." },
+            new Option<string?>("--held-out-scenes") { Description = "With --scenes: scenes (label file names, comma-separated) that only validate." },
+        ]);
 
     private static readonly PersonTask s_parsing = new(
         TaskType.Parsing, "parsing",

@@ -86,16 +86,8 @@ public static class SceneLabelReader
     /// <paramref name="heldOutScenes"/> are held out whole.</summary>
     public static async Task<List<DetectionDataset>> ReadFolderAsync(string folder, string? videosFolder, SceneSplit split, IReadOnlySet<string> heldOutScenes, DetectionResize evaluationSize, TextWriter log, CancellationToken cancellationToken = default)
     {
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"Scene labels folder '{folder}' does not exist.");
-        var files = Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0)
-            throw new FileNotFoundException($"'{folder}' holds no label files (*.json from `unihcp label`).");
-        var unknown = heldOutScenes.Except(files.Select(Path.GetFileNameWithoutExtension)!, StringComparer.Ordinal).ToList();
-        if (unknown.Count > 0)
-            throw new ArgumentException($"Held-out scene(s) {string.Join(", ", unknown)} have no label file in '{folder}'.");
         var datasets = new List<DetectionDataset>();
-        foreach (string file in files)
+        foreach (string file in LabelFiles(folder, heldOutScenes))
         {
             string scene = Path.GetFileNameWithoutExtension(file);
             var dataset = await ReadAsync(file, videosFolder, split, heldOutScenes.Contains(scene), evaluationSize, cancellationToken).ConfigureAwait(false);
@@ -105,6 +97,29 @@ public static class SceneLabelReader
             datasets.Add(dataset);
         }
         return datasets;
+    }
+
+    /// <summary>The label files (*.json) of a scene folder in name order; every held-out scene must have one.</summary>
+    internal static List<string> LabelFiles(string folder, IReadOnlySet<string> heldOutScenes)
+    {
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"Scene labels folder '{folder}' does not exist.");
+        var files = Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+            throw new FileNotFoundException($"'{folder}' holds no label files (*.json from `unihcp label`).");
+        var unknown = heldOutScenes.Except(files.Select(Path.GetFileNameWithoutExtension)!, StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"Held-out scene(s) {string.Join(", ", unknown)} have no label file in '{folder}'.");
+        return files;
+    }
+
+    /// <summary>How many frames a scene's clip has as far as its labels know (the last labelled frame's index + 1):
+    /// the length its time split is taken over.</summary>
+    internal static long LabelledLength(string labels, CocoFile coco)
+    {
+        if (coco.Images.Count == 0)
+            throw new DatasetFormatException(labels, null, "no labelled frames.");
+        return coco.Images.Max(i => i.FrameIndex ?? throw new DatasetFormatException(labels, null, $"image {i.Id} '{i.FileName}' has no frame_index: scene labels are frames of a video.")) + 1;
     }
 
     /// <summary>The teachers that labelled a folder's scenes, with their terms, for the trained weights' provenance.</summary>
@@ -124,7 +139,7 @@ public static class SceneLabelReader
     }
 
     /// <summary>The video a label file was made from and the operating score its teacher ran at.</summary>
-    private static (string Video, double OperatingScore) Provenance(string labels, string? videosFolder)
+    internal static (string Video, double OperatingScore) Provenance(string labels, string? videosFolder)
     {
         string? source = null;
         double score = DefaultOperatingScore;

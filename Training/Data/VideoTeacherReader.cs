@@ -16,6 +16,12 @@ public static class VideoTeacherReader
     /// <summary>A teacher box at or above this score is a person.</summary>
     public const double BoxScore = 0.4;
 
+    /// <summary>The frame index of a sample this reader made (named frame_NNNNNN).</summary>
+    public static long FrameOf(string sampleName) =>
+        sampleName.StartsWith("frame_", StringComparison.Ordinal) && long.TryParse(sampleName.AsSpan("frame_".Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long frame)
+            ? frame
+            : throw new ArgumentException($"'{sampleName}' is not a frame sample's name (frame_NNNNNN).", nameof(sampleName));
+
     public static async Task<List<DetectionSample>> ReadDetectionAsync(string cocoPath, string videoPath, Func<long, bool> frames, CancellationToken cancellationToken = default)
     {
         var coco = CocoFile.Read(cocoPath);

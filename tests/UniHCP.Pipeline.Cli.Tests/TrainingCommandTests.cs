@@ -64,14 +64,14 @@ public sealed class TrainingCommandTests : IDisposable
         string file = Path.Combine(ochuman, "test_ochuman.json");
 
         var (exitCode, output, error) = await CliRunner.RunAsync("train", "detection", "--coco", file, "--weights", TinyWeights(), "--out", run,
-            "--steps", "2", "--evaluate-every", "2", "--batch-size", "1");
+            "--steps", "2", "--evaluate-every", "2", "--batch-size", "1", "--dataset-weight", "test_ochuman=3");
 
         Assert.True(exitCode == 0, output + error);
         Assert.Contains("2 training and 1 held-out images, 5 persons", output, StringComparison.Ordinal);
         Assert.Contains("held-out before: test_ochuman.ap50", output, StringComparison.Ordinal);
         var metadata = WeightsFile.ReadMetadata(Path.Combine(run, "model.safetensors"));
         Assert.Contains("fine-tuned on test_ochuman.json (2 images)", metadata.Tasks.Single(t => t.Type == TaskType.Detection).Source, StringComparison.Ordinal);
-        Assert.Equal("test_ochuman (weight 1)", metadata.Provenance["detection.datasets"]);
+        Assert.Equal("test_ochuman (weight 3)", metadata.Provenance["detection.datasets"]);
 
         var (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file);
         Assert.True(evalCode == 0, evalOutput + evalError);
@@ -80,6 +80,11 @@ public sealed class TrainingCommandTests : IDisposable
         var (badCode, _, badError) = await CliRunner.RunAsync("train", "detection", "--coco", Path.Combine(_dir, "absent.json"), "--out", Path.Combine(_dir, "never"));
         Assert.Equal(ExitCodes.BadInput, badCode);
         Assert.Contains("absent.json' does not exist", badError, StringComparison.Ordinal);
+
+        var (unknownCode, _, unknownError) = await CliRunner.RunAsync("train", "detection", "--coco", file, "--weights", TinyWeights(), "--out", Path.Combine(_dir, "never"),
+            "--dataset-weight", "nobody=2");
+        Assert.Equal(ExitCodes.BadInput, unknownCode);
+        Assert.Contains("no dataset named 'nobody'; the datasets are test_ochuman", unknownError, StringComparison.Ordinal);
     }
 
     [Fact]
