@@ -1,3 +1,4 @@
+using UniHCP.Pipeline.Tests.Support;
 using UniHCP.Pipeline.Inference;
 using UniHCP.Pipeline.Inference.Checkpoints;
 using UniHCP.Pipeline.Inference.Model;
@@ -119,6 +120,35 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(evalCode == 0, evalOutput + evalError);
         Assert.Contains("Market-1501 protocol: 2 queries against 4 gallery images", evalOutput, StringComparison.Ordinal);
         Assert.Matches(@"market\s+queries\s+2\s+mAP \d\.\d{3}\s+rank-1 \d\.\d{3}", evalOutput);
+    }
+
+    [Fact]
+    public async Task Pose_and_reid_train_on_scene_labels_with_a_scene_held_out()
+    {
+        string scenes = Directory.CreateDirectory(Path.Combine(_dir, "scenes")).FullName;
+        await WalkingSceneLabels.WriteAsync(scenes, "a");
+        await WalkingSceneLabels.WriteAsync(scenes, "b");
+        string weights = TinyWeights();
+
+        var (poseCode, poseOutput, poseError) = await CliRunner.RunAsync("train", "pose", "--scenes", scenes, "--held-out-scenes", "b", "--weights", weights,
+            "--out", Path.Combine(_dir, "scene-pose"), "--steps", "2", "--evaluate-every", "2", "--batch-size", "2");
+        Assert.True(poseCode == 0, poseOutput + poseError);
+        Assert.Contains("scene keypoints: 15 training frames (15 persons), 20 validation (20; held out whole: b)", poseOutput, StringComparison.Ordinal);
+        var pose = WeightsFile.ReadMetadata(Path.Combine(_dir, "scene-pose", "model.safetensors"));
+        Assert.Equal("teacher keypoints (MoveNet on crops) of the scenes in scenes", pose.Tasks.Single(t => t.Name == "pose").Source);
+        Assert.Contains("scenes.pose_ap", pose.Provenance["training.metrics"], StringComparison.Ordinal);
+
+        var (reidCode, reidOutput, reidError) = await CliRunner.RunAsync("train", "reid", "--scenes", scenes, "--held-out-scenes", "b", "--weights", weights,
+            "--out", Path.Combine(_dir, "scene-reid"), "--steps", "2", "--evaluate-every", "2", "--batch-size", "8");
+        Assert.True(reidCode == 0, reidOutput + reidError);
+        Assert.Contains("scene tracklet identities: 2 training", reidOutput, StringComparison.Ordinal);
+        var reid = WeightsFile.ReadMetadata(Path.Combine(_dir, "scene-reid", "model.safetensors"));
+        Assert.True(reid.Tasks.Single(t => t.Name == "reid").Trained);
+        Assert.Contains("scenes.reid_map", reid.Provenance["training.metrics"], StringComparison.Ordinal);
+
+        var (badCode, _, badError) = await CliRunner.RunAsync("train", "reid", "--scenes", scenes, "--weights", weights, "--out", Path.Combine(_dir, "never"));
+        Assert.Equal(ExitCodes.BadInput, badCode);
+        Assert.Contains("name at least one with --held-out-scenes", badError, StringComparison.Ordinal);
     }
 
     [Theory]
