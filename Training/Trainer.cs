@@ -262,8 +262,14 @@ public sealed class Trainer
                 // An unreadable record is not carried over; the new metrics are still written.
             }
         }
+        // A metric that could not be measured (NaN: e.g. a validation set without persons) is left out: JSON has no NaN.
         foreach (var (key, value) in metrics)
-            merged[key] = value;
+        {
+            if (double.IsFinite(value))
+                merged[key] = value;
+            else
+                merged.Remove(key);
+        }
         return merged;
     }
 
