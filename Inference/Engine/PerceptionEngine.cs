@@ -74,8 +74,53 @@ public sealed class PerceptionEngine : IDisposable
         using var inference = inference_mode();
         var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
         var detections = DetectCore(frames, images);
-        var chosen = describe is null ? null : detections.Select((d, f) => describe(f, d)).ToList();
-        return DescribeCore(frames, images, detections, chosen);
+        var drafts = Drafts(detections);
+        if (describe is null)
+        {
+            RunCrops(drafts, images);
+        }
+        else
+        {
+            // One crop batch for the whole batch of frames.
+            var chosen = detections.Select((d, f) => describe(f, d)).ToList();
+            RunCrops(drafts.Where(d => chosen[d.Frame][d.Index]).ToList(), images);
+        }
+        return Finish(frames, drafts);
+    }
+
+    /// <summary>Finds the persons in every frame and lets <paramref name="planner"/> describe them frame by frame, in
+    /// rounds (it may ask for more persons after seeing the embeddings of the first). Every person keeps box, score and
+    /// clothing colours.</summary>
+    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner planner)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(planner);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
+        var detections = DetectCore(frames, images);
+        var drafts = Drafts(detections);
+        for (int f = 0; f < frames.Count; f++)
+        {
+            var own = drafts.Where(d => d.Frame == f).ToList();
+            var done = new bool[own.Count];
+            planner(f, detections[f], indices =>
+            {
+                var fresh = new List<PersonDraft>();
+                foreach (int i in indices)
+                {
+                    if (i < 0 || i >= own.Count)
+                        throw new ArgumentOutOfRangeException(nameof(indices), i, $"Frame {f} has {own.Count} detections.");
+                    if (!done[i])
+                        fresh.Add(own[i]);
+                    done[i] = true;
+                }
+                RunCrops(fresh.Distinct().ToList(), images);
+                return indices.Select(i => own[i].Embedding).ToList();
+            });
+        }
+        return Finish(frames, drafts);
     }
 
     /// <summary>Detection only.</summary>
@@ -100,7 +145,9 @@ public sealed class PerceptionEngine : IDisposable
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
         var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
-        return DescribeCore(frames, images, persons);
+        var drafts = Drafts(persons);
+        RunCrops(drafts, images);
+        return Finish(frames, drafts);
     }
 
     private List<IReadOnlyList<Detection>> DetectCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images)
@@ -131,15 +178,22 @@ public sealed class PerceptionEngine : IDisposable
         return [.. result];
     }
 
-    private List<PersonObservations> DescribeCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images, IReadOnlyList<IReadOnlyList<Detection>> persons, IReadOnlyList<bool[]>? chosen = null)
+    private static List<PersonDraft> Drafts(IReadOnlyList<IReadOnlyList<Detection>> persons)
     {
         var drafts = new List<PersonDraft>();
-        for (int f = 0; f < frames.Count; f++)
+        for (int f = 0; f < persons.Count; f++)
         {
             for (int p = 0; p < persons[f].Count; p++)
                 drafts.Add(new PersonDraft(f, p, persons[f][p]));
         }
-        var described = chosen is null ? drafts : drafts.Where(d => chosen[d.Frame][d.Index]).ToList();
+        return drafts;
+    }
+
+    /// <summary>The crop tasks on the given persons, in chunks of at most <see cref="PerceptionOptions.MaxCropsPerBatch"/>.</summary>
+    private void RunCrops(List<PersonDraft> described, List<Tensor> images)
+    {
+        if (described.Count == 0)
+            return;
         foreach (var group in _cropGroups)
         {
             for (int start = 0; start < described.Count; start += Options.MaxCropsPerBatch)
@@ -149,6 +203,10 @@ public sealed class PerceptionEngine : IDisposable
                 RunCropGroup(group, chunk, images);
             }
         }
+    }
+
+    private List<PersonObservations> Finish(IReadOnlyList<VideoFrame> frames, List<PersonDraft> drafts)
+    {
         // Every person gets clothing colours: from parsing where it ran, else from the frame's pixels in body regions
         // (found by the pose keypoints where they ran, else fixed parts of the box).
         if (Options.ClothingColours)

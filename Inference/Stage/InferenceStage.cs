@@ -16,7 +16,7 @@ namespace UniHCP.Pipeline.Inference.Stage;
 public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOptions options, ILogger<InferenceStage> logger)
 {
     private readonly InferenceStageCounters _counters = new();
-    private readonly PersonTaskSchedule? _schedule = options.PersonTasksEvery is { } every ? new PersonTaskSchedule(every, options.PersonTasksMinScore, options.PersonTasksConfirmFrames) : null;
+    private readonly PersonTaskSchedule? _schedule = options.PersonTasksEvery is { } every ? new PersonTaskSchedule(every, options.Tracker) : null;
     private PerceptionEngine _engine = engine;
     private PerceptionEngine? _next;
 
@@ -57,6 +57,8 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
                     await AnalyseAsync(pending, frames, persons, cancellationToken).ConfigureAwait(false);
                     pending.Clear();
                     await persons.PublishNoticeAsync(delivery.Notice, cancellationToken).ConfigureAwait(false);
+                    if (delivery.Notice.IsTerminal)
+                        _schedule?.Forget(delivery.CameraId);
                     frames.Acknowledge(delivery);
                 }
                 await AnalyseAsync(pending, frames, persons, cancellationToken).ConfigureAwait(false);
@@ -126,7 +128,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         long started = Stopwatch.GetTimestamp();
         try
         {
-            var all = _engine.Process(batch, Describe(batch));
+            var all = Process(batch);
             for (int i = 0; i < batch.Count; i++)
                 results[i] = all[i];
         }
@@ -137,7 +139,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             {
                 try
                 {
-                    results[i] = _engine.Process([batch[i]], Describe([batch[i]]))[0];
+                    results[i] = Process([batch[i]])[0];
                 }
                 catch (Exception single) when (single is not OutOfMemoryException)
                 {
@@ -153,9 +155,8 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         return results;
     }
 
-    /// <summary>The schedule's pick of persons to describe, or null (everyone) without one.</summary>
-    private Func<int, IReadOnlyList<Detection>, bool[]>? Describe(List<VideoFrame> batch) =>
-        _schedule is null ? null : (f, detections) => _schedule.Select(batch[f], detections);
+    private IReadOnlyList<PersonObservations> Process(List<VideoFrame> batch) =>
+        _schedule is null ? _engine.Process(batch) : _engine.Process(batch, (f, detections, describe) => _schedule.Plan(batch[f], detections, describe));
 
     private PersonObservations WithThumbnails(PersonObservations result, VideoFrame frame)
     {

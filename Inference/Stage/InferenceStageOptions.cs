@@ -1,3 +1,5 @@
+using UniHCP.Pipeline.Tracking.PerCamera;
+
 namespace UniHCP.Pipeline.Inference.Stage;
 
 /// <summary>The "Inference" configuration section's stage settings (the model's own are <see cref="Engine.PerceptionOptions"/>).</summary>
@@ -13,18 +15,14 @@ public sealed record InferenceStageOptions
     /// <summary>Height in pixels of the JPEG crop attached to each observation; 0 for none. Default 96.</summary>
     public int ThumbnailHeight { get; init; } = 96;
 
-    /// <summary>Run the person tasks (ReID, pose, attributes, parsing) on a person's first confirmed sighting and then
+    /// <summary>Run the person tasks (ReID, pose, attributes, parsing) on a track's first confirmed sighting and then
     /// once per this much capture time, instead of on every detection (<see cref="PersonTaskSchedule"/>); null: on
     /// every detection. Clothing colours are named for every detection either way.</summary>
     public TimeSpan? PersonTasksEvery { get; init; }
 
-    /// <summary>With <see cref="PersonTasksEvery"/>: the lowest detection score described, which should be the tracker's
-    /// score for starting a track (the host passes Tracking:Camera:NewTrackScore). Default 0.7.</summary>
-    public float PersonTasksMinScore { get; init; } = 0.7f;
-
-    /// <summary>With <see cref="PersonTasksEvery"/>: frames described from a person's start, which should be the
-    /// tracker's hits to confirm a track (the host passes Tracking:Camera:ConfirmHits). Default 2.</summary>
-    public int PersonTasksConfirmFrames { get; init; } = 2;
+    /// <summary>With <see cref="PersonTasksEvery"/>: the tracking stage's tracker options (the host passes
+    /// Tracking:Camera), which the schedule's copy of the tracker must share to form the same tracks.</summary>
+    public TrackerOptions Tracker { get; init; } = new();
 
     public void Validate()
     {
@@ -35,10 +33,14 @@ public sealed record InferenceStageOptions
             problems.Add($"DetectionStride must be 1-1000 (got {DetectionStride}).");
         if (PersonTasksEvery is { } every && (every <= TimeSpan.Zero || every > TimeSpan.FromHours(1)))
             problems.Add($"PersonTasksEvery must be above 0 and at most an hour (got {every}).");
-        if (PersonTasksConfirmFrames is < 1 or > 100)
-            problems.Add($"PersonTasksConfirmFrames must be 1-100 (got {PersonTasksConfirmFrames}).");
-        if (PersonTasksMinScore is < 0 or > 1)
-            problems.Add($"PersonTasksMinScore must be 0-1 (got {PersonTasksMinScore}).");
+        try
+        {
+            Tracker.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            problems.Add(ex.Message);
+        }
         if (ThumbnailHeight is < 0 or > 512)
             problems.Add($"ThumbnailHeight must be 0-512 (got {ThumbnailHeight}).");
         if (problems.Count > 0)

@@ -1,105 +1,113 @@
 using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Inference.Engine;
+using UniHCP.Pipeline.Tracking.PerCamera;
 
 namespace UniHCP.Pipeline.Inference.Stage;
 
 /// <summary>
-/// Which detected persons get the person tasks (ReID, pose, attributes, parsing: a crop through the encoder each) in a
-/// frame: a person followed from frame to frame gets them from their first sighting scored at least
-/// <see cref="MinScore"/> for <see cref="ConfirmFrames"/> frames, and then once every <see cref="Every"/> of capture
-/// time, not on every detection. The minimum and the frame count are the tracker's for starting and confirming a track
-/// (Tracking:Camera:NewTrackScore and ConfirmHits): the observation a track is confirmed on - its first stored one - is
-/// then described, so every stored track has an embedding; people the tracker would never follow cost no crops. The tracker downstream links the described observations with the others of the same person, so
-/// each track carries an embedding and descriptions at a fraction of the crops. Persons are followed here by box
-/// overlap alone (greedy, highest IoU first): a cheap stand-in for the tracker, which this stage does not wait for;
-/// a mistaken hand-over only moves one description to another sighting.
+/// Which detected persons get the person tasks (ReID, pose, attributes, parsing: a crop through the encoder each): the
+/// person of every track on the frame the track is confirmed on - its first stored observation - and then once every
+/// <see cref="Every"/> of capture time while it is matched, not every detection.
+/// <para>
+/// To know the tracks before the tracking stage forms them, the schedule runs its own copy of the tracking stage's
+/// tracker per camera, with the same options, fed what the tracking stage will be fed: the same detections of the same
+/// frames with the embeddings described here. The tracker is deterministic, so the copy forms the same tracks, and
+/// every track the store receives has an embedding from its first observation on. Because a new embedding can change
+/// the frame's association (appearance is part of the cost), a frame is tried on a copy of the tracker in rounds: each
+/// round describes the persons of tracks still waiting for a description, until a round asks for nobody; only then is
+/// the tried tracker kept. Where the two trackers can part (a frame the model rejects after it was planned, a camera
+/// handed to another process), the copy still describes every track it holds, and the next interval realigns them.
+/// </para>
 /// </summary>
-public sealed class PersonTaskSchedule(TimeSpan every, float minScore, int confirmFrames)
+public sealed class PersonTaskSchedule
 {
-    /// <summary>Overlap that makes a detection the same person as a sighting of the previous analysed frame.</summary>
-    public const float SameIoU = 0.3f;
-
-    /// <summary>A sighting not seen for this long is forgotten, and a person who comes back is described again: kept
-    /// shorter than the tracker's lost-track timeout (1 s by default), so that a person the tracker gives a new track
-    /// after a gap is described for it.</summary>
-    public static readonly TimeSpan Forget = TimeSpan.FromSeconds(0.5);
-
     private readonly Dictionary<string, Camera> _cameras = new(StringComparer.Ordinal);
+    private readonly TrackerOptions _tracker;
 
-    public TimeSpan Every { get; } = every > TimeSpan.Zero ? every : throw new ArgumentOutOfRangeException(nameof(every), $"The person-task interval must be positive; got {every}.");
-
-    public int ConfirmFrames { get; } = confirmFrames >= 1 ? confirmFrames : throw new ArgumentOutOfRangeException(nameof(confirmFrames), $"The confirmation frames must be at least 1; got {confirmFrames}.");
-
-    public float MinScore { get; } = minScore is >= 0 and <= 1 ? minScore : throw new ArgumentOutOfRangeException(nameof(minScore), $"The person-task minimum score must be in [0, 1]; got {minScore}.");
-
-    /// <summary>For each detection of <paramref name="frame"/>, whether it gets the person tasks now. A frame at or
-    /// before the camera's last one (a replay) changes nothing and gets no descriptions.</summary>
-    public bool[] Select(VideoFrame frame, IReadOnlyList<Detection> detections)
+    /// <param name="every">Time between a followed person's descriptions.</param>
+    /// <param name="tracker">The tracking stage's tracker options (Tracking:Camera).</param>
+    public PersonTaskSchedule(TimeSpan every, TrackerOptions tracker)
     {
+        ArgumentNullException.ThrowIfNull(tracker);
+        if (every <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(every), $"The person-task interval must be positive; got {every}.");
+        tracker.Validate();
+        Every = every;
+        _tracker = tracker;
+    }
+
+    public TimeSpan Every { get; }
+
+    /// <summary>
+    /// Describes, through <paramref name="describe"/> (detection indices in, their embeddings out), the persons of
+    /// <paramref name="frame"/> that need it now. A frame at or before the camera's last one (a replay) changes nothing
+    /// and gets no descriptions.
+    /// </summary>
+    public void Plan(VideoFrame frame, IReadOnlyList<Detection> detections, Func<IReadOnlyList<int>, IReadOnlyList<float[]?>> describe)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(detections);
+        ArgumentNullException.ThrowIfNull(describe);
         if (!_cameras.TryGetValue(frame.CameraId, out var camera))
-            _cameras[frame.CameraId] = camera = new Camera();
-        var chosen = new bool[detections.Count];
+            _cameras[frame.CameraId] = camera = new Camera(new CameraTracker(frame.CameraId, _tracker));
         if (frame.Sequence <= camera.LastSequence)
-            return chosen;
+            return;
         camera.LastSequence = frame.Sequence;
         var now = frame.CaptureTime;
-        camera.Sightings.RemoveAll(s => now - s.LastSeen > Forget);
-
-        var pairs = new List<(float IoU, int Detection, Sighting Sighting)>();
-        for (int d = 0; d < detections.Count; d++)
+        var described = new bool[detections.Count];
+        var embeddings = new ReadOnlyMemory<float>[detections.Count];
+        while (true)
         {
-            foreach (var sighting in camera.Sightings)
+            long next = camera.NextId;
+            var trial = camera.Tracker.Clone(() => next++);
+            trial.Update(now, detections.Select((d, i) => new TrackerDetection(i, d.Box, d.Score, embeddings[i])).ToList());
+            var wanted = trial.Tracks
+                .Where(t => t.Status == TrackStatus.Confirmed && t.LastDetectionIndex is { } i && !described[i] && camera.Due(t.Id, now, Every))
+                .Select(t => t.LastDetectionIndex!.Value)
+                .ToList();
+            if (wanted.Count == 0)
             {
-                float overlap = detections[d].Box.IoU(sighting.Box);
-                if (overlap >= SameIoU)
-                    pairs.Add((overlap, d, sighting));
+                camera.Keep(trial, next, described, now);
+                return;
+            }
+            var result = describe(wanted);
+            for (int k = 0; k < wanted.Count; k++)
+            {
+                described[wanted[k]] = true;
+                embeddings[wanted[k]] = result[k] ?? ReadOnlyMemory<float>.Empty;
             }
         }
-        var matched = new Sighting?[detections.Count];
-        var taken = new HashSet<Sighting>();
-        foreach (var (_, d, sighting) in pairs.OrderByDescending(p => p.IoU))
-        {
-            if (matched[d] is null && taken.Add(sighting))
-                matched[d] = sighting;
-        }
-        for (int d = 0; d < detections.Count; d++)
-        {
-            var sighting = matched[d];
-            if (sighting is null)
-            {
-                sighting = new Sighting();
-                camera.Sightings.Add(sighting);
-            }
-            sighting.Box = detections[d].Box;
-            sighting.LastSeen = now;
-            if (sighting.Started == 0 && detections[d].Score < MinScore)
-                continue;
-            sighting.Started++;
-            if (sighting.Started <= ConfirmFrames || sighting.LastDescribed is not { } last || now - last >= Every)
-            {
-                sighting.LastDescribed = now;
-                chosen[d] = true;
-            }
-        }
-        return chosen;
     }
 
-    private sealed class Camera
+    /// <summary>Drops a camera's state (its stream ended): a camera that comes back starts afresh, as the tracker does.</summary>
+    public void Forget(string cameraId) => _cameras.Remove(cameraId);
+
+    private sealed class Camera(CameraTracker tracker)
     {
+        private readonly Dictionary<long, DateTimeOffset> _lastDescribed = [];
+
+        public CameraTracker Tracker { get; private set; } = tracker;
+
+        public long NextId { get; private set; } = 1;
+
         public long LastSequence { get; set; } = long.MinValue;
 
-        public List<Sighting> Sightings { get; } = [];
-    }
+        public bool Due(long track, DateTimeOffset now, TimeSpan every) =>
+            !_lastDescribed.TryGetValue(track, out var last) || now - last >= every;
 
-    private sealed class Sighting
-    {
-        public BoundingBox Box { get; set; }
-
-        /// <summary>Frames since the first one scored for a track to start (0: not started).</summary>
-        public int Started { get; set; }
-
-        public DateTimeOffset LastSeen { get; set; }
-
-        public DateTimeOffset? LastDescribed { get; set; }
+        public void Keep(CameraTracker tried, long nextId, bool[] described, DateTimeOffset now)
+        {
+            Tracker = tried;
+            NextId = nextId;
+            var alive = new HashSet<long>();
+            foreach (var track in tried.Tracks)
+            {
+                alive.Add(track.Id);
+                if (track.Status == TrackStatus.Confirmed && track.LastDetectionIndex is { } i && described[i])
+                    _lastDescribed[track.Id] = now;
+            }
+            foreach (var gone in _lastDescribed.Keys.Where(id => !alive.Contains(id)).ToList())
+                _lastDescribed.Remove(gone);
+        }
     }
 }

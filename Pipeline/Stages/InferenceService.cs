@@ -70,7 +70,7 @@ public sealed class InferenceService : StageService
         }
         HostingLog.EngineReady(_logger, Engine.ModelVersion, WeightsPath, string.Join(", ", ["detection", .. Engine.CropTasks.Select(t => t.Name)]), Engine.DetectionResize.ShortSide);
         var tracker = _services.GetRequiredService<IOptions<TrackerOptions>>().Value;
-        _stage = new InferenceStage(Engine, options.Stage with { PersonTasksMinScore = tracker.NewTrackScore, PersonTasksConfirmFrames = tracker.ConfirmHits }, _services.GetRequiredService<ILogger<InferenceStage>>());
+        _stage = new InferenceStage(Engine, options.Stage with { Tracker = tracker }, _services.GetRequiredService<ILogger<InferenceStage>>());
         if (_services.GetService<NpgsqlDataSource>() is { } store)
             await RegisterAsync(store, cancellationToken).ConfigureAwait(false);
         _frames = _transport.Transport.Subscribe(Topics.Frames, ConsumerGroups.Inference);

@@ -33,6 +33,15 @@ public sealed class KalmanBoxFilter
             _p[(i * N) + i] = std[i] * std[i];
     }
 
+    private KalmanBoxFilter(KalmanBoxFilter other)
+    {
+        Array.Copy(other._x, _x, N);
+        Array.Copy(other._p, _p, N * N);
+    }
+
+    /// <summary>An independent copy of the state (a tracker tried out on a frame without changing the original).</summary>
+    public KalmanBoxFilter Copy() => new(this);
+
     /// <summary>The current box estimate.</summary>
     public BoundingBox Box
     {

@@ -49,6 +49,17 @@ public sealed class CameraTracker
 
     public string CameraId { get; }
 
+    /// <summary>
+    /// An independent copy of every track and of the life-cycle state, giving new ids from <paramref name="nextId"/>:
+    /// the same later updates give the copy the same tracks as the original (ids aside).
+    /// </summary>
+    public CameraTracker Clone(Func<long> nextId)
+    {
+        var copy = new CameraTracker(CameraId, _options, nextId) { _started = _started };
+        copy._tracks.AddRange(_tracks.Select(t => t.Copy()));
+        return copy;
+    }
+
     /// <summary>Tracks alive now (tentative, confirmed or lost).</summary>
     public IReadOnlyList<Track> Tracks => _tracks;
 

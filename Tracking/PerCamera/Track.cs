@@ -23,6 +23,20 @@ public sealed class Track : CrossCamera.ITrackAppearance
             _embedding = AppearanceMemory.Normalized(detection.Embedding.Span);
     }
 
+    private Track(Track other)
+    {
+        Id = other.Id;
+        Filter = other.Filter.Copy();
+        Status = other.Status;
+        Hits = other.Hits;
+        FirstSeen = other.FirstSeen;
+        LastSeen = other.LastSeen;
+        LastBox = other.LastBox;
+        LastScore = other.LastScore;
+        LastDetectionIndex = other.LastDetectionIndex;
+        _embedding = other._embedding?.ToArray(); // blending writes into the memory: the copy needs its own
+    }
+
     public long Id { get; }
 
     public TrackStatus Status { get; internal set; }
@@ -50,6 +64,8 @@ public sealed class Track : CrossCamera.ITrackAppearance
 
     /// <summary>The box the track reports now: the filter's estimate.</summary>
     public BoundingBox Box => Filter.Box;
+
+    internal Track Copy() => new(this);
 
     internal void Matched(TrackerDetection detection, DateTimeOffset time, double momentum)
     {

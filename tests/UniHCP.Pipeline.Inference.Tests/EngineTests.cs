@@ -46,6 +46,29 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void A_planner_describes_in_rounds_sees_the_embeddings_and_a_person_is_never_cropped_twice()
+    {
+        using var engine = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(s_small).Build();
+        var frame = Frame("door", 100, 70);
+        var rounds = new List<IReadOnlyList<float[]?>>();
+
+        var result = Assert.Single(engine.Process([frame], (f, detections, describe) =>
+        {
+            Assert.Equal(3, detections.Count);
+            rounds.Add(describe([2]));
+            rounds.Add(describe([0, 2])); // person 2 again: no second crop
+        }));
+
+        Assert.All(rounds.SelectMany(r => r), e => Assert.True(e is { Length: > 0 }));
+        Assert.Equal(rounds[0][0], rounds[1][1]);
+        Assert.Equal([0, 2], result.Persons.Where(p => !p.Embedding.IsEmpty).Select(p => p.DetectionIndex));
+        Assert.All(result.Persons, p => Assert.NotNull(p.Parsing));
+        // Detection, then two rounds of the crop passes (pose + attributes, its flip, parsing, ReID) of one person each.
+        Assert.Equal(1 + 4 + 4, engine.EncoderPasses);
+        Assert.Throws<ArgumentOutOfRangeException>(() => engine.Process([frame], (f, detections, describe) => describe([3])));
+    }
+
+    [Fact]
     public void Detected_boxes_come_back_in_source_pixels_through_resize_and_padding_and_every_task_describes_each_person()
     {
         using var engine = new PerceptionEngineBuilder().WithModel(CraftedDetector(), Metadata()).WithOptions(s_small).Build();
