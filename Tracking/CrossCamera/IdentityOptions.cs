@@ -3,9 +3,19 @@ namespace UniHCP.Pipeline.Tracking.CrossCamera;
 /// <summary>Cross-camera identity settings ("Tracking:Identities" section).</summary>
 public sealed record IdentityOptions
 {
-    /// <summary>A track joins an identity when their appearance (cosine of L2-normalised ReID
-    /// embeddings) is at least this similar.</summary>
-    public double MinSimilarity { get; init; } = 0.75;
+    /// <summary>A track joins an identity when their appearance (cosine of L2-normalised ReID embeddings) is at least
+    /// this similar. Null (the default): learned from the cameras (<see cref="FalseJoinRate"/>).</summary>
+    public double? MinSimilarity { get; init; }
+
+    /// <summary>With a learned <see cref="MinSimilarity"/>: the chance that a newcomer joins one of the identities it is
+    /// compared with although it is none of them. The threshold is the quantile of the similarities between tracks seen
+    /// together on one camera (different people for certain) that one in (candidates / rate) such pairs exceeds - the
+    /// more identities a track could be, the higher. Default 0.05.</summary>
+    public double FalseJoinRate { get; init; } = 0.05;
+
+    /// <summary>With learned thresholds: distinct pairs of tracks seen together (any camera) before identities are given;
+    /// until then tracks wait for one. Default 200.</summary>
+    public int CalibrationPairs { get; init; } = 200;
 
     /// <summary>Which cameras people walk between, with transit times. Empty: every pair of cameras is
     /// linked with <see cref="DefaultMinTransit"/> .. <see cref="DefaultMaxTransit"/>.</summary>
@@ -18,8 +28,13 @@ public sealed record IdentityOptions
     /// <summary>A track is linked only once it has been matched this many times (its appearance has settled).</summary>
     public int MinTrackHits { get; init; } = 3;
 
-    /// <summary>Two identities are merged after their tracks have looked this alike ...</summary>
-    public double MergeSimilarity { get; init; } = 0.85;
+    /// <summary>Two identities are merged after their tracks have looked this alike ... Null (the default): learned as for
+    /// <see cref="MinSimilarity"/>, with <see cref="FalseMergeRate"/> (never below the join threshold).</summary>
+    public double? MergeSimilarity { get; init; }
+
+    /// <summary>With a learned <see cref="MergeSimilarity"/>: as <see cref="FalseJoinRate"/>, for one piece of merge
+    /// evidence. Default 0.01.</summary>
+    public double FalseMergeRate { get; init; } = 0.01;
 
     /// <summary>... on this many separate observations.</summary>
     public int MergeEvidence { get; init; } = 3;
@@ -34,6 +49,8 @@ public sealed record IdentityOptions
     {
         if (MinSimilarity is < -1 or > 1 || MergeSimilarity is < -1 or > 1 || MergeSimilarity < MinSimilarity)
             throw new ArgumentException($"Identities: similarities must be in [-1, 1] with MergeSimilarity ({MergeSimilarity}) >= MinSimilarity ({MinSimilarity}).");
+        if (!(FalseJoinRate is > 0 and < 1) || !(FalseMergeRate is > 0 and < 1) || CalibrationPairs is < 1 or > 100_000)
+            throw new ArgumentException($"Identities: need FalseJoinRate ({FalseJoinRate}) and FalseMergeRate ({FalseMergeRate}) in (0, 1) and CalibrationPairs 1-100000 (got {CalibrationPairs}).");
         if (MinTrackHits < 1 || MergeEvidence < 1 || Retention <= TimeSpan.Zero || DefaultMinTransit < TimeSpan.Zero || DefaultMaxTransit < DefaultMinTransit)
             throw new ArgumentException("Identities: MinTrackHits and MergeEvidence >= 1, Retention > 0, 0 <= DefaultMinTransit <= DefaultMaxTransit.");
         if (AppearanceMomentum is < 0 or >= 1)

@@ -7,7 +7,8 @@ namespace UniHCP.Pipeline.Tracking.CrossCamera;
 /// Live cross-camera identities. Each confirmed track with a settled appearance is matched to the
 /// recent identities it could physically be - seen on a linked camera within the transit window, and
 /// not on a track of the same camera at the same time - by cosine similarity of ReID embeddings; the
-/// best above the threshold is taken, else a new identity begins. Identities whose tracks keep
+/// best above the threshold is taken, else a new identity begins. The thresholds are configured or learned from
+/// the tracks seen together (<see cref="SimilarityCalibration"/>). Identities whose tracks keep
 /// looking alike are merged once the evidence is repeated. Identity events are returned for
 /// publishing. One instance serves all cameras; callers serialise access (the tracking stage does).
 /// </summary>
@@ -17,6 +18,7 @@ public sealed class IdentityService
     private readonly Dictionary<long, Identity> _identities = [];
     private readonly Dictionary<(string Camera, long Track), long> _assignment = [];
     private readonly Dictionary<(long, long), int> _mergeEvidence = [];
+    private readonly SimilarityCalibration _calibration;
     private long _nextId;
 
     /// <param name="options">Linking constraints.</param>
@@ -27,7 +29,25 @@ public sealed class IdentityService
         _nextId = firstIdentityId;
         _options = options ?? new IdentityOptions();
         _options.Validate();
+        _calibration = new SimilarityCalibration(_options.CalibrationPairs);
     }
+
+    /// <summary>The similarity a track needs to join the one identity it could be, now: the configured one, else the
+    /// learned one (null while too few pairs of people were seen together: no identities are given yet). With more
+    /// candidates the learned threshold is higher (<see cref="IdentityOptions.FalseJoinRate"/>).</summary>
+    public double? JoinSimilarity => JoinThreshold(1);
+
+    /// <summary>The similarity that counts as merge evidence against one other identity now (null: not yet known).</summary>
+    public double? MergeSimilarity => MergeThreshold(1);
+
+    private double? JoinThreshold(int candidates) =>
+        _options.MinSimilarity ?? _calibration.Quantile(1 - (_options.FalseJoinRate / Math.Max(1, candidates)));
+
+    private double? MergeThreshold(int candidates) => JoinThreshold(candidates) is not { } join ? null
+        : Math.Max(join, _options.MergeSimilarity ?? _calibration.Quantile(1 - (_options.FalseMergeRate / Math.Max(1, candidates))) ?? join);
+
+    /// <summary>Distinct pairs of tracks seen together that the learned thresholds come from.</summary>
+    public int CalibrationPairs => _calibration.Pairs;
 
     /// <summary>The identity of a track, or null when it has none yet.</summary>
     public long? IdentityOf(string cameraId, long trackId) => _assignment.TryGetValue((cameraId, trackId), out long id) ? id : null;
@@ -41,10 +61,12 @@ public sealed class IdentityService
         ArgumentNullException.ThrowIfNull(tracks);
         var events = new List<IdentityEvent>();
         Forget(time);
-        foreach (var track in tracks)
+        var settled = tracks.Where(t => t.Status == TrackStatus.Confirmed && t.HasEmbedding && t.Hits >= _options.MinTrackHits && t.LastDetectionIndex is not null).ToList();
+        _calibration.Observe(cameraId, settled);
+        if (JoinSimilarity is null)
+            return events;
+        foreach (var track in settled)
         {
-            if (track.Status != TrackStatus.Confirmed || !track.HasEmbedding || track.Hits < _options.MinTrackHits || track.LastDetectionIndex is null)
-                continue;
             var key = (cameraId, track.Id);
             if (_assignment.TryGetValue(key, out long assigned))
             {
@@ -70,18 +92,20 @@ public sealed class IdentityService
     /// <summary>A track ended (removed by its tracker): its identity no longer occupies the camera.</summary>
     public void TrackEnded(string cameraId, long trackId)
     {
+        _calibration.TrackEnded(cameraId, trackId);
         if (_assignment.Remove((cameraId, trackId), out long id) && _identities.TryGetValue(id, out var identity))
             identity.Ended(cameraId, trackId);
     }
 
     private (Identity? Identity, double Similarity) BestCandidate(string cameraId, ITrackAppearance track, DateTimeOffset time)
     {
+        var candidates = _identities.Values.Where(i => Possible(i, cameraId, track.FirstSeen)).ToList();
+        if (candidates.Count == 0 || JoinThreshold(candidates.Count) is not { } join)
+            return (null, 0);
         Identity? best = null;
-        double bestSimilarity = _options.MinSimilarity;
-        foreach (var identity in _identities.Values)
+        double bestSimilarity = join;
+        foreach (var identity in candidates)
         {
-            if (!Possible(identity, cameraId, track.FirstSeen))
-                continue;
             double similarity = identity.Similarity(track.Embedding.Span);
             if (similarity >= bestSimilarity)
             {
@@ -136,11 +160,12 @@ public sealed class IdentityService
 
     private void MergeIfEvidence(Identity identity, string cameraId, ITrackAppearance track, DateTimeOffset time, List<IdentityEvent> events)
     {
-        foreach (var other in _identities.Values.ToList())
+        var others = _identities.Values.Where(o => o.Id != identity.Id && !o.SharesCameraWith(identity) && Possible(o, cameraId, track.FirstSeen)).ToList();
+        if (others.Count == 0 || MergeThreshold(others.Count) is not { } merge)
+            return;
+        foreach (var other in others)
         {
-            if (other.Id == identity.Id || other.SharesCameraWith(identity))
-                continue;
-            if (other.Similarity(track.Embedding.Span) < _options.MergeSimilarity || !Possible(other, cameraId, track.FirstSeen))
+            if (other.Similarity(track.Embedding.Span) < merge)
                 continue;
             var pair = (Math.Min(identity.Id, other.Id), Math.Max(identity.Id, other.Id));
             int evidence = _mergeEvidence.GetValueOrDefault(pair) + 1;

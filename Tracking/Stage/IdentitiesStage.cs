@@ -19,6 +19,7 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
     private readonly HashSet<long> _given = [];
     private long _events;
     private long _outOfOrder;
+    private bool _thresholdsKnown;
 
     /// <summary>Distinct identities given to tracks (merged ones included).</summary>
     public long Identities
@@ -91,6 +92,12 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
             live.Add(track);
         }
         var events = _identities.Observe(update.CameraId, update.CaptureTime, live);
+        if (!_thresholdsKnown && _identities.JoinSimilarity is { } join)
+        {
+            _thresholdsKnown = true;
+            if (options.MinSimilarity is null)
+                TrackingLog.ThresholdsLearned(logger, _identities.CalibrationPairs, join, _identities.MergeSimilarity ?? join);
+        }
         foreach (var identityEvent in events)
             await identities.PublishAsync(identityEvent, OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _events, events.Count);

@@ -54,7 +54,10 @@ public sealed class IdentityServiceTests
             Events.Last(e => e.CameraId == camera && e.TrackId == track).IdentityId;
     }
 
-    private static IdentityOptions Corridor => new()
+    /// <summary>Fixed thresholds: these scenes have too few people together to learn them.</summary>
+    private static IdentityOptions Fixed => new() { MinSimilarity = 0.75, MergeSimilarity = 0.85 };
+
+    private static IdentityOptions Corridor => Fixed with
     {
         Links = [new CameraLink("entrance", "hall", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60))],
     };
@@ -101,7 +104,7 @@ public sealed class IdentityServiceTests
     [Fact]
     public void Two_simultaneous_tracks_on_one_camera_never_share_an_identity()
     {
-        var scene = new Scene(new IdentityOptions());
+        var scene = new Scene(Fixed);
         var first = scene.Walk("entrance", 0, 3, s_alice);
         // Two people who both look like Alice appear together on the next camera.
         var later = scene.Walk("hall", 20, 25, s_alice2, s_alice);
@@ -115,7 +118,7 @@ public sealed class IdentityServiceTests
     [Fact]
     public void Identities_that_keep_looking_alike_are_merged()
     {
-        var options = new IdentityOptions { MinTrackHits = 3, MergeEvidence = 3 };
+        var options = Fixed with { MinTrackHits = 3, MergeEvidence = 3 };
         var scene = new Scene(options);
         var entrance = scene.Walk("entrance", 0, 3, s_alice);
         long alice = scene.IdentityOf("entrance", entrance[s_alice]);
@@ -141,10 +144,81 @@ public sealed class IdentityServiceTests
         Assert.Equal(alice, scene.Identities.IdentityOf("hall", track));
     }
 
+    /// <summary>A person as a model with compressed features sees them: a large part every embedding shares plus a
+    /// personal part, so that different people are about 0.9 alike (the CPU default's trained ReID spreads them so).</summary>
+    private static float[] LookAlike(Random random, float[]? person = null, double personal = 0.45, int size = 16)
+    {
+        var v = new float[size];
+        for (int i = 0; i < size; i++)
+            v[i] = person is null ? (float)(1 + (personal * Gaussian(random))) : person[i] + (float)(0.02 * Gaussian(random));
+        return Unit(v);
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    /// <summary>
+    /// Different people a compressed model places about 0.8 alike: the learned join threshold (the quantile of the
+    /// pairs seen together that a stranger compared with N identities exceeds with a chance of 5 %) keeps strangers
+    /// apart and still lets a person seen again join their own identity. The fixed 0.75 lets every stranger join someone. (Merges
+    /// are left out - MergeEvidence is out of reach - to look at the join alone.)
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Thresholds_learned_from_people_seen_together_keep_strangers_apart_where_fixed_ones_let_them_join_someone(bool learned)
+    {
+        var random = new Random(5); // a local generator: the same people on every run
+        var crowd = Enumerable.Range(0, 25).Select(_ => LookAlike(random)).ToArray();
+        var strangers = Enumerable.Range(0, 8).Select(_ => LookAlike(random)).ToArray();
+        var options = (learned ? new IdentityOptions() : Fixed) with { MergeEvidence = int.MaxValue };
+        var scene = new Scene(options);
+
+        // 25 people together at the entrance (300 pairs: different people for certain); three of them later alone
+        // in the hall (a slightly different view); then eight people never seen before, one after another.
+        var entrance = scene.Walk("entrance", 0, 3, crowd);
+        var again = Enumerable.Range(0, 3).Select(k => scene.Walk("hall", 20 + (5 * k), 22 + (5 * k), LookAlike(random, crowd[k])).Single().Value).ToList();
+        var newcomers = strangers.Select((p, k) => scene.Walk("hall", 40 + (5 * k), 42 + (5 * k), p)[p]).ToList();
+
+        var known = crowd.Select(p => scene.IdentityOf("entrance", entrance[p])).ToList();
+        Assert.Equal(25, known.Distinct().Count());
+        Assert.Equal(known.Take(3), again.Select(t => scene.IdentityOf("hall", t)));
+        int joinedSomeone = newcomers.Count(t => known.Contains(scene.IdentityOf("hall", t)));
+        if (learned)
+        {
+            Assert.Equal(300, scene.Identities.CalibrationPairs);
+            Assert.InRange(scene.Identities.JoinSimilarity!.Value, 0.75, 0.99);
+            Assert.True(joinedSomeone <= 1, $"{joinedSomeone} of 8 strangers joined a known identity");
+        }
+        else
+        {
+            Assert.Equal(8, joinedSomeone);
+        }
+    }
+
+    [Fact]
+    public void Until_enough_people_were_seen_together_no_identities_are_given()
+    {
+        var scene = new Scene(new IdentityOptions { CalibrationPairs = 2 });
+        scene.Walk("entrance", 0, 3, s_alice);
+        scene.Walk("hall", 20, 23, s_alice2);
+        Assert.Empty(scene.Events);
+        Assert.Null(scene.Identities.JoinSimilarity);
+
+        // Alice and Bob together: one pair; Alice and Bob together again on another camera: the second.
+        scene.Walk("entrance", 30, 33, s_alice, s_bob);
+        Assert.Empty(scene.Events);
+        scene.Walk("hall", 40, 43, s_alice2, s_bob);
+        Assert.Equal(2, scene.Identities.CalibrationPairs);
+        Assert.Equal(2, scene.Events.Select(e => e.IdentityId).Distinct().Count());
+    }
+
     [Fact]
     public void Bad_options_are_refused()
     {
         Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { MinSimilarity = 0.9, MergeSimilarity = 0.8 }));
+        Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { FalseJoinRate = 0 }));
+        Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { CalibrationPairs = 0 }));
         Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { Links = [new CameraLink("a", "b", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1))] }));
     }
 

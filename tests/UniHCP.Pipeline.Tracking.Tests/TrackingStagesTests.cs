@@ -24,7 +24,7 @@ public sealed class TrackingStagesTests
         var updates = transport.Subscribe(Topics.Tracks, "identities");
         var identities = transport.Subscribe(Topics.Identities, "test");
         var tracking = new TrackingStage(new TrackerOptions(), new CountingTrackIds(), NullLogger<TrackingStage>.Instance);
-        var linking = new IdentitiesStage(new IdentityOptions(), 1, NullLogger<IdentitiesStage>.Instance);
+        var linking = new IdentitiesStage(new IdentityOptions { MinSimilarity = 0.75, MergeSimilarity = 0.85 }, 1, NullLogger<IdentitiesStage>.Instance);
         var stages = Task.WhenAll(
             tracking.RunAsync(persons, transport.CreatePublisher(Topics.Tracks), CancellationToken.None),
             linking.RunAsync(updates, transport.CreatePublisher(Topics.Identities), CancellationToken.None));
