@@ -20,7 +20,9 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         string cut = Path.Combine(_dir, "cut.avi");
         await Clips.SampleCutAsync(cut, frames: 10);
 
-        var (exitCode, output, error) = await CliRunner.RunAsync("run", "--source", $"lobby={cut}", "--config", Config(), "--threshold", Threshold, "--tasks", "reid");
+        // Identities wait until 200 pairs of people were seen together (the learned thresholds); these 10 frames hold a few.
+        var (exitCode, output, error) = await CliRunner.RunAsync("run", "--source", $"lobby={cut}", "--config",
+            Config(""", "Tracking": { "Identities": { "CalibrationPairs": 3 } }"""), "--threshold", Threshold, "--tasks", "reid");
 
         Assert.True(exitCode == 0, output + error);
         Assert.Contains("frames 10 decoded, 10 analysed", output, StringComparison.Ordinal);
@@ -136,13 +138,14 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
     // The default threshold: the committed model finds the sample's people at it (docs/default-model.md).
     private const string Threshold = "0.5";
 
-    private string Config()
+    private string Config(string more = "")
     {
         string path = Path.Combine(_dir, "appsettings.json");
-        // The store of the test; tracker and identity settings stay at their defaults, as in a user's run.
+        // The store of the test; tracker and identity settings stay at their defaults, as in a user's run, unless a
+        // test says otherwise (more: further sections, with a leading comma).
         File.WriteAllText(path, $$"""
             {
-              "Store": { "ConnectionString": "{{database.ConnectionString}}" }
+              "Store": { "ConnectionString": "{{database.ConnectionString}}" }{{more}}
             }
             """);
         return path;
