@@ -16,4 +16,17 @@ public static class Vectors
             result[i] = vector[i] * scale;
         return result;
     }
+
+    /// <summary>Cosine similarity (sums in double); 0 when either vector is all zeros.</summary>
+    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * (double)b[i];
+            na += a[i] * (double)a[i];
+            nb += b[i] * (double)b[i];
+        }
+        return na > 0 && nb > 0 ? dot / Math.Sqrt(na * nb) : 0;
+    }
 }

@@ -66,42 +66,47 @@ public sealed class PerceptionEngine : IDisposable
     /// <summary>Finds the persons in every frame and runs the person tasks on those <paramref name="describe"/> picks
     /// (given the frame's index in the batch and its detections; null: everyone). Every person keeps box, score and
     /// clothing colours.</summary>
-    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, Func<int, IReadOnlyList<Detection>, bool[]>? describe)
-    {
-        ArgumentNullException.ThrowIfNull(frames);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        using var scope = NewDisposeScope();
-        using var inference = inference_mode();
-        var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
-        var detections = DetectCore(frames, images);
-        var drafts = Drafts(detections);
-        if (describe is null)
+    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, Func<int, IReadOnlyList<Detection>, bool[]>? describe) =>
+        DetectAndDescribe(frames, (images, detections, drafts) =>
         {
-            RunCrops(drafts, images);
-        }
-        else
-        {
+            if (describe is null)
+            {
+                RunCrops(drafts, images);
+                return;
+            }
             // One crop batch for the whole batch of frames.
             var chosen = detections.Select((d, f) => describe(f, d)).ToList();
             RunCrops(drafts.Where(d => chosen[d.Frame][d.Index]).ToList(), images);
-        }
-        return Finish(frames, drafts);
-    }
+        });
 
     /// <summary>Finds the persons in every frame and lets <paramref name="planner"/> describe them frame by frame, in
     /// rounds (it may ask for more persons after seeing the embeddings of the first). Every person keeps box, score and
     /// clothing colours.</summary>
     public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner planner)
     {
-        ArgumentNullException.ThrowIfNull(frames);
         ArgumentNullException.ThrowIfNull(planner);
+        return DetectAndDescribe(frames, (images, detections, drafts) => Plan(planner, images, detections, drafts));
+    }
+
+    /// <summary>Detection on the frames, then <paramref name="describe"/> on the persons found (images, detections,
+    /// drafts), then colours and the results; the tensors live until the results are made.</summary>
+    private List<PersonObservations> DetectAndDescribe(IReadOnlyList<VideoFrame> frames,
+        Action<List<Tensor>, IReadOnlyList<IReadOnlyList<Detection>>, List<PersonDraft>> describe)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
         var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
         var detections = DetectCore(frames, images);
         var drafts = Drafts(detections);
-        for (int f = 0; f < frames.Count; f++)
+        describe(images, detections, drafts);
+        return Finish(frames, drafts);
+    }
+
+    private void Plan(PersonTaskPlanner planner, List<Tensor> images, IReadOnlyList<IReadOnlyList<Detection>> detections, List<PersonDraft> drafts)
+    {
+        for (int f = 0; f < detections.Count; f++)
         {
             var own = drafts.Where(d => d.Frame == f).ToList();
             var done = new bool[own.Count];
@@ -120,7 +125,6 @@ public sealed class PerceptionEngine : IDisposable
                 return indices.Select(i => own[i].Embedding).ToList();
             });
         }
-        return Finish(frames, drafts);
     }
 
     /// <summary>Detection only.</summary>

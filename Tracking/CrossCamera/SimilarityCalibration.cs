@@ -1,3 +1,5 @@
+using UniHCP.Pipeline.Core.Algorithms;
+
 namespace UniHCP.Pipeline.Tracking.CrossCamera;
 
 /// <summary>
@@ -53,7 +55,7 @@ internal sealed class SimilarityCalibration(int needed, int capacity = 4096)
                     _next = 0;
                     _alive.Clear();
                 }
-                _alive[(camera, Math.Min(a.Id, b.Id), Math.Max(a.Id, b.Id))] = Cosine(a.Embedding.Span, b.Embedding.Span);
+                _alive[(camera, Math.Min(a.Id, b.Id), Math.Max(a.Id, b.Id))] = Vectors.Cosine(a.Embedding.Span, b.Embedding.Span);
                 _sorted = null;
             }
         }
@@ -69,17 +71,5 @@ internal sealed class SimilarityCalibration(int needed, int capacity = 4096)
             _finishedCount = Math.Min(_finishedCount + 1, _finished.Length);
             _alive.Remove(pair);
         }
-    }
-
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-        return na > 0 && nb > 0 ? dot / Math.Sqrt(na * nb) : 0;
     }
 }

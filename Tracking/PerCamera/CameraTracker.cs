@@ -178,7 +178,7 @@ public sealed class CameraTracker
                 cost[i, j] = motion;
                 if (!track.HasEmbedding || detection.Embedding.IsEmpty || detection.Embedding.Length != track.Embedding.Length)
                     continue;
-                double appearance = CosineDistance(track.Embedding.Span, detection.Embedding.Span) / 2;
+                double appearance = (1 - Vectors.Cosine(track.Embedding.Span, detection.Embedding.Span)) / 2;
                 if (appearance > _options.AppearanceMaxDistance)
                     continue;
                 bool plausible = track.Status == TrackStatus.Lost
@@ -200,17 +200,5 @@ public sealed class CameraTracker
         double seconds = Math.Max(0, (time - track.LastSeen).TotalSeconds);
         double reach = ((_options.MaxSpeedHeightsPerSecond * seconds) + 1) * height;
         return (dx * dx) + (dy * dy) <= reach * reach;
-    }
-
-    private static double CosineDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * (double)b[i];
-            na += a[i] * (double)a[i];
-            nb += b[i] * (double)b[i];
-        }
-        return na > 0 && nb > 0 ? 1 - (dot / Math.Sqrt(na * nb)) : 1;
     }
 }
