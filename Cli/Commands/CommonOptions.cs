@@ -43,6 +43,30 @@ internal static class CommonOptions
     /// <summary>--threads for libtorch.</summary>
     public static Option<int> Threads() => new("--threads") { Description = "libtorch threads (0: one per core).", DefaultValueFactory = _ => 0 };
 
+    /// <summary>--short-sides of detection training: the input scales drawn at random (multi-scale).</summary>
+    public static Option<string> TrainingShortSides() => new("--short-sides") { Description = "Training short sides in pixels, comma-separated (multi-scale; with --cache-trunk each is cached plain and mirrored).", DefaultValueFactory = _ => "512,576" };
+
+    /// <summary>--max-long-side of detection training: no training view is wider than this.</summary>
+    public static Option<int> TrainingMaxLongSide() => new("--max-long-side") { Description = "Training long-side cap in pixels (a 16:9 frame at short side 512 needs 910 to keep it).", DefaultValueFactory = _ => 768 };
+
+    /// <summary>Reads --short-sides and --max-long-side into the augmentation's scales; a size outside 32-4096 or a
+    /// cap below the largest short side is refused, naming the option.</summary>
+    public static (IReadOnlyList<int> ShortSides, int MaxLongSide) ParseTrainingSizes(string shortSides, int maxLongSide)
+    {
+        var sides = new List<int>();
+        foreach (string part in shortSides.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int side) || side is < 32 or > 4096)
+                throw new ArgumentException($"--short-sides '{shortSides}': '{part}' is not a size between 32 and 4096 pixels.");
+            sides.Add(side);
+        }
+        if (sides.Count == 0)
+            throw new ArgumentException("--short-sides must list at least one size, e.g. 512,576.");
+        if (maxLongSide < sides.Max() || maxLongSide > 8192)
+            throw new ArgumentException($"--max-long-side {maxLongSide} must be at least the largest short side ({sides.Max()}) and at most 8192.");
+        return (sides, maxLongSide);
+    }
+
     public static Option<TimeSpan?> Duration() => new("--duration")
     {
         Description = "Stop after this long: 90, 90s, 2m, 1h or 00:01:30. Default: until the sources end (files) or Ctrl+C (live).",

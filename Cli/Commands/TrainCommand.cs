@@ -33,8 +33,8 @@ internal static class TrainCommand
         var steps = new Option<int>("--steps") { Description = "Optimiser steps in all.", DefaultValueFactory = _ => 6000 };
         var batch = new Option<int>("--batch-size") { Description = "Detection images per step.", DefaultValueFactory = _ => 4 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (decoder; the encoder learns at a tenth).", DefaultValueFactory = _ => 2e-4 };
-        var shortSides = new Option<string>("--short-sides") { Description = "Training short sides, comma-separated (multi-scale).", DefaultValueFactory = _ => "512,576" };
-        var maxLong = new Option<int>("--max-long-side") { Description = "Training long-side cap.", DefaultValueFactory = _ => 768 };
+        var shortSides = CommonOptions.TrainingShortSides();
+        var maxLong = CommonOptions.TrainingMaxLongSide();
         // Whole images by default: boxes are learned as fractions of the image, so a model trained on fixed square crops
         // reads a whole frame at the wrong scale (measured: 1.3-1.7x too large boxes, AP50 near zero).
         var crop = new Option<int>("--crop") { Description = "Random square crop side after resizing (0: whole images, the default; crops teach the wrong box scale for whole frames).", DefaultValueFactory = _ => 0 };
@@ -63,10 +63,7 @@ internal static class TrainCommand
             var stderr = parse.InvocationConfiguration.Error;
             try
             {
-                var sides = parse.GetValue(shortSides)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-                if (sides.Count == 0 || sides.Any(s => s is < 32 or > 4096))
-                    throw new ArgumentException("--short-sides must list sizes between 32 and 4096.");
+                var (sides, maxLongSide) = CommonOptions.ParseTrainingSizes(parse.GetValue(shortSides)!, parse.GetValue(maxLong));
                 var options = new TrainerOptions
                 {
                     OutputDirectory = parse.GetValue(output)!.FullName,
@@ -116,7 +113,7 @@ internal static class TrainCommand
                         Source = t.Type == TaskType.Detection ? "Penn-Fudan + vtest teacher boxes" : "not trained",
                     }).ToList(),
                 };
-                var augment = new DetectionAugment { ShortSides = sides, MaxLongSide = parse.GetValue(maxLong), CropSize = parse.GetValue(crop) };
+                var augment = new DetectionAugment { ShortSides = sides, MaxLongSide = maxLongSide, CropSize = parse.GetValue(crop) };
                 using var cache = parse.GetValue(cacheTrunk)
                     ? TrunkFeatureCache.LoadOrBuild(Path.Combine(options.OutputDirectory, "trunk-cache.bin"), model, datasets.SelectMany(d => d.Train).ToList(), augment, options.BFloat16, TorchSharp.torch.CPU, stdout, cancellationToken)
                     : null;

@@ -39,9 +39,12 @@ internal static class TrainDetectionCommand
         var threads = CommonOptions.Threads();
         var version = new Option<string>("--version") { Description = "Version of the exported weights (default: the source's with \"-site\")." };
         var optimizer = CommonOptions.Optimizer();
+        var shortSides = CommonOptions.TrainingShortSides();
+        var maxLong = CommonOptions.TrainingMaxLongSide();
+        var evaluationSide = new Option<int?>("--evaluation-short-side") { Description = "Score the held-out images at this input short side, the long side capped at 1.67x as runs do (default: 576 capped at 768); give the size runs use, e.g. 512, so the report predicts them." };
         var command = new Command("detection", "Fine-tune weights' person detector on a site's own labelled images (COCO boxes), held-out AP reported during the run.")
         {
-            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk,
+            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk, shortSides, maxLong, evaluationSide,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,6 +53,10 @@ internal static class TrainDetectionCommand
             {
                 if (!(parse.GetValue(siteWeight) > 0) || double.IsInfinity(parse.GetValue(siteWeight)))
                     throw new ArgumentException($"--site-weight must be a positive number; got {parse.GetValue(siteWeight)}.");
+                var (sides, maxLongSide) = CommonOptions.ParseTrainingSizes(parse.GetValue(shortSides)!, parse.GetValue(maxLong));
+                var evaluationSize = parse.GetValue(evaluationSide) is { } side
+                    ? side is >= 32 and <= 4096 ? InferenceHints.Resize(side) : throw new ArgumentException($"--evaluation-short-side {side} must be between 32 and 4096 pixels.")
+                    : DefaultModelRecipe.EvaluationSize;
                 var cocoFile = parse.GetValue(coco);
                 var sceneFolder = parse.GetValue(scenes);
                 if (cocoFile is null && sceneFolder is null)
@@ -79,6 +86,8 @@ internal static class TrainDetectionCommand
                 if (parse.GetValue(keepDefault))
                     datasets.AddRange(await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken));
                 ApplyDatasetWeights(datasets, parse.GetValue(datasetWeight) ?? []);
+                for (int i = 0; i < datasets.Count; i++)
+                    datasets[i] = datasets[i] with { EvaluationSize = evaluationSize };
                 if (datasets.All(d => d.Train.Count == 0))
                     throw new ArgumentException("Every dataset given is held out whole: nothing to train on.");
                 // Datasets held out whole only validate; drawing never picks them.
@@ -118,9 +127,10 @@ internal static class TrainDetectionCommand
                             ["detection.site_data"] = string.Join("; ", siteData),
                             ["detection.datasets"] = string.Join("; ", datasets.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} (weight {d.Weight})"))),
                             ["detection.source_weights"] = metadata.Version,
+                            ["detection.training_sizes"] = string.Create(CultureInfo.InvariantCulture, $"short sides {string.Join(',', sides)}, long side at most {maxLongSide}; held out scored at {evaluationSize.ShortSide} (long side at most {evaluationSize.MaxLongSide})"),
                         },
                     };
-                    var augment = new DetectionAugment { ShortSides = [DefaultModelRecipe.EvaluationSize.ShortSide - 64, DefaultModelRecipe.EvaluationSize.ShortSide], MaxLongSide = DefaultModelRecipe.EvaluationSize.MaxLongSide };
+                    var augment = new DetectionAugment { ShortSides = sides, MaxLongSide = maxLongSide };
                     using var cache = parse.GetValue(cacheTrunk)
                         ? TrunkFeatureCache.LoadOrBuild(Path.Combine(options.OutputDirectory, "trunk-cache.bin"), model, drawn.SelectMany(d => d.Train).ToList(), augment, options.BFloat16, TorchSharp.torch.CPU, stdout, cancellationToken)
                         : null;

@@ -65,7 +65,8 @@ public sealed class TrainingCommandTests : IDisposable
         string file = Path.Combine(ochuman, "test_ochuman.json");
 
         var (exitCode, output, error) = await CliRunner.RunAsync("train", "detection", "--coco", file, "--weights", TinyWeights(), "--out", run,
-            "--steps", "2", "--evaluate-every", "2", "--batch-size", "1", "--dataset-weight", "test_ochuman=3");
+            "--steps", "2", "--evaluate-every", "2", "--batch-size", "1", "--dataset-weight", "test_ochuman=3",
+            "--short-sides", "256,288", "--max-long-side", "480", "--evaluation-short-side", "288");
 
         Assert.True(exitCode == 0, output + error);
         Assert.Contains("2 training and 1 held-out images, 5 persons", output, StringComparison.Ordinal);
@@ -73,6 +74,7 @@ public sealed class TrainingCommandTests : IDisposable
         var metadata = WeightsFile.ReadMetadata(Path.Combine(run, "model.safetensors"));
         Assert.Contains("fine-tuned on test_ochuman.json (2 images)", metadata.Tasks.Single(t => t.Type == TaskType.Detection).Source, StringComparison.Ordinal);
         Assert.Equal("test_ochuman (weight 3)", metadata.Provenance["detection.datasets"]);
+        Assert.Equal("short sides 256,288, long side at most 480; held out scored at 288 (long side at most 480)", metadata.Provenance["detection.training_sizes"]);
 
         var (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file);
         Assert.True(evalCode == 0, evalOutput + evalError);
@@ -86,6 +88,15 @@ public sealed class TrainingCommandTests : IDisposable
             "--dataset-weight", "nobody=2");
         Assert.Equal(ExitCodes.BadInput, unknownCode);
         Assert.Contains("no dataset named 'nobody'; the datasets are test_ochuman", unknownError, StringComparison.Ordinal);
+
+        var (sizeCode, _, sizeError) = await CliRunner.RunAsync("train", "detection", "--coco", file, "--weights", TinyWeights(), "--out", Path.Combine(_dir, "never"),
+            "--short-sides", "512,big");
+        Assert.Equal(ExitCodes.BadInput, sizeCode);
+        Assert.Contains("--short-sides '512,big': 'big' is not a size", sizeError, StringComparison.Ordinal);
+        var (capCode, _, capError) = await CliRunner.RunAsync("train", "detection", "--coco", file, "--weights", TinyWeights(), "--out", Path.Combine(_dir, "never"),
+            "--short-sides", "512", "--max-long-side", "400");
+        Assert.Equal(ExitCodes.BadInput, capCode);
+        Assert.Contains("--max-long-side 400 must be at least the largest short side (512)", capError, StringComparison.Ordinal);
     }
 
     [Fact]
