@@ -37,6 +37,46 @@ public sealed class MigrationAndRetentionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_applied_script_is_recorded_with_its_checksum()
+    {
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        var recorded = (await connection.QueryAsync<(int Version, string Checksum)>("select version, checksum from schema_migrations")).ToDictionary(r => r.Version, r => r.Checksum);
+        foreach (var script in SchemaMigrator.Scripts)
+            Assert.Equal(script.Checksum, recorded[script.Version]);
+        Assert.All(SchemaMigrator.Scripts, s => Assert.Matches("^[0-9a-f]{64}$", s.Checksum));
+    }
+
+    [Fact]
+    public async Task A_script_edited_after_it_was_applied_is_refused_naming_it()
+    {
+        var first = SchemaMigrator.Scripts[0];
+        // What the database holds when it applied a different text of the script than the program carries now.
+        string other = new SchemaMigrator.Script(first.Version, first.Name, first.Sql + "\n-- edited\n").Checksum;
+        await using (var connection = await _db.DataSource.OpenConnectionAsync())
+            await connection.ExecuteAsync("update schema_migrations set checksum = @other where version = @version", new { other, version = first.Version });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SchemaMigrator.MigrateAsync(_db.DataSource));
+
+        Assert.Contains(first.FileName, error.Message, StringComparison.Ordinal);
+        Assert.Contains(other, error.Message, StringComparison.Ordinal);
+        Assert.Contains("new migration", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_database_migrated_before_checksums_gets_them_and_line_endings_do_not_count()
+    {
+        await using (var connection = await _db.DataSource.OpenConnectionAsync())
+            await connection.ExecuteAsync("update schema_migrations set checksum = null");
+
+        Assert.Empty(await SchemaMigrator.MigrateAsync(_db.DataSource));
+
+        await using (var connection = await _db.DataSource.OpenConnectionAsync())
+            Assert.Equal(0, await connection.ExecuteScalarAsync<int>("select count(*) from schema_migrations where checksum is null"));
+        var script = SchemaMigrator.Scripts[^1];
+        Assert.Equal(script.Checksum, new SchemaMigrator.Script(script.Version, script.Name, script.Sql.Replace("\n", "\r\n", StringComparison.Ordinal)).Checksum);
+    }
+
+    [Fact]
     public async Task Retention_drops_only_partitions_older_than_the_age_and_keeps_tracks()
     {
         var now = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
