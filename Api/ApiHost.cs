@@ -53,7 +53,6 @@ public sealed class ApiHost : IAsyncDisposable
         builder.Services.AddSingleton(clock ?? TimeProvider.System);
         if (embedder is not null)
             builder.Services.AddSingleton(embedder);
-        builder.Services.AddSingleton(new EmbeddingCache(options.EmbeddingCacheCapacity));
         builder.Services.AddSingleton<TrackQueries>();
         builder.Services.AddSingleton<AttributeSearch>();
         builder.Services.AddSingleton<SimilarSearch>();

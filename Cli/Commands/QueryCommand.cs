@@ -69,7 +69,7 @@ internal static class QueryCommand
         command.SetAction((parse, ct) => RunAsync(parse, async (dataSource, window, output) =>
         {
             var query = new SimilarityQuery(window, parse.GetValue(limit));
-            var search = new SimilarSearch(dataSource, new EmbeddingCache());
+            var search = new SimilarSearch(dataSource);
             IReadOnlyList<ScoredTrack>? results;
             string? trackText = parse.GetValue(track);
             var imageFile = parse.GetValue(image);

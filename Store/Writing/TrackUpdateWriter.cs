@@ -24,6 +24,7 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
     private const string Columns = "camera_id, frame_seq, det_index, capture_time, track_id, x1, y1, x2, y2, score, keypoints, attributes, part_shares, upper_color, lower_color, embedding, model_version";
     private readonly AttributeVocabulary _vocabulary = new();
     private readonly HashSet<DateOnly> _partitions = [];
+    private readonly HashSet<int> _indexedLengths = [];
 
     public async Task<WriteResult> WriteAsync(IReadOnlyList<TrackUpdate> batch, CancellationToken cancellationToken = default)
     {
@@ -51,6 +52,7 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await EnsurePartitionsAsync(connection, batch, cancellationToken).ConfigureAwait(false);
+        await EnsureEmbeddingIndexesAsync(connection, batch, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await UpsertCamerasAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
         var rows = await RowsAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
@@ -91,6 +93,21 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
             await connection.ExecuteAsync(new CommandDefinition("select ensure_partition(@t)", new { t = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             lock (_partitions)
                 _partitions.Add(day);
+        }
+    }
+
+    // The similarity index of each embedding length the batch brings that this writer has not seen yet (one per
+    // length; see migration 0003), created before the rows so that it is built on few of them.
+    private async Task EnsureEmbeddingIndexesAsync(NpgsqlConnection connection, IReadOnlyList<TrackUpdate> batch, CancellationToken cancellationToken)
+    {
+        List<int> lengths;
+        lock (_indexedLengths)
+            lengths = batch.SelectMany(u => u.Observations).Select(o => o.Embedding.Length).Where(n => n > 0).Distinct().Where(n => !_indexedLengths.Contains(n)).ToList();
+        foreach (int length in lengths)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("select ensure_embedding_index(@length)", new { length }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            lock (_indexedLengths)
+                _indexedLengths.Add(length);
         }
     }
 
@@ -172,7 +189,7 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
             if (p.Embedding.IsEmpty)
                 await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
             else
-                await importer.WriteAsync(RealArrayWire.Encode(p.Embedding.Span), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(HalfVecWire.Encode(p.Embedding.Span), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
             await importer.WriteAsync(row.Model, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         }
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -253,8 +270,10 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
         }
         var command = new NpgsqlBatchCommand(
             """
-            insert into track_embeddings as e (camera_id, track_id, embedding_sum) values ($1, $2, $3)
-            on conflict (camera_id, track_id) do update set embedding_sum = array_add(e.embedding_sum, excluded.embedding_sum)
+            insert into track_embeddings as e (camera_id, track_id, embedding_sum, unit) values ($1, $2, $3, unit_halfvec($3))
+            on conflict (camera_id, track_id) do update set
+                embedding_sum = array_add(e.embedding_sum, excluded.embedding_sum),
+                unit = unit_halfvec(array_add(e.embedding_sum, excluded.embedding_sum))
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = key.CameraId });
         command.Parameters.Add(new NpgsqlParameter { Value = key.TrackId });

@@ -11,6 +11,7 @@ internal static class BenchmarkRunner
         ["model"] = ModelBenchmark.RunAsync,
         ["tracking"] = TrackingBenchmark.RunAsync,
         ["store"] = StoreBenchmark.RunAsync,
+        ["vector-search"] = VectorSearchBenchmark.RunAsync,
         ["kafka"] = KafkaBenchmark.RunAsync,
         ["training"] = TrainingBenchmark.RunAsync,
         ["detector"] = DetectorBenchmark.RunAsync,

@@ -7,7 +7,7 @@ namespace UniHCP.Pipeline.Store.Tests;
 /// class, migrated, and dropped afterwards. The server comes from UNIHCP_ConnectionStrings__Store
 /// (infra/test.sh exports it from .local/env; when run directly, .local/env is read).
 /// </summary>
-public sealed class TestDatabase : IAsyncLifetime
+public sealed class TestDatabase(bool migrate = true) : IAsyncLifetime
 {
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public string ConnectionString { get; private set; } = "";
@@ -24,7 +24,8 @@ public sealed class TestDatabase : IAsyncLifetime
         }
         ConnectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = Name, Pooling = true }.ConnectionString;
         DataSource = StoreDataSource.Create(new StoreOptions { ConnectionString = ConnectionString });
-        await SchemaMigrator.MigrateAsync(DataSource);
+        if (migrate)
+            await SchemaMigrator.MigrateAsync(DataSource);
     }
 
     public async Task DisposeAsync()

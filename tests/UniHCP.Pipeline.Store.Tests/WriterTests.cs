@@ -15,7 +15,7 @@ public sealed class WriterTests : IAsyncLifetime
     [Fact]
     public async Task Every_field_of_an_observation_reads_back_as_written()
     {
-        float[] embedding = [1.5f, -2.25f, float.Epsilon, 3e38f, -0f, 0.1f];
+        float[] embedding = [1.5f, -2.25f, 1e-9f, 3000f, -0f, 0.1f];
         var person = new PersonObservation(3, new BoundingBox(1.5f, 2.5f, 40, 90), 0.875f,
             Keypoints: [new Keypoint(10, 20, 0.5f, true), new Keypoint(11, 21, 0.25f, false)],
             Parsing: new ParsingSummary(new Dictionary<string, float> { ["Hat"] = 0.125f }, "red", null),
@@ -27,7 +27,7 @@ public sealed class WriterTests : IAsyncLifetime
 
         await using var connection = await _db.DataSource.OpenConnectionAsync();
         var row = await connection.QuerySingleAsync<(long Track, float X1, float Score, float[] Keypoints, float[] Attributes, string Parts, string Upper, string? Lower, float[] Embedding, string Model)>(
-            "select track_id, x1, score, keypoints, attributes, part_shares::text, upper_color, lower_color, embedding, model_version from observations");
+            "select track_id, x1, score, keypoints, attributes, part_shares::text, upper_color, lower_color, embedding::real[], model_version from observations");
         Assert.Equal(7, row.Track);
         Assert.Equal(1.5f, row.X1);
         Assert.Equal(0.875f, row.Score);
@@ -35,9 +35,38 @@ public sealed class WriterTests : IAsyncLifetime
         Assert.Equal([0.75f, 0.5f], row.Attributes);
         Assert.Contains("\"Hat\": 0.125", row.Parts, StringComparison.Ordinal);
         Assert.Equal(("red", null), (row.Upper, row.Lower));
-        Assert.Equal(embedding, row.Embedding);
+        // Stored as halfvec: each value as its nearest float16.
+        Assert.Equal(embedding.Select(v => (float)(Half)v), row.Embedding);
         Assert.Equal("model-9", row.Model);
         Assert.Equal(900, await connection.ExecuteScalarAsync<long>("select identity_id from tracks"));
         Assert.Equal(embedding, await connection.ExecuteScalarAsync<float[]>("select embedding_sum from track_embeddings"));
+        var unit = await connection.ExecuteScalarAsync<float[]>("select unit::real[] from track_embeddings");
+        Assert.NotNull(unit);
+        Assert.Equal(1.0, Math.Sqrt(unit.Sum(v => (double)v * v)), 3);
+        Assert.Equal(3000 / Math.Sqrt(embedding.Sum(v => (double)v * v)), unit[3], 3);
+    }
+
+    [Fact]
+    public async Task An_embedding_beyond_float16_keeps_its_direction_and_one_that_is_not_finite_is_refused()
+    {
+        float[] huge = [1e6f, -2e6f, 0.5f];
+        var writer = new TrackUpdateWriter(_db.DataSource);
+        await writer.WriteAsync([Update(1, huge)]);
+
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        var stored = await connection.ExecuteScalarAsync<float[]>("select embedding::real[] from observations");
+        Assert.NotNull(stored);
+        Assert.Equal(-65504f, stored[1]);
+        Assert.Equal(0.5, stored[0] / stored[1] * -1, 3);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => writer.WriteAsync([Update(2, [1f, float.NaN, 0f])]));
+        Assert.Contains("not finite", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("select count(*) from observations"));
+    }
+
+    private static TrackUpdate Update(long frame, float[] embedding)
+    {
+        var person = new PersonObservation(0, new BoundingBox(0, 0, 10, 20), 0.9f, Embedding: embedding);
+        return new TrackUpdate("cam-h", frame, SeedData.T0.AddSeconds(frame), [new TrackState(1, TrackStatus.Confirmed, person.Box, 0, null)], [person], "model-h");
     }
 }
