@@ -29,6 +29,9 @@ public static class Retention
                 dropped.Add(name);
             }
         }
+        // Lost frames of tracks that never ended (the source stopped while they were lost) are dropped with their day.
+        await connection.ExecuteAsync(new CommandDefinition("delete from track_gaps where capture_time < @cutoff",
+            new { cutoff = cutoff.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return dropped;
     }
 }

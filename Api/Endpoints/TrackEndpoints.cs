@@ -26,15 +26,17 @@ internal static class TrackEndpoints
             })
             .Produces<Page<TrackSummary>>().ProducesProblem(StatusCodes.Status400BadRequest).WithName("ListTracks").WithSummary("Tracks seen in a time window (default: the last 7 days), newest first; optional cameras (repeat camera= or comma-separate).");
 
-        api.MapGet("/tracks/{camera}/{track}", async (TrackQueries queries, string camera, string track, CancellationToken ct) =>
+        api.MapGet("/tracks/{camera}/{track}", async (TrackQueries queries, string camera, string track, [FromQuery] string? detectionsOnly, CancellationToken ct) =>
             {
                 long id = QueryParameters.Long(track, "track");
+                bool only = QueryParameters.Bool(detectionsOnly, "detectionsOnly");
                 var detail = await queries.DetailAsync(camera, id, ct);
                 if (detail is null)
                     return Problems.Status(StatusCodes.Status404NotFound, "Not found", $"no track {camera}/{id}.");
-                return Results.Ok(new TrackDetailResponse(detail, await queries.PathAsync(camera, id, cancellationToken: ct)));
+                return Results.Ok(new TrackDetailResponse(detail, await queries.PathAsync(camera, id, detectionsOnly: only, cancellationToken: ct)));
             })
-            .Produces<TrackDetailResponse>().ProducesProblem(StatusCodes.Status404NotFound).WithName("GetTrack").WithSummary("A track: mean attributes, the same identity on other cameras, and its boxes over time.");
+            .Produces<TrackDetailResponse>().ProducesProblem(StatusCodes.Status404NotFound).WithName("GetTrack")
+            .WithSummary("A track: mean attributes, the same identity on other cameras, and its boxes over time (frames where it was lost filled in and flagged interpolated unless detectionsOnly=true).");
 
         api.MapGet("/tracks/{camera}/{track}/thumbnail", async (TrackQueries queries, string camera, string track, HttpContext context, CancellationToken ct) =>
             {

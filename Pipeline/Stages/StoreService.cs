@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using UniHCP.Pipeline.Store;
 using Npgsql;
 using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Core.Transport;
@@ -15,11 +17,11 @@ public sealed class StoreService : StageService
     private ITopicSubscription<TrackUpdate>? _updates;
     private ITopicSubscription<IdentityEvent>? _identities;
 
-    public StoreService(NpgsqlDataSource store, PipelineTransport transport, StageMonitor monitor, ILoggerFactory loggers, IMeterFactory meters)
+    public StoreService(NpgsqlDataSource store, IOptions<StoreOptions> options, PipelineTransport transport, StageMonitor monitor, ILoggerFactory loggers, IMeterFactory meters)
         : base("store", monitor, loggers.CreateLogger<StoreService>())
     {
         _transport = transport;
-        Stage = new StoreStage(store, loggers.CreateLogger<StoreStage>());
+        Stage = new StoreStage(store, loggers.CreateLogger<StoreStage>(), interpolateGapsUpTo: options.Value.InterpolateGapsUpTo);
         var counters = Stage.Counters;
         var meter = meters.Create(StageMeters.Name);
         meter.CreateObservableCounter("unihcp.store.observations", () => counters.Observations, "{observation}", "Observations newly stored.");

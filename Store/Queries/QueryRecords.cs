@@ -75,4 +75,6 @@ public sealed class QueryValidationException(string parameter, string message) :
 public sealed record CameraSummary(string Id, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
 
 /// <summary>One observation of a track: where (box) and when.</summary>
-public sealed record TrackPoint(long FrameSequence, DateTimeOffset CaptureTime, float X1, float Y1, float X2, float Y2, float Score);
+/// <summary>One frame of a track's path; <paramref name="Interpolated"/>: no detection, the store filled the frame in between two
+/// (the person was lost, e.g. hidden; score 0).</summary>
+public sealed record TrackPoint(long FrameSequence, DateTimeOffset CaptureTime, float X1, float Y1, float X2, float Y2, float Score, bool Interpolated = false);

@@ -53,23 +53,24 @@ public sealed class TrackQueries(NpgsqlDataSource dataSource)
         return new TrackDetail(track, attributes, same);
     }
 
-    /// <summary>Where and when the track was seen: its observations' boxes in time order (at most <paramref name="limit"/>).</summary>
-    public async Task<IReadOnlyList<TrackPoint>> PathAsync(string cameraId, long trackId, int limit = 2000, CancellationToken cancellationToken = default)
+    /// <summary>Where and when the track was seen: its observations' boxes in time order (at most <paramref name="limit"/>),
+    /// with the frames filled in where it was lost unless <paramref name="detectionsOnly"/>.</summary>
+    public async Task<IReadOnlyList<TrackPoint>> PathAsync(string cameraId, long trackId, int limit = 2000, bool detectionsOnly = false, CancellationToken cancellationToken = default)
     {
         ValidateTrackKey(cameraId, trackId);
         if (limit is < 1 or > 100_000)
             throw new QueryValidationException("limit", $"limit must be 1..100000 (got {limit}).");
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         // The track's time span bounds the partitions the planner has to look at.
-        var rows = await connection.QueryAsync<(long Frame, DateTime Time, float X1, float Y1, float X2, float Y2, float Score)>(new CommandDefinition(
+        var rows = await connection.QueryAsync<(long Frame, DateTime Time, float X1, float Y1, float X2, float Y2, float Score, bool Interpolated)>(new CommandDefinition(
             """
-            select o.frame_seq, o.capture_time, o.x1, o.y1, o.x2, o.y2, o.score
+            select o.frame_seq, o.capture_time, o.x1, o.y1, o.x2, o.y2, o.score, o.interpolated
             from tracks t join observations o on o.camera_id = t.camera_id and o.track_id = t.track_id
                 and o.capture_time between t.first_seen and t.last_seen
-            where t.camera_id = @cameraId and t.track_id = @trackId
+            where t.camera_id = @cameraId and t.track_id = @trackId and not (@detectionsOnly and o.interpolated)
             order by o.capture_time, o.frame_seq limit @limit
-            """, new { cameraId, trackId, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => new TrackPoint(r.Frame, new DateTimeOffset(DateTime.SpecifyKind(r.Time, DateTimeKind.Utc)), r.X1, r.Y1, r.X2, r.Y2, r.Score)).ToList();
+            """, new { cameraId, trackId, limit, detectionsOnly }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new TrackPoint(r.Frame, new DateTimeOffset(DateTime.SpecifyKind(r.Time, DateTimeKind.Utc)), r.X1, r.Y1, r.X2, r.Y2, r.Score, r.Interpolated)).ToList();
     }
 
     public async Task<byte[]?> ThumbnailAsync(string cameraId, long trackId, CancellationToken cancellationToken = default)

@@ -15,10 +15,10 @@ namespace UniHCP.Pipeline.Store.Stage;
 /// back-off until it succeeds or the stage is cancelled; a message the database refuses for good is written
 /// to dead_letters with the reason and the rest go on.
 /// </summary>
-public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> logger, int maxBatch = 200)
+public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> logger, int maxBatch = 200, TimeSpan interpolateGapsUpTo = default)
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
-    private readonly TrackUpdateWriter _tracks = new(dataSource);
+    private readonly TrackUpdateWriter _tracks = new(dataSource, interpolateGapsUpTo);
     private readonly IdentityWriter _identities = new(dataSource);
     private readonly DeadLetters _deadLetters = new(dataSource);
 

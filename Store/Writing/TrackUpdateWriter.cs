@@ -17,9 +17,13 @@ public sealed record WriteResult(int Observations, int NewObservations, int Trac
 /// path copies straight into the table; if any row is already there (a replay after a crash), the
 /// transaction is rolled back and the batch goes through a staging table with ON CONFLICT DO NOTHING,
 /// and only the rows that were really new count towards the tracks' sums. A writer killed mid-batch
-/// leaves nothing (the transaction did not commit); the replay then writes everything once.
+/// leaves nothing (the transaction did not commit); the replay then writes everything once. Optionally fills
+/// the frames in which a track was lost (<see cref="TrackGaps"/>).
 /// </summary>
-public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
+/// <param name="dataSource">The store.</param>
+/// <param name="interpolateGapsUpTo">Fill the frames of a track's lost spells of at most this long with interpolated
+/// observations when it is detected again (<see cref="TrackGaps"/>); zero: never.</param>
+public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource, TimeSpan interpolateGapsUpTo = default)
 {
     private const string Columns = "camera_id, frame_seq, det_index, capture_time, track_id, x1, y1, x2, y2, score, keypoints, attributes, part_shares, upper_color, lower_color, embedding, model_version";
     private readonly AttributeVocabulary _vocabulary = new();
@@ -66,7 +70,7 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
         else
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "create temp table if not exists observations_stage (like observations) on commit delete rows", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "create temp table if not exists observations_stage (like observations including defaults) on commit delete rows", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await CopyAsync(connection, "observations_stage", rows, cancellationToken).ConfigureAwait(false);
             var inserted = (await connection.QueryAsync<(string Camera, long Frame, int Det)>(new CommandDefinition(
                 $"insert into observations ({Columns}) select {Columns} from observations_stage on conflict do nothing returning camera_id, frame_seq, det_index",
@@ -75,6 +79,11 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource)
         }
 
         int tracks = await UpsertTracksAsync(connection, transaction, batch, fresh, cancellationToken).ConfigureAwait(false);
+        if (interpolateGapsUpTo > TimeSpan.Zero)
+        {
+            await TrackGaps.UpdateAsync(connection, transaction, batch, rows.Where(r => r.Track is not null).Select(r => (r.Camera, r.Track!.Value, r.Frame)),
+                interpolateGapsUpTo, cancellationToken).ConfigureAwait(false);
+        }
         await UpsertThumbnailsAsync(connection, transaction, fresh, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new WriteResult(rows.Count, fresh.Count, tracks, replay);

@@ -83,6 +83,11 @@ public sealed class MigrationAndRetentionTests : IAsyncLifetime
         var writer = new TrackUpdateWriter(_db.DataSource);
         foreach (int daysAgo in new[] { 40, 31, 29, 0 })
             await writer.WriteAsync([Update("cam-r", daysAgo, now.AddDays(-daysAgo))]);
+        await using (var setup = await _db.DataSource.OpenConnectionAsync())
+        {
+            await setup.ExecuteAsync("insert into track_gaps values ('cam-r', 40, 2, @old), ('cam-r', 0, 2, @recent)",
+                new { old = now.AddDays(-40), recent = now });
+        }
 
         var dropped = await Retention.DropOldPartitionsAsync(_db.DataSource, TimeSpan.FromDays(30), now);
 
@@ -91,6 +96,7 @@ public sealed class MigrationAndRetentionTests : IAsyncLifetime
         var left = (await connection.QueryAsync<DateTime>("select capture_time from observations order by capture_time")).Select(t => (now - new DateTimeOffset(t, TimeSpan.Zero)).Days).ToList();
         Assert.Equal([29, 0], left);
         Assert.Equal(4, await connection.ExecuteScalarAsync<int>("select count(*) from tracks"));
+        Assert.Equal([0L], await connection.QueryAsync<long>("select track_id from track_gaps"));
         // Running it again finds nothing more to drop.
         Assert.Empty(await Retention.DropOldPartitionsAsync(_db.DataSource, TimeSpan.FromDays(30), now));
     }
