@@ -17,6 +17,11 @@ public sealed class KalmanBoxFilter
     private readonly double[] _x = new double[N];
     private readonly double[] _p = new double[N * N];
 
+    // The state as of the latest measurement, kept in place (no allocation per step) so that a track
+    // found again after a gap can re-run the filter from there (observation-centric re-update).
+    private readonly double[] _savedX = new double[N];
+    private readonly double[] _savedP = new double[N * N];
+
     public KalmanBoxFilter(BoundingBox box)
     {
         var (cx, cy, w, h) = Measure(box);
@@ -31,12 +36,15 @@ public sealed class KalmanBoxFilter
         ];
         for (int i = 0; i < N; i++)
             _p[(i * N) + i] = std[i] * std[i];
+        Save();
     }
 
     private KalmanBoxFilter(KalmanBoxFilter other)
     {
         Array.Copy(other._x, _x, N);
         Array.Copy(other._p, _p, N * N);
+        Array.Copy(other._savedX, _savedX, N);
+        Array.Copy(other._savedP, _savedP, N * N);
     }
 
     /// <summary>An independent copy of the state (a tracker tried out on a frame without changing the original).</summary>
@@ -56,7 +64,11 @@ public sealed class KalmanBoxFilter
     public (double X, double Y) Velocity => (_x[4], _x[5]);
 
     /// <summary>Advances one step: x' = F x, P' = F P F^T + Q.</summary>
-    public void Predict()
+    /// <param name="interval">The step's length relative to the one the noise is tuned for (1: as tuned). The
+    /// state counts in steps, so a step <c>s</c> times longer moves <c>s</c> times as far and its velocity (pixels
+    /// per step) changes <c>s^2</c> times as much under the same random acceleration: the position noise scales
+    /// with <c>s</c>, the velocity noise with <c>s^2</c>.</param>
+    public void Predict(double interval = 1)
     {
         double w = _x[2], h = _x[3];
         for (int i = 0; i < 4; i++)
@@ -74,11 +86,8 @@ public sealed class KalmanBoxFilter
             for (int c = 0; c < N; c++)
                 p[(r * N) + c] = tmp[(r * N) + c] + (c < 4 ? tmp[(r * N) + c + 4] : 0);
         }
-        double[] q =
-        [
-            PositionWeight * w, PositionWeight * h, PositionWeight * w, PositionWeight * h,
-            VelocityWeight * w, VelocityWeight * h, VelocityWeight * w, VelocityWeight * h,
-        ];
+        double qp = PositionWeight * interval, qv = VelocityWeight * interval * interval;
+        double[] q = [qp * w, qp * h, qp * w, qp * h, qv * w, qv * h, qv * w, qv * h];
         for (int i = 0; i < N; i++)
             p[(i * N) + i] += q[i] * q[i];
     }
@@ -131,6 +140,35 @@ public sealed class KalmanBoxFilter
             }
         }
         Array.Copy(updated, _p, updated.Length);
+        Save();
+    }
+
+    /// <summary>
+    /// Re-runs the filter over a gap (OC-SORT's observation-centric re-update): back to the state of the
+    /// latest measurement <paramref name="from"/>, then <paramref name="steps"/> predictions, each
+    /// corrected with a box interpolated towards <paramref name="to"/> (the last one with <paramref name="to"/>
+    /// itself). Predicting blindly through an occlusion lets the velocity drift (and the error covariance
+    /// grow), so the track leaves the gap with a wrong motion; the virtual trajectory repairs that.
+    /// </summary>
+    public void Reupdate(BoundingBox from, BoundingBox to, int steps, double interval = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        Array.Copy(_savedX, _x, N);
+        Array.Copy(_savedP, _p, N * N);
+        for (int step = 1; step <= steps; step++)
+        {
+            Predict(interval);
+            float f = step / (float)steps;
+            Update(step == steps ? to : new BoundingBox(
+                from.X1 + (f * (to.X1 - from.X1)), from.Y1 + (f * (to.Y1 - from.Y1)),
+                from.X2 + (f * (to.X2 - from.X2)), from.Y2 + (f * (to.Y2 - from.Y2))));
+        }
+    }
+
+    private void Save()
+    {
+        Array.Copy(_x, _savedX, N);
+        Array.Copy(_p, _savedP, N * N);
     }
 
     /// <summary>Stops the box from growing or shrinking on its own (for lost tracks, as ByteTrack does).</summary>

@@ -18,6 +18,9 @@ public sealed class CameraTracker
     private readonly List<Track> _tracks = [];
     private readonly Func<long> _nextId;
     private bool _started;
+    private long _frame;
+    private DateTimeOffset _lastTime;
+    private double _interval = 1;
 
     /// <param name="cameraId">The camera.</param>
     /// <param name="options">Association and life-cycle settings.</param>
@@ -55,7 +58,7 @@ public sealed class CameraTracker
     /// </summary>
     public CameraTracker Clone(Func<long> nextId)
     {
-        var copy = new CameraTracker(CameraId, _options, nextId) { _started = _started };
+        var copy = new CameraTracker(CameraId, _options, nextId) { _started = _started, _frame = _frame, _lastTime = _lastTime, _interval = _interval };
         copy._tracks.AddRange(_tracks.Select(t => t.Copy()));
         return copy;
     }
@@ -70,9 +73,11 @@ public sealed class CameraTracker
     public IReadOnlyList<TrackState> Update(DateTimeOffset time, IReadOnlyList<TrackerDetection> detections)
     {
         ArgumentNullException.ThrowIfNull(detections);
+        _frame++;
+        _interval = NoiseInterval(time);
         foreach (var track in _tracks)
         {
-            track.Filter.Predict();
+            track.Filter.Predict(_interval);
             track.LastDetectionIndex = null;
         }
         var high = detections.Where(d => d.Score >= _options.HighScore).ToList();
@@ -80,10 +85,12 @@ public sealed class CameraTracker
 
         // 1. Confident detections with confirmed and lost tracks (fused motion and appearance).
         var pool = _tracks.Where(t => t.Status is TrackStatus.Confirmed or TrackStatus.Lost).ToList();
-        var (matched, unmatchedTracks, unmatchedHigh) = Associate(pool, high, FusedCost(pool, high, time, fuseScore: _options.FuseScore), _options.FirstMatchMaxCost);
+        var firstCost = FusedCost(pool, high, time, fuseScore: _options.FuseScore);
+        AddDirectionCost(firstCost, pool, high);
+        var (matched, unmatchedTracks, unmatchedHigh) = Associate(pool, high, firstCost, _options.FirstMatchMaxCost);
         foreach (var (track, detection) in matched)
         {
-            track.Matched(detection, time, _options.EmbeddingMomentum);
+            Match(track, detection, time);
             track.Status = TrackStatus.Confirmed;
         }
 
@@ -91,7 +98,21 @@ public sealed class CameraTracker
         var visible = unmatchedTracks.Where(t => t.Status == TrackStatus.Confirmed).ToList();
         var (matchedLow, stillUnmatched, _) = Associate(visible, low, IoUCost(visible, low), _options.SecondMatchMaxCost);
         foreach (var (track, detection) in matchedLow)
-            track.Matched(detection, time, _options.EmbeddingMomentum);
+            Match(track, detection, time);
+        if (_options.ObservationRecovery)
+        {
+            // Confirmed and lost tracks left over against the confident detections left, by their last observation.
+            var leftover = stillUnmatched.Concat(unmatchedTracks.Where(t => t.Status == TrackStatus.Lost)).ToList();
+            var (recovered, _, notRecovered) = Associate(leftover, unmatchedHigh, LastObservationCost(leftover, unmatchedHigh), _options.SecondMatchMaxCost);
+            foreach (var (track, detection) in recovered)
+            {
+                Match(track, detection, time);
+                track.Status = TrackStatus.Confirmed;
+            }
+            var recoveredTracks = recovered.Select(p => p.Item1).ToHashSet();
+            stillUnmatched = stillUnmatched.Where(t => !recoveredTracks.Contains(t)).ToList();
+            unmatchedHigh = notRecovered;
+        }
         foreach (var track in stillUnmatched)
         {
             if (track.Status == TrackStatus.Confirmed)
@@ -106,7 +127,7 @@ public sealed class CameraTracker
         var (matchedTentative, unmatchedTentative, remaining) = Associate(tentative, unmatchedHigh, FusedCost(tentative, unmatchedHigh, time, fuseScore: _options.FuseScore), _options.TentativeMatchMaxCost);
         foreach (var (track, detection) in matchedTentative)
         {
-            track.Matched(detection, time, _options.EmbeddingMomentum);
+            Match(track, detection, time);
             if (track.Hits >= _options.ConfirmHits)
                 track.Status = TrackStatus.Confirmed;
         }
@@ -116,7 +137,7 @@ public sealed class CameraTracker
 
         // 4. New tracks from confident detections nobody claimed (confirmed at once on the first frame).
         foreach (var detection in remaining.Where(d => d.Score >= _options.NewTrackScore))
-            _tracks.Add(new Track(_nextId(), detection, time, confirmed: !_started || _options.ConfirmHits <= 1));
+            _tracks.Add(new Track(_nextId(), detection, time, confirmed: !_started || _options.ConfirmHits <= 1, _frame));
         _started = true;
 
         // 5. Lost tracks past their timeout end.
@@ -127,6 +148,59 @@ public sealed class CameraTracker
             states.Add(new TrackState(track.Id, track.Status, track.Box, track.LastDetectionIndex, null));
         states.Sort((a, b) => a.TrackId.CompareTo(b.TrackId));
         return states;
+    }
+
+    // The frame interval relative to the one the motion noise is tuned for; 1 without a rate to compare with.
+    // Clamped so that a stalled or bursty feed does not blow the noise up or shrink it to nothing.
+    private double NoiseInterval(DateTimeOffset time)
+    {
+        var previous = _lastTime;
+        _lastTime = time;
+        if (_options.NoiseFrameRate <= 0 || !_started || time <= previous)
+            return 1;
+        return Math.Clamp((time - previous).TotalSeconds * _options.NoiseFrameRate, 0.25, 4);
+    }
+
+    private void Match(Track track, TrackerDetection detection, DateTimeOffset time) =>
+        track.Matched(detection, time, _options.EmbeddingMomentum, _frame, _options.ObservationReupdate, _options.DirectionFrames, _interval);
+
+    // OC-SORT's momentum: a detection in the direction the track has been moving is cheaper, one behind it
+    // dearer, in proportion to the detection's score. Only where the pair passes the overlap gate already,
+    // so the term re-ranks plausible pairs and never admits new ones; costs stay >= 0 for the solver.
+    private void AddDirectionCost(double[,] cost, List<Track> tracks, List<TrackerDetection> detections)
+    {
+        if (_options.DirectionWeight <= 0)
+            return;
+        for (int i = 0; i < tracks.Count; i++)
+        {
+            if (tracks[i].Direction is not { } direction)
+                continue;
+            var reference = tracks[i].ReferenceBox(_frame, _options.DirectionFrames);
+            for (int j = 0; j < detections.Count; j++)
+            {
+                if (cost[i, j] > _options.FirstMatchMaxCost)
+                    continue;
+                var box = detections[j].Box;
+                double dx = Track.Cx(box) - Track.Cx(reference), dy = Track.Cy(box) - Track.Cy(reference);
+                double norm = Math.Sqrt((dx * dx) + (dy * dy));
+                if (norm < 1e-6)
+                    continue;
+                double cos = Math.Clamp(((dx * direction.X) + (dy * direction.Y)) / norm, -1, 1);
+                double agreement = ((Math.PI / 2) - Math.Acos(cos)) / Math.PI; // -0.5 (opposite) .. 0.5 (same)
+                cost[i, j] = Math.Clamp(cost[i, j] - (_options.DirectionWeight * agreement * detections[j].Score), 0, _options.FirstMatchMaxCost);
+            }
+        }
+    }
+
+    private static double[,] LastObservationCost(List<Track> tracks, List<TrackerDetection> detections)
+    {
+        var cost = new double[tracks.Count, detections.Count];
+        for (int i = 0; i < tracks.Count; i++)
+        {
+            for (int j = 0; j < detections.Count; j++)
+                cost[i, j] = 1 - tracks[i].LastBox.IoU(detections[j].Box);
+        }
+        return cost;
     }
 
     private void Remove(Track track, List<TrackState> states)

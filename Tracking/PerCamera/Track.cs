@@ -6,9 +6,14 @@ namespace UniHCP.Pipeline.Tracking.PerCamera;
 /// <summary>One tracked person on one camera: motion state, appearance memory and life cycle.</summary>
 public sealed class Track : CrossCamera.ITrackAppearance
 {
+    // Observations of the last few frames (frame, box), newest last: the direction of motion is measured
+    // over several frames, as one frame's displacement is mostly detector jitter.
+    private const int HistoryLength = 4;
+    private readonly (long Frame, BoundingBox Box)[] _history = new (long, BoundingBox)[HistoryLength];
+    private int _historyCount;
     private float[]? _embedding;
 
-    internal Track(long id, TrackerDetection detection, DateTimeOffset time, bool confirmed)
+    internal Track(long id, TrackerDetection detection, DateTimeOffset time, bool confirmed, long frame = 0)
     {
         Id = id;
         Filter = new KalmanBoxFilter(detection.Box);
@@ -19,6 +24,8 @@ public sealed class Track : CrossCamera.ITrackAppearance
         LastBox = detection.Box;
         LastScore = detection.Score;
         LastDetectionIndex = detection.Index;
+        LastFrame = frame;
+        Remember(frame, detection.Box);
         if (!detection.Embedding.IsEmpty)
             _embedding = AppearanceMemory.Normalized(detection.Embedding.Span);
     }
@@ -34,6 +41,10 @@ public sealed class Track : CrossCamera.ITrackAppearance
         LastBox = other.LastBox;
         LastScore = other.LastScore;
         LastDetectionIndex = other.LastDetectionIndex;
+        LastFrame = other.LastFrame;
+        Direction = other.Direction;
+        Array.Copy(other._history, _history, HistoryLength);
+        _historyCount = other._historyCount;
         _embedding = other._embedding?.ToArray(); // blending writes into the memory: the copy needs its own
     }
 
@@ -57,6 +68,13 @@ public sealed class Track : CrossCamera.ITrackAppearance
     /// <summary>The matched detection of the latest frame, or null when it was not matched.</summary>
     public int? LastDetectionIndex { get; internal set; }
 
+    /// <summary>The tracker's frame number of the latest match.</summary>
+    internal long LastFrame { get; private set; }
+
+    /// <summary>Unit direction of the observed motion (centre to centre over up to <c>DirectionFrames</c>
+    /// frames), or null before a second observation.</summary>
+    internal (double X, double Y)? Direction { get; private set; }
+
     /// <summary>Appearance memory: an exponential moving average of the matched embeddings, L2-normalised; null without ReID.</summary>
     public ReadOnlyMemory<float> Embedding => _embedding;
 
@@ -67,9 +85,35 @@ public sealed class Track : CrossCamera.ITrackAppearance
 
     internal Track Copy() => new(this);
 
-    internal void Matched(TrackerDetection detection, DateTimeOffset time, double momentum)
+    /// <summary>The observation to measure a new direction from, at <paramref name="frame"/>: the one
+    /// <paramref name="span"/> frames back, else 2, ..., 1 back, else the latest (as OC-SORT does).</summary>
+    internal BoundingBox ReferenceBox(long frame, int span)
     {
-        Filter.Update(detection.Box);
+        for (int dt = span; dt >= 1; dt--)
+        {
+            for (int i = 0; i < _historyCount; i++)
+            {
+                if (_history[i].Frame == frame - dt)
+                    return _history[i].Box;
+            }
+        }
+        return LastBox;
+    }
+
+    internal void Matched(TrackerDetection detection, DateTimeOffset time, double momentum, long frame = 0, bool reupdate = false, int directionFrames = 3, double interval = 1)
+    {
+        long gap = frame - LastFrame;
+        if (reupdate && gap > 1)
+            Filter.Reupdate(LastBox, detection.Box, (int)Math.Min(gap, int.MaxValue), interval);
+        else
+            Filter.Update(detection.Box);
+        var reference = ReferenceBox(frame, directionFrames);
+        double dx = Cx(detection.Box) - Cx(reference), dy = Cy(detection.Box) - Cy(reference);
+        double norm = Math.Sqrt((dx * dx) + (dy * dy));
+        if (norm > 1e-6 && gap > 0)
+            Direction = (dx / norm, dy / norm);
+        LastFrame = frame;
+        Remember(frame, detection.Box);
         Hits++;
         LastSeen = time;
         LastBox = detection.Box;
@@ -77,5 +121,19 @@ public sealed class Track : CrossCamera.ITrackAppearance
         LastDetectionIndex = detection.Index;
         if (!detection.Embedding.IsEmpty)
             _embedding = AppearanceMemory.Blend(_embedding, detection.Embedding.Span, momentum);
+    }
+
+    internal static double Cx(BoundingBox box) => (box.X1 + box.X2) / 2.0;
+
+    internal static double Cy(BoundingBox box) => (box.Y1 + box.Y2) / 2.0;
+
+    private void Remember(long frame, BoundingBox box)
+    {
+        if (_historyCount == HistoryLength)
+        {
+            Array.Copy(_history, 1, _history, 0, HistoryLength - 1);
+            _historyCount--;
+        }
+        _history[_historyCount++] = (frame, box);
     }
 }

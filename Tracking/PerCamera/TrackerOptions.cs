@@ -48,6 +48,30 @@ public sealed record TrackerOptions
     /// <summary>Scale box overlap by the detection score in the first association (ByteTrack's fuse_score).</summary>
     public bool FuseScore { get; init; } = true;
 
+    /// <summary>Observation-centric re-update (OC-SORT): a track found again after missed frames re-runs its
+    /// filter along a straight path from its last observation to the new one, instead of keeping the velocity
+    /// that drifted while it was predicted blind.</summary>
+    public bool ObservationReupdate { get; init; }
+
+    /// <summary>Weight of OC-SORT's direction-consistency (momentum) term in the first association: the cost
+    /// falls (or rises) by up to half this times the detection score as the move from the track's recent
+    /// observation to the detection agrees with (or opposes) the track's observed direction. 0 turns it off.</summary>
+    public double DirectionWeight { get; init; }
+
+    /// <summary>Frames over which directions are measured (OC-SORT's delta_t).</summary>
+    public int DirectionFrames { get; init; } = 3;
+
+    /// <summary>Observation-centric recovery (OC-SORT): after both associations, tracks still unmatched get a
+    /// last chance against the confident detections left, on overlap with their last observed box rather than
+    /// the prediction (a wrong velocity predicts the box away from where a stopped person still stands).</summary>
+    public bool ObservationRecovery { get; init; }
+
+    /// <summary>Frame rate the Kalman process noise is tuned for (MOT17's 30 frames/s, as ByteTrack and BoT-SORT
+    /// tuned it). At other rates the noise per step is scaled by the actual interval between frames, so a 10
+    /// frames/s camera expects larger changes of motion per frame than a 30 frames/s one. 0 keeps the noise per
+    /// frame whatever the rate.</summary>
+    public double NoiseFrameRate { get; init; } = 30;
+
     public void Validate()
     {
         if (LowScore is < 0 or > 1 || HighScore < LowScore || HighScore > 1 || NewTrackScore is < 0 or > 1)
@@ -57,5 +81,9 @@ public sealed record TrackerOptions
         if (ConfirmHits < 1 || LostTimeout < TimeSpan.Zero || AppearanceMaxDistance is < 0 or > 1 || ProximityMaxIoUDistance is < 0 or > 1
             || MaxSpeedHeightsPerSecond < 0 || EmbeddingMomentum is < 0 or >= 1)
             throw new ArgumentException("Tracker: ConfirmHits >= 1, LostTimeout >= 0, appearance and proximity limits in [0, 1], speed >= 0, momentum in [0, 1).");
+        if (NoiseFrameRate < 0 || double.IsNaN(NoiseFrameRate))
+            throw new ArgumentException($"Tracker: NoiseFrameRate ({NoiseFrameRate}) must be >= 0.");
+        if (DirectionWeight is < 0 or > 1 || DirectionFrames < 1)
+            throw new ArgumentException($"Tracker: DirectionWeight ({DirectionWeight}) in [0, 1] and DirectionFrames ({DirectionFrames}) >= 1.");
     }
 }
