@@ -15,10 +15,11 @@ internal static class TrackCommand
         var highScore = new Option<float?>("--high-score") { Description = "Detections at or above this score enter the first association (default 0.6)." };
         var lowScore = new Option<float?>("--low-score") { Description = "Detections below this are discarded (default 0.1)." };
         var newTrack = new Option<float?>("--new-track-score") { Description = "Minimum score to start a track (default 0.7)." };
-        var lostFrames = new Option<int>("--lost-frames") { Description = "Frames a lost track is kept (converted to time with the sequence's frame rate).", DefaultValueFactory = _ => 30 };
+        var lostFrames = new Option<int?>("--lost-frames") { Description = "Frames a lost track is kept (converted to time with the sequence's frame rate; default 3 s)." };
+        var predict = new Option<double?>("--predict-seconds") { Description = "How long a missed track is still written at its prediction when another box covers it (default 1; 0: only matched tracks)." };
         var command = new Command("track", "Track a MOTChallenge sequence from its detections (motion only) and write MOTChallenge results; score them when ground truth is there.")
         {
-            mot, output, highScore, lowScore, newTrack, lostFrames,
+            mot, output, highScore, lowScore, newTrack, lostFrames, predict,
         };
         command.SetAction((parse, _) =>
         {
@@ -26,16 +27,20 @@ internal static class TrackCommand
             try
             {
                 var sequence = MotSequence.Open(parse.GetValue(mot)!.FullName);
-                var defaults = new TrackerOptions();
+                var defaults = MotTracking.MotDefaults;
                 var options = defaults with
                 {
                     HighScore = parse.GetValue(highScore) ?? defaults.HighScore,
                     LowScore = parse.GetValue(lowScore) ?? defaults.LowScore,
                     NewTrackScore = parse.GetValue(newTrack) ?? defaults.NewTrackScore,
-                    LostTimeout = TimeSpan.FromSeconds(parse.GetValue(lostFrames) / sequence.FrameRate),
+                    LostTimeout = parse.GetValue(lostFrames) is { } frames ? TimeSpan.FromSeconds(frames / sequence.FrameRate) : defaults.LostTimeout,
                 };
                 options.Validate();
-                var result = MotTracking.Run(sequence, options);
+                var written = new MotOutputOptions();
+                if (parse.GetValue(predict) is { } seconds)
+                    written = written with { PredictedFor = TimeSpan.FromSeconds(seconds) };
+                written.Validate();
+                var result = MotTracking.Run(sequence, options, written);
                 string path = parse.GetValue(output)?.FullName ?? Path.GetFullPath(sequence.Name + ".txt");
                 MotFile.WriteResults(path, result.Rows);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
