@@ -53,9 +53,10 @@ public static class MotTracking
             }
         }
         // Occlusion evidence is judged against the observed boxes only, so predictions do not vouch for each other.
+        int observed = rows.Count;
         foreach (var (id, box) in predicted)
         {
-            if (output.PredictedMinCover <= 0 || Cover(box, rows) >= output.PredictedMinCover)
+            if (output.PredictedMinCover <= 0 || Cover(box, rows, observed) >= output.PredictedMinCover)
                 rows.Add((id, box));
         }
         return rows;
@@ -67,12 +68,13 @@ public static class MotTracking
         return cx >= 0 && cy >= 0 && cx < sequence.Width && cy < sequence.Height;
     }
 
-    // The largest fraction of the box's area that one other box covers.
-    private static double Cover(BoundingBox box, List<(long, BoundingBox)> others)
+    // The largest fraction of the box's area that one of the first count others covers.
+    private static double Cover(BoundingBox box, List<(long, BoundingBox)> others, int count)
     {
         double area = Math.Max(box.Width * (double)box.Height, 1e-6), best = 0;
-        foreach (var (_, other) in others)
+        for (int i = 0; i < count; i++)
         {
+            var other = others[i].Item2;
             double w = Math.Min(box.X2, other.X2) - Math.Max(box.X1, other.X1), h = Math.Min(box.Y2, other.Y2) - Math.Max(box.Y1, other.Y1);
             if (w > 0 && h > 0)
                 best = Math.Max(best, w * h / area);
