@@ -121,8 +121,7 @@ internal static class TrainDetectionCommand
                     var trained = metadata with
                     {
                         Tasks = metadata.Tasks.Select(t => t.Name == spec.Name ? t with { Trained = true, Source = $"{t.Source}; fine-tuned on {dataName} ({drawn.Sum(d => d.Train.Count)} images)" } : t).ToList(),
-                        Provenance = new Dictionary<string, string>(metadata.Provenance.Select(p =>
-                            p.Key.StartsWith("training.", StringComparison.Ordinal) && p.Key != "training.metrics" ? new KeyValuePair<string, string>($"earlier.{metadata.Version}.{p.Key}", p.Value) : p), StringComparer.Ordinal)
+                        Provenance = new Dictionary<string, string>(ProvenanceHistory.Archive(metadata.Provenance, metadata.Version), StringComparer.Ordinal)
                         {
                             ["detection.site_data"] = string.Join("; ", siteData),
                             ["detection.datasets"] = string.Join("; ", datasets.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} (weight {d.Weight})"))),

@@ -231,10 +231,7 @@ internal static class TrainPersonTaskCommand
                     };
                     options.Validate();
                     var trainedNames = runs.ToDictionary(r => r.Spec.Name, r => r.Recipe, StringComparer.Ordinal);
-                    var provenance = new Dictionary<string, string>(metadata.Provenance.Select(p =>
-                        // The source's own training record (steps, options, wall time) describes the earlier run: kept under
-                        // "earlier.<source version>."; its metrics stay in training.metrics, merged with this run's.
-                        p.Key.StartsWith("training.", StringComparison.Ordinal) && p.Key != "training.metrics" ? new KeyValuePair<string, string>($"earlier.{metadata.Version}.{p.Key}", p.Value) : p), StringComparer.Ordinal);
+                    var provenance = ProvenanceHistory.Archive(metadata.Provenance, metadata.Version);
                     foreach (var (spec, recipe) in runs)
                     {
                         string key = chosen.First(t => t.Type == spec.Type).Name;
