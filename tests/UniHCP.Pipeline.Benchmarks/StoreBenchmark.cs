@@ -217,7 +217,7 @@ internal static class StoreBenchmark
     private static async Task<Timed> RawCopyAsync(NpgsqlDataSource dataSource, int limit, int writers, int embedEvery)
     {
         await using (var connection = await dataSource.OpenConnectionAsync())
-            await connection.ExecuteAsync("create table raw_copy (like observations including storage) with (toast_tuple_target = 8160)");
+            await connection.ExecuteAsync("create table raw_copy (like observations including storage including defaults) with (toast_tuple_target = 8160)");
         var result = await ParallelAsync(limit / PerTrack, writers, embedEvery, async batch =>
         {
             await using var connection = await dataSource.OpenConnectionAsync();
