@@ -9,7 +9,8 @@ namespace UniHCP.Pipeline.Store.Queries;
 /// Search by example image or by track: tracks in the window ranked by the cosine similarity of their unit mean
 /// ReID embedding (track_embeddings.unit, float16) to the example's. PostgreSQL ranks with pgvector; an
 /// embedding length up to 4,000 values is served by that length's HNSW index (migration 0003), with iterative
-/// scans so that a narrow window or camera filter still fills the page; nothing is held in this process.
+/// scans so that a window or camera filter still fills the page; a filter that leaves few tracks is ranked exactly
+/// instead (<see cref="ExactBelow"/>). Nothing is held in this process.
 /// </summary>
 public sealed class SimilarSearch(NpgsqlDataSource dataSource)
 {
@@ -19,6 +20,10 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource)
 
     /// <summary>Rank every candidate exactly instead of through the index (the benchmark's reference for recall).</summary>
     public bool Exact { get; init; }
+
+    /// <summary>A window and camera filter that leaves at most this many tracks with an embedding is ranked exactly:
+    /// reading that few is quicker than an index scan that skips the many it filters out, and exact.</summary>
+    public int ExactBelow { get; init; } = 10_000;
 
     /// <summary>Tracks most similar to the given embedding (compared with stored embeddings of the same length).</summary>
     public async Task<IReadOnlyList<ScoredTrack>> ByEmbeddingAsync(ReadOnlyMemory<float> embedding, SimilarityQuery query, CancellationToken cancellationToken = default)
@@ -80,12 +85,21 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource)
         // The length is part of the statement, not a parameter: the planner matches the partial index on it.
         string dims = unit.Length.ToString(CultureInfo.InvariantCulture);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        bool exact = Exact;
+        if (!exact)
+        {
+            await using var count = new NpgsqlCommand(
+                $"select count(*) from (select 1 from tracks t where {TrackQueries.WindowFilter} and t.embedding_n > 0 limit @cap) as candidates", connection, transaction);
+            AddWindow(count, query);
+            count.Parameters.AddWithValue("cap", ExactBelow + 1);
+            exact = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! <= ExactBelow;
+        }
         await using (var settings = new NpgsqlCommand(
             "select set_config('hnsw.ef_search', @ef, true), set_config('hnsw.iterative_scan', 'strict_order', true), set_config('enable_indexscan', @index, true)",
             connection, transaction))
         {
             settings.Parameters.AddWithValue("ef", EfSearch.ToString(CultureInfo.InvariantCulture));
-            settings.Parameters.AddWithValue("index", Exact ? "off" : "on");
+            settings.Parameters.AddWithValue("index", exact ? "off" : "on");
             await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await using var command = new NpgsqlCommand(
@@ -96,9 +110,7 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource)
             order by e.unit::halfvec({dims}) <=> @example limit @take
             """, connection, transaction);
         command.Parameters.AddWithValue("example", new HalfVector(unit.Select(v => (Half)v).ToArray()));
-        command.Parameters.AddWithValue("from", query.Window.From);
-        command.Parameters.AddWithValue("to", query.Window.To);
-        command.Parameters.Add(new NpgsqlParameter("cameras", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)query.Window.Cameras?.ToArray() ?? DBNull.Value });
+        AddWindow(command, query);
         command.Parameters.AddWithValue("take", take);
         var result = new List<(string, long, double)>(take);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -108,6 +120,13 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource)
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    private static void AddWindow(NpgsqlCommand command, SimilarityQuery query)
+    {
+        command.Parameters.AddWithValue("from", query.Window.From);
+        command.Parameters.AddWithValue("to", query.Window.To);
+        command.Parameters.Add(new NpgsqlParameter("cameras", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)query.Window.Cameras?.ToArray() ?? DBNull.Value });
     }
 
     /// <summary>The unit vector in the direction of <paramref name="vector"/>, or null when it is zero or not finite.</summary>

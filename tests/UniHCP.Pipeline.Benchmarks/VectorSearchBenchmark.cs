@@ -38,8 +38,8 @@ internal static class VectorSearchBenchmark
         var report = new BenchmarkReport(
             $"Vector search: the tracks of {tracks * (long)ObservationsPerTrack:N0} observations ({tracks:N0} tracks), {Dimensions}-d halfvec, HNSW",
             $"PostgreSQL from infra/setup.sh with pgvector, scratch database. {tracks:N0} tracks on {Cameras} cameras over {Span.TotalDays:0} days, {TracksPerIdentity} tracks per person; " +
-            "unit embeddings = normalise(0.9 shared + 0.35 person + 0.2 track noise), so that two people are at cosine ~0.85 and one person's tracks at ~0.96, like the trained ReID features. " +
-            "Loaded by binary COPY into tracks and track_embeddings, then `ensure_embedding_index(1536)` (HNSW, m 16, ef_construction 64, cosine; maintenance_work_mem 2 GB). " +
+            "unit embeddings = normalise(0.894 shared + 0.436 B z + 0.1 noise), z a person's point in a 32-d appearance space (plus 0.15 of track jitter) and B a fixed random basis into the 1536-d space: two people at cosine 0.80 +- 0.03, one person's tracks at ~0.98 (the trained features have a wide, graded spread too: the sample's tracks pairwise p1 0.74, p50 0.94, p99 0.996). " +
+            "Loaded by binary COPY into tracks and track_embeddings, then `ensure_embedding_index(1536)` (HNSW, m 16, ef_construction 32, cosine; maintenance_work_mem 2 GB). " +
             "Queries: SimilarSearch.ByEmbeddingAsync with a stored track's embedding plus fresh noise (a new sighting of that person), top 20; half over all time and cameras, half over 1-30 days and 1-5 cameras. " +
             "Recall@10: the index's first 10 against exact ranking (the same query with index scans off) of the same query.");
         try
@@ -58,7 +58,10 @@ internal static class VectorSearchBenchmark
             await using (var connection = await dataSource.OpenConnectionAsync())
             {
                 await connection.ExecuteAsync("set maintenance_work_mem = '2GB'; set max_parallel_maintenance_workers = 1", commandTimeout: 0);
-                await connection.ExecuteAsync($"select ensure_embedding_index({Dimensions})", commandTimeout: 0);
+                if (Environment.GetEnvironmentVariable("UNIHCP_BENCH_EF_CONSTRUCTION") is { } efc)
+                    await connection.ExecuteAsync($"create index track_embeddings_unit_{Dimensions} on track_embeddings using hnsw ((unit::halfvec({Dimensions})) halfvec_cosine_ops) with (m = 16, ef_construction = {int.Parse(efc, CultureInfo.InvariantCulture)}) where vector_dims(unit) = {Dimensions}", commandTimeout: 0);
+                else
+                    await connection.ExecuteAsync($"select ensure_embedding_index({Dimensions})", commandTimeout: 0);
                 await connection.ExecuteAsync("analyze tracks, track_embeddings", commandTimeout: 0);
             }
             double buildSeconds = build.Elapsed.TotalSeconds;
@@ -125,21 +128,42 @@ internal static class VectorSearchBenchmark
     private static (string Camera, long Track, DateTimeOffset First) Key(int t, TimeSpan step) =>
         ($"cam-{t % Cameras:D2}", (t / Cameras) + 1, Start + (step * (t / Cameras)));
 
+    // Appearance varies along few directions (clothing colours, build, pose): a person is a point in a 32-d latent
+    // space, mapped into the 1536-d feature space by a fixed random basis, on top of a large component every person
+    // shares; a track adds a little latent jitter and ambient noise. Two people then sit at cosine 0.80 +- 0.03 (a
+    // graded spread, as the trained features show), one person's tracks at ~0.98.
+    private const int Latent = 32;
+    private static readonly float[][] s_basis = Enumerable.Range(0, Latent).Select(i => Unit(new Random(500 + i), Dimensions)).ToArray();
+
     private static float[] Embedding(float[] shared, int person, Random noise)
     {
-        var identity = Unit(new Random(person), Dimensions);
-        var jitter = Unit(noise, Dimensions);
+        var who = new Random(person);
         var v = new float[Dimensions];
         for (int i = 0; i < v.Length; i++)
-            v[i] = (0.9f * shared[i]) + (0.35f * identity[i]) + (0.2f * jitter[i]);
+            v[i] = 0.894f * shared[i];
+        var z = new double[Latent];
+        for (int k = 0; k < Latent; k++)
+            z[k] = Gaussian(who) + (0.15 * Gaussian(noise));
+        double norm = Math.Sqrt(z.Sum(x => x * x));
+        for (int k = 0; k < Latent; k++)
+        {
+            float weight = (float)(0.436 * z[k] / norm);
+            for (int i = 0; i < v.Length; i++)
+                v[i] += weight * s_basis[k][i];
+        }
+        var jitter = Unit(noise, Dimensions);
+        for (int i = 0; i < v.Length; i++)
+            v[i] += 0.1f * jitter[i];
         return SimilarSearch.Normalise(v)!;
     }
+
+    private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     private static float[] Unit(Random random, int length)
     {
         var v = new float[length];
         for (int i = 0; i < length; i++)
-            v[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+            v[i] = (float)Gaussian(random);
         return SimilarSearch.Normalise(v)!;
     }
 
@@ -151,6 +175,8 @@ internal static class VectorSearchBenchmark
         var exact = new SimilarSearch(dataSource) { Exact = true };
         var times = new List<double>();
         var recalls = new List<double>();
+        var recallsAll = new List<double>();
+        var recallsFiltered = new List<double>();
         int exactRuns = Math.Min(queries, 50);
         var exactTimes = new List<double>();
         for (int q = 0; q < queries; q++)
@@ -168,17 +194,21 @@ internal static class VectorSearchBenchmark
                 exactTimes.Add(Stopwatch.GetElapsedTime(t1).TotalMilliseconds);
                 var want = truth.Take(10).Select(r => (r.Track.CameraId, r.Track.TrackId)).ToHashSet();
                 if (want.Count > 0)
-                    recalls.Add(found.Take(10).Count(r => want.Contains((r.Track.CameraId, r.Track.TrackId))) / (double)want.Count);
+                {
+                    double recall = found.Take(10).Count(r => want.Contains((r.Track.CameraId, r.Track.TrackId))) / (double)want.Count;
+                    recalls.Add(recall);
+                    (q % 2 == 0 ? recallsAll : recallsFiltered).Add(recall);
+                }
             }
         }
         var text = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         text.AppendLine("| query | runs | p50 | p95 | max | target |");
         text.AppendLine("|---|---|---|---|---|---|");
-        text.AppendLine(inv, $"| search by example through the HNSW index (ef_search {indexed.EfSearch}, iterative scan), top 20 | {queries} | {StoreBenchmark.P(times, 50):0.0} ms | {StoreBenchmark.P(times, 95):0.0} ms | {times.Max():0.0} ms | p95 < 100 ms |");
+        text.AppendLine(inv, $"| search by example: SimilarSearch (HNSW index, ef_search {indexed.EfSearch}, iterative scan; exact where the filter leaves at most {indexed.ExactBelow:N0} tracks), top 20 | {queries} | {StoreBenchmark.P(times, 50):0.0} ms | {StoreBenchmark.P(times, 95):0.0} ms | {times.Max():0.0} ms | p95 < 100 ms |");
         text.AppendLine(inv, $"| the same queries ranked exactly (index scans off; the reference) | {exactTimes.Count} | {StoreBenchmark.P(exactTimes, 50):0.0} ms | {StoreBenchmark.P(exactTimes, 95):0.0} ms | {exactTimes.Max():0.0} ms | - |");
         text.AppendLine();
-        text.AppendLine(inv, $"Recall@10 of the index against exact ranking: mean {recalls.Average():0.000}, lowest {recalls.Min():0.000} over {recalls.Count} queries (target >= 0.95). p95 ratio index / exact: {StoreBenchmark.P(times, 95) / StoreBenchmark.P(exactTimes, 95):0.000}x.");
+        text.AppendLine(inv, $"Recall@10 of the index against exact ranking: mean {recalls.Average():0.000}, lowest {recalls.Min():0.000} over {recalls.Count} queries (target >= 0.95): {recallsAll.Average():0.000} over all time and cameras, {recallsFiltered.Average():0.000} with a window and cameras. p95 ratio index / exact: {StoreBenchmark.P(times, 95) / StoreBenchmark.P(exactTimes, 95):0.000}x.");
         return text.ToString();
     }
 
