@@ -8,7 +8,7 @@ namespace UniHCP.Pipeline.Store.Tests;
 /// by example answers from it.</summary>
 public sealed class PgvectorUpgradeTests : IAsyncLifetime
 {
-    private readonly TestDatabase _db = new(migrate: false);
+    private readonly TestDatabase _db = TestDatabase.Unmigrated();
 
     public Task InitializeAsync() => _db.InitializeAsync();
 

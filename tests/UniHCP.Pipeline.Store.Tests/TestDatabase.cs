@@ -7,8 +7,21 @@ namespace UniHCP.Pipeline.Store.Tests;
 /// class, migrated, and dropped afterwards. The server comes from UNIHCP_ConnectionStrings__Store
 /// (infra/test.sh exports it from .local/env; when run directly, .local/env is read).
 /// </summary>
-public sealed class TestDatabase(bool migrate = true) : IAsyncLifetime
+public sealed class TestDatabase : IAsyncLifetime
 {
+    private readonly bool _migrate;
+
+    /// <summary>A migrated database (xunit builds class fixtures with this constructor: it must be the only public one).</summary>
+    public TestDatabase()
+        : this(migrate: true)
+    {
+    }
+
+    private TestDatabase(bool migrate) => _migrate = migrate;
+
+    /// <summary>An empty database with no schema (for migration tests).</summary>
+    public static TestDatabase Unmigrated() => new(migrate: false);
+
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public string ConnectionString { get; private set; } = "";
     public string Name { get; } = "unihcp_test_" + Guid.NewGuid().ToString("N")[..12];
@@ -24,7 +37,7 @@ public sealed class TestDatabase(bool migrate = true) : IAsyncLifetime
         }
         ConnectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = Name, Pooling = true }.ConnectionString;
         DataSource = StoreDataSource.Create(new StoreOptions { ConnectionString = ConnectionString });
-        if (migrate)
+        if (_migrate)
             await SchemaMigrator.MigrateAsync(DataSource);
     }
 
