@@ -56,6 +56,9 @@ internal static class DetectorBenchmark
         rounds.Add(("prepared, 768x576", "plain, 768x576", () => Detect(prepared, task, inputs[576])));
         rounds.Add(("prepared, 683x512", "plain, 768x576", () => Detect(prepared, task, inputs[512])));
         rounds.Add(("prepared, 597x448", "plain, 768x576", () => Detect(prepared, task, inputs[448])));
+        var trunks512 = new List<Tensor>();
+        rounds.Add(("prepared trunk only, 683x512", "prepared, 683x512", () => TrunkOnly(prepared, inputs[512])));
+        rounds.Add(("prepared after the trunk, 683x512", "prepared, 683x512", () => AfterTrunk(prepared, task, inputs[512], trunks512)));
         rounds.Add(($"engine at the recorded {engine.DetectionResize.ShortSide}", "plain, 768x576", () =>
         {
             foreach (var chunk in frames.Chunk(Batch))
@@ -96,6 +99,30 @@ internal static class DetectorBenchmark
         {
             using var scope = NewDisposeScope();
             using var output = model.Run(task, model.Encode(batch));
+            _ = output.Boxes!.sum().to(ScalarType.Float32).item<float>();
+        }
+    }
+
+    private static void TrunkOnly(UniHcpModel model, List<Tensor> batches)
+    {
+        using var inference = inference_mode();
+        foreach (var batch in batches)
+        {
+            using var scope = NewDisposeScope();
+            _ = model.EncodeTrunk(model.NormalizeImages(batch)).sum().to(ScalarType.Float32).item<float>();
+        }
+    }
+
+    private static void AfterTrunk(UniHcpModel model, string task, List<Tensor> batches, List<Tensor> trunks)
+    {
+        using var inference = inference_mode();
+        if (trunks.Count == 0)
+            foreach (var batch in batches)
+                trunks.Add(model.EncodeTrunk(model.NormalizeImages(batch)).DetachFromDisposeScope());
+        foreach (var trunk in trunks)
+        {
+            using var scope = NewDisposeScope();
+            using var output = model.Run(task, model.EncodeFromTrunk(trunk));
             _ = output.Boxes!.sum().to(ScalarType.Float32).item<float>();
         }
     }
