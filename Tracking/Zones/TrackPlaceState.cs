@@ -1,0 +1,61 @@
+namespace UniHCP.Pipeline.Tracking.Zones;
+
+/// <summary>Where one track stands with respect to one zone: what the detector remembers between frames (serialisable,
+/// so that a checkpoint can carry it across a restart).</summary>
+public sealed class ZonePresence
+{
+    /// <summary>The decided state: inside or not.</summary>
+    public bool Inside { get; set; }
+
+    /// <summary>Matched frames in a row that disagree with <see cref="Inside"/>.</summary>
+    public int Streak { get; set; }
+
+    /// <summary>The first frame of the disagreeing streak: where a change is dated.</summary>
+    public long StreakFrame { get; set; }
+
+    public DateTimeOffset StreakTime { get; set; }
+
+    /// <summary>When the current visit began (valid while <see cref="Inside"/>).</summary>
+    public DateTimeOffset EnteredAt { get; set; }
+
+    /// <summary>The last matched frame inside (an ended track leaves there).</summary>
+    public long LastInsideFrame { get; set; }
+
+    public DateTimeOffset LastInsideTime { get; set; }
+
+    /// <summary>Whether this visit has given its dwell event.</summary>
+    public bool DwellGiven { get; set; }
+}
+
+/// <summary>Where one track stands with respect to one line: the side decided last and the foot point it was decided at.</summary>
+public sealed class LinePresence
+{
+    /// <summary>-1 left, +1 right, 0 not yet decided.</summary>
+    public int Side { get; set; }
+
+    public double X { get; set; }
+
+    public double Y { get; set; }
+}
+
+/// <summary>One track's places on its camera, by zone or line name.</summary>
+public sealed class TrackPlaces
+{
+    public long? IdentityId { get; set; }
+
+    public Dictionary<string, ZonePresence> Zones { get; set; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, LinePresence> Lines { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>Everything the detector of one camera remembers: its checkpoint.</summary>
+public sealed class CameraPlacesState
+{
+    /// <summary>The last frame applied.</summary>
+    public long LastFrame { get; set; } = -1;
+
+    public Dictionary<long, TrackPlaces> Tracks { get; set; } = [];
+
+    /// <summary>Zones currently over their occupancy limit.</summary>
+    public HashSet<string> Crowded { get; set; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,37 @@
+using UniHCP.Pipeline.Core.Geometry;
+
+namespace UniHCP.Pipeline.Tracking.Zones;
+
+/// <summary>The events stage (configuration section "Events"): each camera's zones and lines, and how jitter is ignored.</summary>
+public sealed class ZoneEventOptions
+{
+    public const string SectionName = "Events";
+
+    /// <summary>Geometry by camera id. Cameras not named here produce no events.</summary>
+    public Dictionary<string, CameraGeometry> Cameras { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A track is in (or out of) a zone only after this many matched frames in a row there: a foot point
+    /// jittering on the zone's edge does not enter and leave on every frame. The event carries the first of them.</summary>
+    public int ConfirmFrames { get; set; } = 3;
+
+    /// <summary>Within this many pixels of a line a foot point is on neither side: a person standing on the line, whose
+    /// box jitters across it, is counted once when they leave it on the far side, or not at all if they turn back.</summary>
+    public double LineHysteresis { get; set; } = 6;
+
+    /// <summary>How often (video time, per camera) the stage writes its state with the events and lets its input move
+    /// on; a restart replays at most this much, and replays produce the same events, which are stored once.</summary>
+    public TimeSpan CheckpointEvery { get; set; } = TimeSpan.FromSeconds(5);
+
+    public void Validate()
+    {
+        if (ConfirmFrames is < 1 or > 1000)
+            throw new ArgumentException($"Events:ConfirmFrames must be 1-1000; it is {ConfirmFrames}.");
+        if (!double.IsFinite(LineHysteresis) || LineHysteresis < 0)
+            throw new ArgumentException($"Events:LineHysteresis must be a finite number of pixels >= 0; it is {LineHysteresis}.");
+        if (CheckpointEvery <= TimeSpan.Zero)
+            throw new ArgumentException($"Events:CheckpointEvery must be positive; it is {CheckpointEvery}.");
+        var problems = Cameras.SelectMany(c => c.Value.Problems(c.Key)).ToList();
+        if (problems.Count > 0)
+            throw new ArgumentException("Events:Cameras: " + string.Join(" ", problems));
+    }
+}
