@@ -9,4 +9,5 @@ public static class ConsumerGroups
     public const string Identities = "identities";
     public const string StoreTracks = "store";
     public const string StoreIdentities = "store-identities";
+    public const string Events = "events";
 }

@@ -11,6 +11,7 @@ using UniHCP.Pipeline.Store;
 using UniHCP.Pipeline.Store.Writing;
 using UniHCP.Pipeline.Tracking.CrossCamera;
 using UniHCP.Pipeline.Tracking.PerCamera;
+using UniHCP.Pipeline.Tracking.Zones;
 using UniHCP.Pipeline.Transport.Kafka;
 
 namespace UniHCP.Pipeline.Hosting;
@@ -58,6 +59,15 @@ public static class PipelineServiceCollectionExtensions
         return services.AddStage<IdentitiesService>("identities");
     }
 
+    /// <summary>Zone and line events (section Events); one per pipeline, like identities.</summary>
+    public static IServiceCollection AddEvents(this IServiceCollection services)
+    {
+        services.AddPipelineCore().AddStoreConnection();
+        services.AddValidated<ZoneEventOptions>(ZoneEventOptions.SectionName, o => o.Validate());
+        services.TryAddSingleton<ZoneEventLog>();
+        return services.AddStage<EventsService>("events");
+    }
+
     /// <summary>The store writer (section Store).</summary>
     public static IServiceCollection AddStore(this IServiceCollection services)
     {
@@ -67,7 +77,7 @@ public static class PipelineServiceCollectionExtensions
 
     /// <summary>Every stage, in flow order: the embedded pipeline.</summary>
     public static IServiceCollection AddAllStages(this IServiceCollection services, IReadOnlyList<CameraOptions>? cameras = null) =>
-        services.AddStore().AddIdentities().AddTracking().AddInference().AddIngest(cameras);
+        services.AddStore().AddEvents().AddIdentities().AddTracking().AddInference().AddIngest(cameras);
 
     private static IServiceCollection AddStage<TService>(this IServiceCollection services, string name) where TService : StageService
     {

@@ -17,7 +17,7 @@ namespace UniHCP.Pipeline.Hosting;
 public sealed class PipelineTransport : IAsyncDisposable
 {
     /// <summary>Every topic of the pipeline, in flow order.</summary>
-    public static readonly IReadOnlyList<string> TopicNames = [Topics.Frames.Name, Topics.Persons.Name, Topics.Tracks.Name, Topics.Identities.Name];
+    public static readonly IReadOnlyList<string> TopicNames = [Topics.Frames.Name, Topics.Persons.Name, Topics.Tracks.Name, Topics.Identities.Name, Topics.Events.Name];
 
     private readonly MockKafkaCluster? _mock;
 

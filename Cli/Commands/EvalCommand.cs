@@ -22,6 +22,7 @@ internal static class EvalCommand
         command.Subcommands.Add(Reid());
         command.Subcommands.Add(Parsing());
         command.Subcommands.Add(Attributes());
+        command.Subcommands.Add(EvalCountsCommand.Create());
         return command;
     }
 

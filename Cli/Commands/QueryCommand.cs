@@ -10,7 +10,7 @@ using UniHCP.Pipeline.Store.Queries;
 
 namespace UniHCP.Pipeline.Cli.Commands;
 
-/// <summary>`unihcp query tracks|attributes|similar`: the operator queries, printed as tables.</summary>
+/// <summary>`unihcp query tracks|attributes|similar|counts|dwell`: the operator queries, printed as tables.</summary>
 internal static class QueryCommand
 {
     private static readonly Option<string?> From = new("--from") { Description = "Window start, ISO 8601 (2026-11-20T10:00:00Z, or a date); default: 7 days before --to." };
@@ -21,10 +21,12 @@ internal static class QueryCommand
 
     public static Command Create()
     {
-        var command = new Command("query", "Query the stored tracks: by window, by attributes, by similarity.");
+        var command = new Command("query", "Query the stored tracks (by window, attributes, similarity) and zone and line counts.");
         command.Subcommands.Add(Tracks());
         command.Subcommands.Add(Attributes());
         command.Subcommands.Add(Similar());
+        command.Subcommands.Add(Counts());
+        command.Subcommands.Add(Dwell());
         return command;
     }
 
@@ -106,6 +108,56 @@ internal static class QueryCommand
         }));
         return command;
     }
+
+    private static Command Counts()
+    {
+        var bucket = new Option<string>("--bucket") { Description = "Bucket length: 30s, 5m, 1h, 1d.", DefaultValueFactory = _ => "1h" };
+        var csv = new Option<bool>("--csv") { Description = "Comma-separated values with a header line instead of a table." };
+        var command = new Command("counts", "Line crossings in/out and zone enter/exit/dwell/crowding per time bucket (needs geometry in the Events section).") { bucket, csv, From, To, Cameras };
+        command.SetAction((parse, ct) => RunAsync(parse, async (dataSource, window, output) =>
+        {
+            string text = parse.GetValue(bucket)!;
+            if (!DurationParser.TryParse(text, out var length))
+                throw new ArgumentException($"--bucket '{text}' is not a duration (30s, 5m, 1h, 1d).");
+            var rows = await new CountQueries(dataSource).CountsAsync(window, length, ct);
+            var cells = rows.Select(r => new[]
+            {
+                r.Bucket.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), r.Camera, r.Geometry, Cell(r.In), Cell(r.Out), Cell(r.Enter), Cell(r.Exit), Cell(r.Dwell), Cell(r.Crowding), Cell(r.PeakOccupancy),
+            }).Prepend(["bucket", "camera", "zone/line", "in", "out", "enter", "exit", "dwell", "crowding", "peak"]).ToList();
+            if (parse.GetValue(csv))
+            {
+                foreach (var row in cells)
+                    output.WriteLine(string.Join(",", row.Select(CsvField)));
+                return;
+            }
+            TextTable.Write(output, cells);
+            output.WriteLine($"{rows.Count} rows; totals: in {rows.Sum(r => r.In)}, out {rows.Sum(r => r.Out)}, enter {rows.Sum(r => r.Enter)}, exit {rows.Sum(r => r.Exit)}.");
+        }));
+        return command;
+    }
+
+    private static Command Dwell()
+    {
+        var command = new Command("dwell", "How long visits to each zone lasted (visits that ended in the window).") { From, To, Cameras };
+        command.SetAction((parse, ct) => RunAsync(parse, async (dataSource, window, output) =>
+        {
+            var zones = await new CountQueries(dataSource).DwellAsync(window, ct);
+            var rows = zones.Select(z => new[]
+            {
+                z.Camera, z.Zone, Cell(z.Visits), Seconds(z.MedianSeconds), Seconds(z.P90Seconds), Seconds(z.MaxSeconds),
+                string.Join(" ", z.Histogram.Select(b => string.Create(CultureInfo.InvariantCulture, $"{b.FromSeconds:0}{(b.ToSeconds is { } to ? $"-{to:0}" : "+")}s:{b.Visits}"))),
+            }).Prepend(["camera", "zone", "visits", "median", "p90", "max", "histogram"]).ToList();
+            TextTable.Write(output, rows);
+        }));
+        return command;
+    }
+
+    private static string Cell(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Seconds(double value) => string.Create(CultureInfo.InvariantCulture, $"{value:0.0} s");
+
+    private static string CsvField(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     private static async Task<int> RunAsync(ParseResult parse, Func<NpgsqlDataSource, TimeWindow, TextWriter, Task> action)
     {

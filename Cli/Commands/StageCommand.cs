@@ -11,7 +11,7 @@ using UniHCP.Pipeline.Ingest;
 namespace UniHCP.Pipeline.Cli.Commands;
 
 /// <summary>
-/// `unihcp stage ingest|infer|track|identities|store`: one stage of the pipeline as its own process over Kafka - the
+/// `unihcp stage ingest|infer|track|identities|events|store`: one stage of the pipeline as its own process over Kafka - the
 /// scale-out deployment. The same registration as `unihcp run` (PipelineServiceCollectionExtensions); processes of
 /// one stage share a consumer group and so the cameras. A stage ends when its input topic is completed by its run's
 /// publishers (finite sources), or on Ctrl+C, committing what it has acknowledged.
@@ -32,6 +32,8 @@ internal static class StageCommand
             services => services.AddTracking(), [], s => $"{s.GetRequiredService<TrackingService>().Stage.Updates} frames tracked, {s.GetRequiredService<TrackingService>().Stage.TracksStarted} tracks"));
         command.Subcommands.Add(Stage("identities", "Consume track updates of every camera, link tracks across cameras, publish identity events. Run one: identities need every camera.",
             services => services.AddIdentities(), [], s => $"{s.GetRequiredService<IdentitiesService>().Stage?.Identities ?? 0} identities"));
+        command.Subcommands.Add(Stage("events", "Consume track updates, compute zone and line events (section Events), store them with the stage's checkpoint and publish them on the events topic. Run one.",
+            services => services.AddEvents(), [], s => $"{s.GetRequiredService<EventsService>().Stage?.Events ?? 0} events, {s.GetRequiredService<EventsService>().Stage?.Stored ?? 0} newly stored"));
         command.Subcommands.Add(Stage("store", "Consume track updates and identity events and write them to PostgreSQL (idempotent: replays change nothing).",
             services => services.AddStore(), [], s => Describe(s.GetRequiredService<StoreService>())));
         command.Subcommands.Add(Broker());

@@ -13,6 +13,7 @@ internal sealed record PipelineResult(
     long Tracks,
     long Identities,
     long DeadLetters,
+    long ZoneEvents,
     TimeSpan Elapsed,
     TimeSpan InferenceBusy,
     TimeSpan StoreBusy,

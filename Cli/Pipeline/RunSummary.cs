@@ -20,13 +20,16 @@ internal static class RunSummary
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"frames {result.FramesDecoded} decoded, {result.FramesAnalysed} analysed ({result.FramesSkipped} skipped by the stride, {result.FramesRejected} rejected)"));
+        string events = result.ZoneEvents > 0 ? string.Create(CultureInfo.InvariantCulture, $", zone and line events {result.ZoneEvents}") : "";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"observations {result.Observations} stored ({result.Persons} persons detected), tracks {result.Tracks}, identities {result.Identities}, dead letters {result.DeadLetters}"));
+            $"observations {result.Observations} stored ({result.Persons} persons detected), tracks {result.Tracks}, identities {result.Identities}, dead letters {result.DeadLetters}{events}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"time {seconds:0.0} s, {result.FramesAnalysed / seconds:0.0} frames/s analysed; model busy {result.InferenceBusy.TotalSeconds / seconds:P0} of the time, database {result.StoreBusy.TotalSeconds / seconds:P0}; weights {result.ModelVersion}"));
         output.WriteLine();
         output.WriteLine("results: infra/unihcp serve   then open the dashboard link it prints (http://127.0.0.1:8080/dashboard/)");
         output.WriteLine("         infra/unihcp query tracks --camera " + (result.Cameras.FirstOrDefault()?.CameraId ?? "sample"));
+        if (result.ZoneEvents > 0)
+            output.WriteLine("         infra/unihcp query counts --camera " + (result.Cameras.FirstOrDefault()?.CameraId ?? "sample"));
         output.WriteLine("         database: " + Describe(store));
     }
 

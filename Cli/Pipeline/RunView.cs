@@ -17,6 +17,7 @@ internal sealed class RunView
         Inference = services.GetRequiredService<InferenceService>();
         Tracking = services.GetRequiredService<TrackingService>();
         Identities = services.GetRequiredService<IdentitiesService>();
+        Events = services.GetRequiredService<EventsService>();
         Store = services.GetRequiredService<StoreService>();
         Monitor = services.GetRequiredService<StageMonitor>();
     }
@@ -28,6 +29,8 @@ internal sealed class RunView
     public TrackingService Tracking { get; }
 
     public IdentitiesService Identities { get; }
+
+    public EventsService Events { get; }
 
     public StoreService Store { get; }
 
@@ -46,7 +49,7 @@ internal sealed class RunView
         var failure = Monitor.Stages.Where(s => s.State == StageState.Failed).Select(s => s.Error)
             .FirstOrDefault(e => e is not Core.Transport.TopicFaultedException) ?? Monitor.FirstFailure?.Error;
         return new PipelineResult(Ingest.Reports, inference.Analysed, inference.Skipped, inference.Rejected, inference.Persons,
-            Store.Stage.Counters.Observations, Tracking.Stage.TracksStarted, Identities.Stage?.Identities ?? 0, Store.Stage.Counters.DeadLetters,
+            Store.Stage.Counters.Observations, Tracking.Stage.TracksStarted, Identities.Stage?.Identities ?? 0, Store.Stage.Counters.DeadLetters, Events.Stage?.Stored ?? 0,
             Stopwatch.GetElapsedTime(_started), inference.Busy, Store.Stage.Counters.Busy, Inference.Engine?.ModelVersion ?? "-", failure);
     }
 }

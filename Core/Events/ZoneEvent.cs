@@ -24,7 +24,7 @@ public enum ZoneEventKind
 
 /// <summary>
 /// One zone or line event: the seam between the events stage and what reads events (store, live stream, webhooks).
-/// The key (camera, geometry, version, kind, track, frame) is the same whenever the same track updates are replayed,
+/// The key (camera, geometry, version, kind, track, time) is the same whenever the same track updates are replayed,
 /// so a sink that keeps keys stores each event once.
 /// </summary>
 /// <param name="CameraId">The camera.</param>

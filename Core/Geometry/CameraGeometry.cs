@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace UniHCP.Pipeline.Core.Geometry;
 
 /// <summary>
@@ -16,7 +18,8 @@ public sealed class CameraGeometry
 
     public List<LineGeometry> Lines { get; set; } = [];
 
-    /// <summary>Set by the store when it records this geometry (1 for the first definition); 0 before.</summary>
+    /// <summary>Set by the store when it records this geometry (1 for the first definition); 0 before. Not part of the definition.</summary>
+    [JsonIgnore]
     public int Version { get; set; }
 
     /// <summary>Every problem of this geometry, each naming the camera, the zone or line and what is wrong; empty when valid.</summary>

@@ -56,6 +56,10 @@ public sealed class EventCodec(IFramePixelCodec? framePixels = null, IReadOnlyLi
                     w.Write(e.CameraId); w.Write(e.TrackId); w.Write(e.IdentityId); w.Write((byte)e.Kind); Time(w, e.Time); w.Write(e.Similarity);
                     w.Write(e.MergedFrom.HasValue); w.Write(e.MergedFrom ?? 0);
                     break;
+                case ZoneEvent z:
+                    w.Write(z.CameraId); w.Write(z.FrameSequence); Time(w, z.Time); w.Write((byte)z.Kind); w.Write(z.Geometry); w.Write(z.GeometryVersion);
+                    w.Write(z.TrackId); w.Write(z.IdentityId.HasValue); w.Write(z.IdentityId ?? 0); w.Write(z.Duration.Ticks); w.Write(z.Occupancy);
+                    break;
                 default:
                     throw new ArgumentException($"No wire form for {message.GetType().Name}.");
             }
@@ -85,6 +89,8 @@ public sealed class EventCodec(IFramePixelCodec? framePixels = null, IReadOnlyLi
                 nameof(TrackUpdate) => Update(r),
                 nameof(IdentityEvent) => new IdentityEvent(CameraId(r), r.ReadInt64(), r.ReadInt64(), Enum<IdentityEventKind>(r.ReadByte()), Time(r), r.ReadDouble(),
                     r.ReadBoolean() ? r.ReadInt64() : Skip(r.ReadInt64())),
+                nameof(ZoneEvent) => new ZoneEvent(CameraId(r), r.ReadInt64(), Time(r), Enum<ZoneEventKind>(r.ReadByte()), r.ReadString(), r.ReadInt32(), r.ReadInt64(),
+                    r.ReadBoolean() ? r.ReadInt64() : Skip(r.ReadInt64()), TimeSpan.FromTicks(r.ReadInt64()), r.ReadInt32()),
                 _ => throw new ArgumentException($"No wire form for {type.Name}."),
             };
             if (stream.Position != stream.Length)

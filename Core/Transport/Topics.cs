@@ -12,4 +12,6 @@ public static class Topics
     public static Topic<TrackUpdate> Tracks { get; } = new("unihcp.tracks");
 
     public static Topic<IdentityEvent> Identities { get; } = new("unihcp.identities");
+
+    public static Topic<ZoneEvent> Events { get; } = new("unihcp.events");
 }

@@ -10,4 +10,10 @@ internal static partial class TrackingLog
 
     [LoggerMessage(3001, LogLevel.Information, "Identities: thresholds learned from {Pairs} pairs of people seen together: a track joins an identity at cosine {Join:F3}, merges at {Merge:F3}; identities are given from now on")]
     public static partial void ThresholdsLearned(ILogger logger, int pairs, double join, double merge);
+
+    [LoggerMessage(3002, LogLevel.Information, "Events: camera '{CameraId}' resumes from its checkpoint at frame {Frame} (geometry version {Version})")]
+    public static partial void EventsResumed(ILogger logger, string cameraId, long frame, int version);
+
+    [LoggerMessage(3003, LogLevel.Warning, "Events: camera '{CameraId}' has geometry version {Version} now, its checkpoint was made with version {Old}: its tracks start outside every zone again")]
+    public static partial void EventsGeometryChanged(ILogger logger, string cameraId, int version, int old);
 }

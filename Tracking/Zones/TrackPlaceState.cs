@@ -54,6 +54,10 @@ public sealed class CameraPlacesState
     /// <summary>The last frame applied.</summary>
     public long LastFrame { get; set; } = -1;
 
+    /// <summary>Its capture time: an update not newer than this is one the state already holds (frame numbers restart
+    /// when a file is analysed again; capture times do not go back).</summary>
+    public DateTimeOffset LastTime { get; set; } = DateTimeOffset.MinValue;
+
     public Dictionary<long, TrackPlaces> Tracks { get; set; } = [];
 
     /// <summary>Zones currently over their occupancy limit.</summary>

@@ -38,15 +38,16 @@ public sealed class ZoneEventDetector
     public CameraPlacesState State { get; }
 
     /// <summary>Applies one update (of this camera, in frame order) and returns the events it gives, in a fixed order.
-    /// An update not newer than the last applied one gives nothing (a replay the state already holds).</summary>
+    /// An update not newer (in capture time) than the last applied one gives nothing (a replay the state already holds).</summary>
     public IReadOnlyList<ZoneEvent> Apply(TrackUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
         if (!string.Equals(update.CameraId, _cameraId, StringComparison.Ordinal))
             throw new ArgumentException($"This detector is for camera '{_cameraId}'; the update is of '{update.CameraId}'.", nameof(update));
-        if (update.FrameSequence <= State.LastFrame)
+        if (update.CaptureTime <= State.LastTime)
             return [];
         State.LastFrame = update.FrameSequence;
+        State.LastTime = update.CaptureTime;
         var events = new List<ZoneEvent>();
         foreach (var track in update.Tracks.OrderBy(t => t.TrackId))
         {

@@ -100,6 +100,18 @@ public sealed class EventCodecTests
         Assert.Null(RoundTrip(merged with { Kind = IdentityEventKind.Assigned, MergedFrom = null }).MergedFrom);
     }
 
+    [Fact]
+    public void A_zone_event_comes_back_field_by_field()
+    {
+        var exit = new ZoneEvent("cam-5", 123, Time, ZoneEventKind.Exit, "checkout queue", 3, 17, 42, TimeSpan.FromSeconds(12.5), 2);
+        var back = RoundTrip(exit);
+        Assert.Equal(exit with { Time = back.Time }, back);
+        AssertSameTime(Time, back.Time);
+        Assert.Null(RoundTrip(exit with { Kind = ZoneEventKind.Crowding, TrackId = 0, IdentityId = null }).IdentityId);
+        var payload = Codec.Encode(exit);
+        Assert.Throws<InvalidDataException>(() => Codec.Decode<ZoneEvent>(payload.AsSpan(0, payload.Length - 3)));
+    }
+
     private static T RoundTrip<T>(T message) where T : class, ICameraEvent => Codec.Decode<T>(Codec.Encode(message));
 
     private static BoundingBox Box(int seed) => new(10.25f + seed, 20.5f + seed, 60.75f + seed, 180.125f + seed);

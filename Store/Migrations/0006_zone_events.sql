@@ -1,0 +1,38 @@
+-- Zones and counting lines per camera, versioned: an edit adds a version and events keep the version they were counted
+-- with. The definition is the CameraGeometry JSON (zones with points, dwell threshold and occupancy limit; lines with
+-- their two points and "in" side).
+create table camera_geometry (
+    camera_id   text        not null,
+    version     integer     not null,
+    definition  jsonb       not null,
+    created     timestamptz not null default now(),
+    primary key (camera_id, version)
+);
+
+-- Zone and line events (kind: 0 enter, 1 exit, 2 dwell, 3 line in, 4 line out, 5 crowding). The key is what a replay
+-- of the same track updates computes again (capture times, unlike frame numbers, do not restart when a file is analysed
+-- again), so a replay stores nothing twice. track_id 0: crowding (the zone's event).
+create table zone_events (
+    camera_id         text        not null,
+    geometry          text        not null,
+    geometry_version  integer     not null,
+    kind              smallint    not null,
+    track_id          bigint      not null,
+    frame_seq         bigint      not null,
+    time              timestamptz not null,
+    identity_id       bigint,
+    duration          interval    not null,
+    occupancy         integer     not null,
+    primary key (camera_id, geometry, geometry_version, kind, track_id, time)
+);
+create index zone_events_time on zone_events (time);
+create index zone_events_camera_time on zone_events (camera_id, time);
+
+-- The events stage's state per camera, written in the transaction of the events it covers.
+create table zone_event_checkpoints (
+    camera_id         text        primary key,
+    last_frame        bigint      not null,
+    geometry_version  integer     not null,
+    state             jsonb       not null,
+    updated           timestamptz not null default now()
+);
