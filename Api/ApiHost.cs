@@ -58,7 +58,12 @@ public sealed class ApiHost : IAsyncDisposable
         builder.Services.AddSingleton<SimilarSearch>();
         builder.Services.AddSingleton<DashboardQueries>();
         builder.Services.AddSingleton<ModelRegistry>();
+        builder.Services.AddSingleton<ZoneEventLog>();
+        builder.Services.AddSingleton<ZoneEventQueries>();
+        builder.Services.AddSingleton<CountQueries>();
         builder.Services.AddProblemDetails();
+        // Binding failures (a JSON body that does not parse) reach Problems with their reason instead of a bare 400.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "UniHCP.Pipeline API";
@@ -90,6 +95,7 @@ public sealed class ApiHost : IAsyncDisposable
         TrackEndpoints.Map(api);
         SearchEndpoints.Map(api, options);
         DashboardEndpoints.Map(api, app);
+        EventEndpoints.Map(api, options);
         return new ApiHost(app, keys);
     }
 

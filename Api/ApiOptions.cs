@@ -16,6 +16,9 @@ public sealed class ApiOptions
     /// <summary>Largest accepted upload for search by example, in bytes. Default 4 MiB.</summary>
     public long MaxUploadBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>How often the live event stream (/api/events/stream) looks for new events in the store.</summary>
+    public TimeSpan EventPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     public const int MinKeyLength = 16;
 
     public void Validate()
@@ -29,6 +32,8 @@ public sealed class ApiOptions
         }
         if (MaxUploadBytes is < 1024 or > 64L * 1024 * 1024)
             throw new ArgumentException($"Api:MaxUploadBytes must be between 1 KiB and 64 MiB (got {MaxUploadBytes}).");
+        if (EventPollInterval < TimeSpan.FromMilliseconds(50) || EventPollInterval > TimeSpan.FromMinutes(1))
+            throw new ArgumentException($"Api:EventPollInterval must be between 50 ms and 1 minute (got {EventPollInterval}).");
     }
 
     /// <summary>A random key for a run without configured keys.</summary>

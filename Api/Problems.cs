@@ -34,7 +34,9 @@ internal static partial class Problems
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
-            await WriteAsync(context, ex.StatusCode, "Bad request", ex.Message).ConfigureAwait(false);
+            // A body that is not the expected JSON: the serializer's message names the path ($.zones[0].points ...).
+            string detail = ex.InnerException is System.Text.Json.JsonException json ? $"{ex.Message} {json.Message}" : ex.Message;
+            await WriteAsync(context, ex.StatusCode, "Bad request", detail).ConfigureAwait(false);
         }
         catch (NpgsqlException ex) when (ex is not PostgresException && !context.Response.HasStarted)
         {

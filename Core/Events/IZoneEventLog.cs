@@ -12,9 +12,12 @@ public sealed record ZoneEventCheckpoint(string CameraId, long LastFrame, int Ge
 /// </summary>
 public interface IZoneEventLog
 {
-    /// <summary>Records <paramref name="geometry"/> for the camera and returns its version: the latest stored version when
-    /// the definition is unchanged, else a new one (1 for the first).</summary>
-    Task<int> RecordGeometryAsync(string cameraId, CameraGeometry geometry, CancellationToken cancellationToken);
+    /// <summary>Records the configured <paramref name="geometry"/> of a camera: a new version when it differs from the
+    /// last configured one (an edited configuration wins), else nothing (an edit made through the API since then stays).</summary>
+    Task RecordConfiguredGeometryAsync(string cameraId, CameraGeometry geometry, CancellationToken cancellationToken);
+
+    /// <summary>Every camera's latest geometry, with its <see cref="CameraGeometry.Version"/> set.</summary>
+    Task<IReadOnlyDictionary<string, CameraGeometry>> LatestGeometryAsync(CancellationToken cancellationToken);
 
     /// <summary>Every camera's checkpoint.</summary>
     Task<IReadOnlyDictionary<string, ZoneEventCheckpoint>> LoadCheckpointsAsync(CancellationToken cancellationToken);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace UniHCP.Pipeline.Core.Geometry;
 
 /// <summary>A polygon zone of one camera.</summary>
@@ -30,7 +32,8 @@ public sealed class LineGeometry
     public LineSide InSide { get; set; } = LineSide.Left;
 }
 
-/// <summary>A side of a directed line as seen on the image, looking from its first point to its second.</summary>
+/// <summary>A side of a directed line as seen on the image, looking from its first point to its second (JSON: its name).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LineSide>))]
 public enum LineSide
 {
     Left = 0,

@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using UniHCP.Pipeline.Core.Events;
-using UniHCP.Pipeline.Core.Geometry;
 using UniHCP.Pipeline.Core.Transport;
 using UniHCP.Pipeline.Store.Writing;
 using UniHCP.Pipeline.Tracking.Stage;
@@ -11,8 +10,8 @@ using UniHCP.Pipeline.Tracking.Zones;
 namespace UniHCP.Pipeline.Hosting.Stages;
 
 /// <summary>The events stage (section Events): zone and line events from the track updates of the cameras that have
-/// geometry. Each camera's configured geometry is recorded in the store at start (a changed definition gets a new
-/// version). Over Kafka the events are also published on the events topic for live consumers; in one process nothing
+/// geometry. The configured geometry is recorded in the store at start when it changed since the last start; the stage
+/// counts with the store's latest version of each camera (so edits through the API count too). Over Kafka the events are also published on the events topic for live consumers; in one process nothing
 /// reads a live topic yet, so they go to the store only.</summary>
 public sealed class EventsService : StageService
 {
@@ -44,13 +43,9 @@ public sealed class EventsService : StageService
     protected override async Task OpenAsync(CancellationToken cancellationToken)
     {
         var options = _options.Value;
-        var geometry = new Dictionary<string, CameraGeometry>(StringComparer.Ordinal);
         foreach (var (camera, definition) in options.Cameras)
-        {
-            definition.Version = await _log.RecordGeometryAsync(camera, definition, cancellationToken).ConfigureAwait(false);
-            geometry[camera] = definition;
-        }
-        Stage = new EventsStage(options, geometry, _log, _loggers.CreateLogger<EventsStage>());
+            await _log.RecordConfiguredGeometryAsync(camera, definition, cancellationToken).ConfigureAwait(false);
+        Stage = new EventsStage(options, _log, _loggers.CreateLogger<EventsStage>());
         _updates = _transport.Transport.Subscribe(Topics.Tracks, ConsumerGroups.Events);
         if (_transport.Kafka is not null)
             _events = _transport.Transport.CreatePublisher(Topics.Events);

@@ -10,9 +10,18 @@ namespace UniHCP.Pipeline.Store.Writing;
 /// stage's checkpoints in the same transaction as the events they cover (migration 0006).</summary>
 public sealed class ZoneEventLog(NpgsqlDataSource dataSource) : IZoneEventLog
 {
-    public async Task<int> RecordGeometryAsync(string cameraId, CameraGeometry geometry, CancellationToken cancellationToken)
+    public async Task RecordConfiguredGeometryAsync(string cameraId, CameraGeometry geometry, CancellationToken cancellationToken) =>
+        await RecordAsync(cameraId, geometry, "config", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Records an operator's edit: a new version unless it equals the latest. Returns the version that holds it.
+    /// The caller validates first (<see cref="CameraGeometry.Problems"/>).</summary>
+    public Task<int> RecordEditedGeometryAsync(string cameraId, CameraGeometry geometry, CancellationToken cancellationToken) =>
+        RecordAsync(cameraId, geometry, "api", cancellationToken);
+
+    private async Task<int> RecordAsync(string cameraId, CameraGeometry geometry, string source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(geometry);
+        Core.Events.CameraId.Validate(cameraId);
         string definition = JsonSerializer.Serialize(geometry);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -22,15 +31,38 @@ public sealed class ZoneEventLog(NpgsqlDataSource dataSource) : IZoneEventLog
         var latest = await connection.QueryFirstOrDefaultAsync<(int Version, bool Same)?>(new CommandDefinition(
             "select version, definition = @definition::jsonb from camera_geometry where camera_id = @cameraId order by version desc limit 1",
             new { cameraId, definition }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        int version = latest is { Same: true } ? latest.Value.Version : (latest?.Version ?? 0) + 1;
-        if (latest is not { Same: true })
+        // The configuration is compared with what it said last time, not with an API edit made since.
+        bool unchanged = source == "config"
+            ? await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select coalesce((select definition = @definition::jsonb from camera_geometry where camera_id = @cameraId and source = 'config' order by version desc limit 1), false)",
+                new { cameraId, definition }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)
+            : latest is { Same: true };
+        int version = latest?.Version ?? 0;
+        if (!unchanged)
         {
+            version++;
             await connection.ExecuteAsync(new CommandDefinition(
-                "insert into camera_geometry (camera_id, version, definition) values (@cameraId, @version, @definition::jsonb)",
-                new { cameraId, version, definition }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "insert into camera_geometry (camera_id, version, definition, source) values (@cameraId, @version, @definition::jsonb, @source)",
+                new { cameraId, version, definition, source }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return version;
+    }
+
+    public async Task<IReadOnlyDictionary<string, CameraGeometry>> LatestGeometryAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(string Camera, int Version, string Definition)>(new CommandDefinition(
+            "select distinct on (camera_id) camera_id, version, definition::text from camera_geometry order by camera_id, version desc",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Camera, r => Read(r.Definition, r.Version), StringComparer.Ordinal);
+    }
+
+    private static CameraGeometry Read(string definition, int version)
+    {
+        var geometry = JsonSerializer.Deserialize<CameraGeometry>(definition) ?? new CameraGeometry();
+        geometry.Version = version;
+        return geometry;
     }
 
     /// <summary>The camera's geometry of <paramref name="version"/> (the latest when null), or null when none is stored.</summary>
@@ -42,9 +74,7 @@ public sealed class ZoneEventLog(NpgsqlDataSource dataSource) : IZoneEventLog
             new { cameraId, version }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (row is not { } found)
             return null;
-        var geometry = JsonSerializer.Deserialize<CameraGeometry>(found.Definition) ?? new CameraGeometry();
-        geometry.Version = found.Version;
-        return geometry;
+        return Read(found.Definition, found.Version);
     }
 
     public async Task<IReadOnlyDictionary<string, ZoneEventCheckpoint>> LoadCheckpointsAsync(CancellationToken cancellationToken)

@@ -14,8 +14,11 @@ namespace UniHCP.Pipeline.Tracking.Stage;
 /// checkpoints, skips the frames they hold, and recomputes the rest from the replayed input: the same events with the
 /// same keys, so each is stored once (published again: the topic is at-least-once, its consumers key on the event).
 /// </summary>
-public sealed class EventsStage(ZoneEventOptions options, IReadOnlyDictionary<string, CameraGeometry> geometry, IZoneEventLog log, ILogger<EventsStage> logger)
+public sealed class EventsStage(ZoneEventOptions options, IZoneEventLog log, ILogger<EventsStage> logger, TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private IReadOnlyDictionary<string, CameraGeometry> _geometry = new Dictionary<string, CameraGeometry>();
+    private long _geometryReadAt;
     private const int CommitAfterDeliveries = 2000;
     private readonly Dictionary<string, ZoneEventDetector> _detectors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastCommitTime = new(StringComparer.Ordinal);
@@ -40,8 +43,11 @@ public sealed class EventsStage(ZoneEventOptions options, IReadOnlyDictionary<st
         try
         {
             _checkpoints = await log.LoadCheckpointsAsync(cancellationToken).ConfigureAwait(false);
+            await RefreshGeometryAsync(cancellationToken).ConfigureAwait(false);
             await foreach (var delivery in updates.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (_clock.GetElapsedTime(_geometryReadAt) >= options.GeometryRefresh)
+                    await RefreshGeometryAsync(cancellationToken).ConfigureAwait(false);
                 var detector = Detector(delivery.CameraId);
                 IReadOnlyList<ZoneEvent> found = [];
                 if (detector is null)
@@ -95,7 +101,7 @@ public sealed class EventsStage(ZoneEventOptions options, IReadOnlyDictionary<st
 
     private async Task CommitAsync(ITopicSubscription<TrackUpdate> updates, CancellationToken cancellationToken)
     {
-        var checkpoints = _dirty.Select(camera => new ZoneEventCheckpoint(camera, _detectors[camera].State.LastFrame, geometry[camera].Version,
+        var checkpoints = _dirty.Where(_detectors.ContainsKey).Select(camera => new ZoneEventCheckpoint(camera, _detectors[camera].State.LastFrame, _detectors[camera].Version,
             JsonSerializer.Serialize(_detectors[camera].State))).ToList();
         int stored = await log.CommitAsync(_pending, checkpoints, cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _stored, stored);
@@ -111,11 +117,30 @@ public sealed class EventsStage(ZoneEventOptions options, IReadOnlyDictionary<st
         _sinceCommit = 0;
     }
 
+    // Reads the latest geometry; a camera whose version moved gets a new detector that keeps only the last frame it applied.
+    private async Task RefreshGeometryAsync(CancellationToken cancellationToken)
+    {
+        _geometry = await log.LatestGeometryAsync(cancellationToken).ConfigureAwait(false);
+        _geometryReadAt = _clock.GetTimestamp();
+        foreach (var (camera, detector) in _detectors.ToList())
+        {
+            if (_geometry.TryGetValue(camera, out var latest) && latest.Version == detector.Version)
+                continue;
+            _detectors.Remove(camera);
+            var state = new CameraPlacesState { LastFrame = detector.State.LastFrame, LastTime = detector.State.LastTime };
+            _checkpoints = new Dictionary<string, ZoneEventCheckpoint>(_checkpoints, StringComparer.Ordinal)
+            {
+                [camera] = new ZoneEventCheckpoint(camera, state.LastFrame, -1, JsonSerializer.Serialize(state)),
+            };
+            TrackingLog.EventsGeometryChanged(logger, camera, latest?.Version ?? 0, detector.Version);
+        }
+    }
+
     private ZoneEventDetector? Detector(string cameraId)
     {
         if (_detectors.TryGetValue(cameraId, out var detector))
             return detector;
-        if (!geometry.TryGetValue(cameraId, out var cameraGeometry))
+        if (!_geometry.TryGetValue(cameraId, out var cameraGeometry) || (cameraGeometry.Zones.Count == 0 && cameraGeometry.Lines.Count == 0))
             return null;
         CameraPlacesState? state = null;
         if (_checkpoints.TryGetValue(cameraId, out var checkpoint))

@@ -34,6 +34,9 @@ public sealed class ZoneEventDetector
         State = state ?? new CameraPlacesState();
     }
 
+    /// <summary>The geometry version this detector counts with.</summary>
+    public int Version => _geometry.Version;
+
     /// <summary>What the detector remembers (its checkpoint).</summary>
     public CameraPlacesState State { get; }
 

@@ -7,7 +7,8 @@ public sealed class ZoneEventOptions
 {
     public const string SectionName = "Events";
 
-    /// <summary>Geometry by camera id. Cameras not named here produce no events.</summary>
+    /// <summary>Geometry by camera id, recorded in the store when the stage starts if it changed since the last start
+    /// (the API can edit it, and edit cameras not named here).</summary>
     public Dictionary<string, CameraGeometry> Cameras { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>A track is in (or out of) a zone only after this many matched frames in a row there: a foot point
@@ -22,12 +23,17 @@ public sealed class ZoneEventOptions
     /// on; a restart replays at most this much, and replays produce the same events, which are stored once.</summary>
     public TimeSpan CheckpointEvery { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the stage reads the store's geometry again, to pick up edits made through the API.</summary>
+    public TimeSpan GeometryRefresh { get; set; } = TimeSpan.FromSeconds(10);
+
     public void Validate()
     {
         if (ConfirmFrames is < 1 or > 1000)
             throw new ArgumentException($"Events:ConfirmFrames must be 1-1000; it is {ConfirmFrames}.");
         if (!double.IsFinite(LineHysteresis) || LineHysteresis < 0)
             throw new ArgumentException($"Events:LineHysteresis must be a finite number of pixels >= 0; it is {LineHysteresis}.");
+        if (GeometryRefresh <= TimeSpan.Zero)
+            throw new ArgumentException($"Events:GeometryRefresh must be positive; it is {GeometryRefresh}.");
         if (CheckpointEvery <= TimeSpan.Zero)
             throw new ArgumentException($"Events:CheckpointEvery must be positive; it is {CheckpointEvery}.");
         var problems = Cameras.SelectMany(c => c.Value.Problems(c.Key)).ToList();

@@ -18,17 +18,27 @@ public sealed class ZoneEventLogTests(TestDatabase database) : IClassFixture<Tes
     };
 
     [Fact]
-    public async Task Geometry_gets_a_new_version_only_when_its_definition_changes_and_every_version_stays_readable()
+    public async Task Geometry_gets_a_new_version_when_it_changes_an_api_edit_outlives_an_unchanged_configuration_and_every_version_stays_readable()
     {
         var log = new ZoneEventLog(database.DataSource);
-        Assert.Equal(1, await log.RecordGeometryAsync("geo-cam", Geometry(10), default));
-        Assert.Equal(1, await log.RecordGeometryAsync("geo-cam", Geometry(10), default));
-        Assert.Equal(2, await log.RecordGeometryAsync("geo-cam", Geometry(20), default));
-        Assert.Equal(1, await log.RecordGeometryAsync("other-cam", Geometry(20), default));
+        async Task<(int Version, double X)> Latest(string camera)
+        {
+            var g = (await log.LatestGeometryAsync(default))[camera];
+            return (g.Version, g.Lines[0].From.X);
+        }
+        await log.RecordConfiguredGeometryAsync("geo-cam", Geometry(10), default);
+        await log.RecordConfiguredGeometryAsync("geo-cam", Geometry(10), default);
+        Assert.Equal((1, 10.0), await Latest("geo-cam"));
+        Assert.Equal(2, await log.RecordEditedGeometryAsync("geo-cam", Geometry(20), default));
+        Assert.Equal(2, await log.RecordEditedGeometryAsync("geo-cam", Geometry(20), default));
+        await log.RecordConfiguredGeometryAsync("geo-cam", Geometry(10), default); // a restart with the same configuration
+        Assert.Equal((2, 20.0), await Latest("geo-cam"));
+        await log.RecordConfiguredGeometryAsync("geo-cam", Geometry(30), default); // the configuration was edited: it wins
+        Assert.Equal((3, 30.0), await Latest("geo-cam"));
+        await log.RecordConfiguredGeometryAsync("other-cam", Geometry(20), default);
+        Assert.Equal((1, 20.0), await Latest("other-cam"));
         var first = await log.GeometryAsync("geo-cam", 1, default);
-        var latest = await log.GeometryAsync("geo-cam", null, default);
-        Assert.Equal((1, 10.0), (first!.Version, first.Lines[0].From.X));
-        Assert.Equal((2, 20.0, TimeSpan.FromSeconds(30)), (latest!.Version, latest.Lines[0].From.X, latest.Zones[0].DwellThreshold!.Value));
+        Assert.Equal((1, 10.0, TimeSpan.FromSeconds(30)), (first!.Version, first.Lines[0].From.X, first.Zones[0].DwellThreshold!.Value));
         Assert.Null(await log.GeometryAsync("nobody", null, default));
     }
 

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Core.Geometry;
+using UniHCP.Pipeline.Store.Queries;
+using UniHCP.Pipeline.Store.Writing;
+
+namespace UniHCP.Pipeline.Api.Endpoints;
+
+/// <summary>Zones and lines per camera, the events they gave (list and live stream), counts and dwell.</summary>
+internal static class EventEndpoints
+{
+    /// <summary>The version that now holds a camera's geometry.</summary>
+    public sealed record GeometryVersion(string Camera, int Version);
+
+    private static readonly JsonSerializerOptions StreamJson = new(JsonSerializerDefaults.Web);
+
+    public static void Map(RouteGroupBuilder api, ApiOptions options)
+    {
+        api.MapGet("/cameras/{camera}/geometry", async (ZoneEventLog log, string camera, [FromQuery] string? version, CancellationToken ct) =>
+            {
+                int? wanted = version is null ? null : QueryParameters.Int(version, "version", 1, 1, int.MaxValue);
+                var geometry = await log.GeometryAsync(camera, wanted, ct);
+                return geometry is null
+                    ? Problems.Status(StatusCodes.Status404NotFound, "Not found", $"camera '{camera}' has no geometry{(wanted is null ? "" : $" version {wanted}")}.")
+                    : Results.Ok(new { camera, version = geometry.Version, geometry });
+            })
+            .ProducesProblem(StatusCodes.Status404NotFound).WithName("GetGeometry")
+            .WithSummary("A camera's zones and lines: the latest version, or ?version=N (events keep the version they were counted with).");
+
+        api.MapPut("/cameras/{camera}/geometry", async (ZoneEventLog log, string camera, CameraGeometry geometry, CancellationToken ct) =>
+            {
+                if (!IsCameraId(camera))
+                    return Problems.Status(StatusCodes.Status400BadRequest, "Bad camera", $"'{camera}' is not a camera id.");
+                var problems = geometry.Problems(camera);
+                if (problems.Count > 0)
+                    return Problems.Status(StatusCodes.Status400BadRequest, "Invalid geometry", string.Join(" ", problems));
+                return Results.Ok(new GeometryVersion(camera, await log.RecordEditedGeometryAsync(camera, geometry, ct)));
+            })
+            .Accepts<CameraGeometry>("application/json").Produces<GeometryVersion>().ProducesProblem(StatusCodes.Status400BadRequest).WithName("PutGeometry")
+            .WithSummary("Replaces a camera's zones and lines (a new version unless unchanged; the events stage counts with it within Events:GeometryRefresh). Points in pixels; zones simple polygons; names unique per camera.");
+
+        api.MapDelete("/cameras/{camera}/geometry", async (ZoneEventLog log, string camera, CancellationToken ct) =>
+            {
+                if (await log.GeometryAsync(camera, null, ct) is null)
+                    return Problems.Status(StatusCodes.Status404NotFound, "Not found", $"camera '{camera}' has no geometry.");
+                return Results.Ok(new GeometryVersion(camera, await log.RecordEditedGeometryAsync(camera, new CameraGeometry(), ct)));
+            })
+            .Produces<GeometryVersion>().ProducesProblem(StatusCodes.Status404NotFound).WithName("DeleteGeometry")
+            .WithSummary("Removes every zone and line of a camera (as a new, empty version: earlier versions and their events stay).");
+
+        api.MapGet("/counts", async (CountQueries queries, TimeProvider clock, HttpContext context, CancellationToken ct,
+                [FromQuery] string? from, [FromQuery] string? to, [FromQuery(Name = "camera")] string[]? cameras, [FromQuery] string? bucket, [FromQuery] string? format) =>
+            {
+                var window = QueryParameters.Window(from, to, cameras, clock.GetUtcNow());
+                var rows = await queries.CountsAsync(window, QueryParameters.Bucket(bucket) ?? TimeSpan.FromHours(1), ct);
+                return Format(format) == "csv" ? Results.Text(Csv(rows), "text/csv; charset=utf-8") : Results.Ok(rows);
+            })
+            .Produces<IReadOnlyList<CountRow>>().Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesProblem(StatusCodes.Status400BadRequest).WithName("Counts")
+            .WithSummary("Per zone and line and time bucket (default 1h): line in/out, zone enter/exit/dwell/crowding and peak occupancy. format=csv for a spreadsheet.");
+
+        api.MapGet("/dwell", async (CountQueries queries, TimeProvider clock, CancellationToken ct,
+                [FromQuery] string? from, [FromQuery] string? to, [FromQuery(Name = "camera")] string[]? cameras) =>
+                Results.Ok(await queries.DwellAsync(QueryParameters.Window(from, to, cameras, clock.GetUtcNow()), ct)))
+            .Produces<IReadOnlyList<DwellSummary>>().ProducesProblem(StatusCodes.Status400BadRequest).WithName("Dwell")
+            .WithSummary("Per zone: visits that ended in the window, median / 90th percentile / longest, and a histogram.");
+
+        api.MapGet("/events", async (ZoneEventQueries queries, TimeProvider clock, CancellationToken ct,
+                [FromQuery] string? from, [FromQuery] string? to, [FromQuery(Name = "camera")] string[]? cameras, [FromQuery(Name = "kind")] string[]? kinds,
+                [FromQuery] string? geometry, [FromQuery] string? page, [FromQuery] string? pageSize) =>
+            {
+                var window = QueryParameters.Window(from, to, cameras, clock.GetUtcNow());
+                var parsed = kinds is { Length: > 0 } ? kinds.SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(ZoneEventQueries.ParseKind).ToList() : null;
+                return Results.Ok(await queries.ListAsync(window, parsed, geometry, QueryParameters.Paging(page, pageSize), ct));
+            })
+            .Produces<Page<ZoneEventRow>>().ProducesProblem(StatusCodes.Status400BadRequest).WithName("ListEvents")
+            .WithSummary("Zone and line events in a window, newest first; filter by kind (enter, exit, dwell, line-in, line-out, crowding; repeat or comma-separate) and geometry (a zone or line name).");
+
+        api.MapGet("/events/stream", async (ZoneEventQueries queries, HttpContext context, [FromQuery(Name = "camera")] string[]? cameras, [FromQuery] string? after) =>
+            {
+                var ct = context.RequestAborted;
+                var only = cameras is { Length: > 0 } ? cameras.SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList() : null;
+                // Resume where the browser left off (its Last-Event-ID), from ?after=, or from now.
+                string? resume = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? after;
+                long position = resume is null ? await queries.LatestSeqAsync(ct) : QueryParameters.Long(resume, "after");
+                context.Response.ContentType = "text/event-stream";
+                context.Response.Headers.CacheControl = "no-cache";
+                await context.Response.WriteAsync(": connected\n\n", ct);
+                await context.Response.Body.FlushAsync(ct);
+                var quiet = TimeSpan.Zero;
+                try
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        var rows = await queries.AfterAsync(position, only, 500, ct);
+                        var text = new StringBuilder();
+                        foreach (var row in rows)
+                        {
+                            text.Append(CultureInfo.InvariantCulture, $"id: {row.Seq}\nevent: zone\ndata: {JsonSerializer.Serialize(row, StreamJson)}\n\n");
+                            position = row.Seq;
+                        }
+                        quiet = rows.Count > 0 ? TimeSpan.Zero : quiet + options.EventPollInterval;
+                        if (quiet >= TimeSpan.FromSeconds(15))
+                        {
+                            text.Append(": keep-alive\n\n"); // proxies close idle connections
+                            quiet = TimeSpan.Zero;
+                        }
+                        if (text.Length > 0)
+                        {
+                            await context.Response.WriteAsync(text.ToString(), ct);
+                            await context.Response.Body.FlushAsync(ct);
+                        }
+                        if (rows.Count < 500)
+                            await Task.Delay(options.EventPollInterval, ct);
+                    }
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    // The client went away.
+                }
+            })
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").WithName("StreamEvents")
+            .WithSummary("Server-Sent Events: each stored zone or line event as it arrives (event: zone, id: its position, data: the event as JSON). Resumes after Last-Event-ID or ?after=; otherwise starts now.");
+    }
+
+    private static bool IsCameraId(string camera)
+    {
+        try
+        {
+            CameraId.Validate(camera);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static string Format(string? format) => format?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "json" => "json",
+        "csv" => "csv",
+        _ => throw new QueryValidationException("format", $"'{QueryValidationException.Shorten(format)}' is not a format; use json or csv."),
+    };
+
+    private static string Csv(IReadOnlyList<CountRow> rows)
+    {
+        var text = new StringBuilder("bucket,camera,geometry,in,out,enter,exit,dwell,crowding,peak_occupancy\n");
+        foreach (var r in rows)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{r.Bucket:yyyy-MM-ddTHH:mm:ssZ},{Field(r.Camera)},{Field(r.Geometry)},{r.In},{r.Out},{r.Enter},{r.Exit},{r.Dwell},{r.Crowding},{r.PeakOccupancy}\n");
+        }
+        return text.ToString();
+    }
+
+    private static string Field(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+}
