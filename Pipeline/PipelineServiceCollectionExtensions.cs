@@ -65,6 +65,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddPipelineCore().AddStoreConnection();
         services.AddValidated<ZoneEventOptions>(ZoneEventOptions.SectionName, o => o.Validate());
         services.TryAddSingleton<ZoneEventLog>();
+        services.AddHostedService<Webhooks.WebhookService>();
         return services.AddStage<EventsService>("events");
     }
 

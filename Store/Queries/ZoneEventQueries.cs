@@ -56,21 +56,10 @@ public sealed class ZoneEventQueries(NpgsqlDataSource dataSource)
             new DateTimeOffset(DateTime.SpecifyKind(r.Time, DateTimeKind.Utc)), r.Seconds, r.Occupancy)).ToList();
     }
 
-    /// <summary>The kinds' names in the API and CSV: enter, exit, dwell, line-in, line-out, crowding.</summary>
-    public static string KindName(ZoneEventKind kind) => kind switch
-    {
-        ZoneEventKind.Enter => "enter",
-        ZoneEventKind.Exit => "exit",
-        ZoneEventKind.Dwell => "dwell",
-        ZoneEventKind.LineIn => "line-in",
-        ZoneEventKind.LineOut => "line-out",
-        ZoneEventKind.Crowding => "crowding",
-        _ => kind.ToString(),
-    };
+    /// <summary>The kind's name (<see cref="ZoneEventKinds"/>).</summary>
+    public static string KindName(ZoneEventKind kind) => ZoneEventKinds.Name(kind);
 
-    /// <summary>Parses <see cref="KindName"/>'s names.</summary>
+    /// <summary>Parses a kind's name, or refuses it naming the parameter.</summary>
     public static ZoneEventKind ParseKind(string name) =>
-        Enum.GetValues<ZoneEventKind>().FirstOrDefault(k => KindName(k) == name.Trim().ToLowerInvariant(), (ZoneEventKind)(-1)) is var kind && kind >= 0
-            ? kind
-            : throw new QueryValidationException("kind", $"'{name}' is not an event kind (enter, exit, dwell, line-in, line-out, crowding).");
+        ZoneEventKinds.Parse(name) ?? throw new QueryValidationException("kind", $"'{QueryValidationException.Shorten(name)}' is not an event kind (enter, exit, dwell, line-in, line-out, crowding).");
 }

@@ -138,4 +138,22 @@ public sealed class ZoneEventLog(NpgsqlDataSource dataSource) : IZoneEventLog
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return stored;
     }
+
+    /// <summary>A webhook's place in zone_events: the last seq it acknowledged, or null when it has none yet.</summary>
+    public async Task<long?> WebhookCursorAsync(string url, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition("select last_seq from webhook_cursors where url = @url", new { url }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves a webhook's place forward (never back).</summary>
+    public async Task SetWebhookCursorAsync(string url, long seq, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            insert into webhook_cursors (url, last_seq) values (@url, @seq)
+            on conflict (url) do update set last_seq = greatest(webhook_cursors.last_seq, excluded.last_seq), updated = now()
+            """, new { url, seq }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
 }

@@ -26,8 +26,15 @@ public sealed class ZoneEventOptions
     /// <summary>How often the stage reads the store's geometry again, to pick up edits made through the API.</summary>
     public TimeSpan GeometryRefresh { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Receivers of every stored event (at least once, in order, signed; see the README).</summary>
+    public List<WebhookOptions> Webhooks { get; set; } = [];
+
     public void Validate()
     {
+        for (int i = 0; i < Webhooks.Count; i++)
+            Webhooks[i].Validate(i);
+        if (Webhooks.Select(w => w.Url).Distinct(StringComparer.Ordinal).Count() != Webhooks.Count)
+            throw new ArgumentException("Events:Webhooks: a URL is given twice; each webhook keeps its place by URL.");
         if (ConfirmFrames is < 1 or > 1000)
             throw new ArgumentException($"Events:ConfirmFrames must be 1-1000; it is {ConfirmFrames}.");
         if (!double.IsFinite(LineHysteresis) || LineHysteresis < 0)
