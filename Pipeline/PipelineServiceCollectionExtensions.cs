@@ -73,6 +73,7 @@ public static class PipelineServiceCollectionExtensions
     public static IServiceCollection AddStore(this IServiceCollection services)
     {
         services.AddPipelineCore().AddStoreConnection();
+        services.AddHostedService<RetentionService>();
         return services.AddStage<StoreService>("store");
     }
 

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace UniHCP.Pipeline.Store;
 
-/// <summary>Drops whole day partitions of observations older than the retention age (tracks and identities stay).</summary>
+/// <summary>Drops whole day partitions of observations older than the retention age, and zone events as old (tracks and identities stay).</summary>
 public static class Retention
 {
     /// <summary>Drops partitions whose whole day is older than <paramref name="now"/> - <paramref name="age"/>; returns their names.</summary>
@@ -31,6 +31,9 @@ public static class Retention
         }
         // Lost frames of tracks that never ended (the source stopped while they were lost) are dropped with their day.
         await connection.ExecuteAsync(new CommandDefinition("delete from track_gaps where capture_time < @cutoff",
+            new { cutoff = cutoff.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // Zone and line events go with the observations they were counted from.
+        await connection.ExecuteAsync(new CommandDefinition("delete from zone_events where time < @cutoff",
             new { cutoff = cutoff.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return dropped;
     }

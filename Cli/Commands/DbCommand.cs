@@ -44,13 +44,23 @@ internal static class DbCommand
                 return null;
             },
         };
-        var command = new Command("retention", "Drop the day partitions of observations older than the retention age (tracks, identities and thumbnails stay).") { olderThan };
+        var command = new Command("retention", "Drop the day partitions of observations (and zone events) older than the retention age, then trim each camera over its disk budget (Store:CameraBudgets, Store:DefaultCameraBudget) oldest day first; tracks and identities stay.") { olderThan };
         command.SetAction((parse, ct) => RunAsync(parse, async (options, output) =>
         {
             var age = parse.GetValue(olderThan) ?? options.ObservationRetention;
             await using var dataSource = await StoreConnection.OpenAsync(options, ct);
             var dropped = await Store.Retention.DropOldPartitionsAsync(dataSource, age, DateTimeOffset.UtcNow, ct);
             output.WriteLine(dropped.Count == 0 ? $"No observations older than {age.TotalDays:0.#} days." : $"Dropped {dropped.Count} partitions: {string.Join(", ", dropped)}.");
+            var budgets = options.CameraBudgetBytes;
+            if (budgets.Count == 0 && options.DefaultCameraBudgetBytes is null)
+                return;
+            var (removed, over) = await RetentionBySize.TrimAsync(dataSource, budgets, options.DefaultCameraBudgetBytes, ct);
+            foreach (var day in removed)
+                output.WriteLine($"Camera '{day.Camera}' held {ByteSize.Format(day.CameraBytesBefore)} of its {ByteSize.Format(day.Budget)} budget: removed {day.Day:yyyy-MM-dd} ({day.Observations} observations, {day.Thumbnails} thumbnails, about {ByteSize.Format(day.EstimatedBytes)}).");
+            foreach (var camera in over)
+                output.WriteLine($"Camera '{camera.Camera}' still holds {ByteSize.Format(camera.Bytes)} (budget {ByteSize.Format(camera.Budget)}) in its newest day, which is kept.");
+            if (removed.Count == 0 && over.Count == 0)
+                output.WriteLine("Every camera is within its disk budget.");
         }));
         return command;
     }
