@@ -49,7 +49,7 @@ internal static class EvalCountsCommand
                 var steps = frames.Zip(frames.Skip(1), (a, b) => b.FrameSequence - a.FrameSequence).Order().ToList();
                 long step = steps.Count > 0 ? steps[steps.Count / 2] : 1;
                 int confirmFrames = parse.GetValue(confirm) ?? (int)Math.Max(1, Math.Ceiling(events.ConfirmFrames / (double)step));
-                var found = ZoneCounting.Events(cameraId, geometry, frames, tracker, confirmFrames, events.LineHysteresis);
+                var found = ZoneCounting.Events(cameraId, geometry, frames, tracker, confirmFrames, events.LineHysteresis, events.CountStartsInside);
                 var output = parse.InvocationConfiguration.Output;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{frames.Count} frames (every {step}), {frames.Sum(f => f.Boxes.Count)} boxes at score >= {threshold}; zone debounce {confirmFrames} labelled frame(s)"));

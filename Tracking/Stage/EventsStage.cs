@@ -157,7 +157,7 @@ public sealed class EventsStage(ZoneEventOptions options, IZoneEventLog log, ILo
                 TrackingLog.EventsGeometryChanged(logger, cameraId, cameraGeometry.Version, checkpoint.GeometryVersion);
             }
         }
-        detector = new ZoneEventDetector(cameraId, cameraGeometry, options.ConfirmFrames, options.LineHysteresis, state);
+        detector = new ZoneEventDetector(cameraId, cameraGeometry, options.ConfirmFrames, options.LineHysteresis, state, options.CountStartsInside);
         _detectors[cameraId] = detector;
         return detector;
     }

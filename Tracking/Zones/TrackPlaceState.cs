@@ -7,6 +7,13 @@ public sealed class ZonePresence
     /// <summary>The decided state: inside or not.</summary>
     public bool Inside { get; set; }
 
+    /// <summary>Whether the track has been decided in or out at least once (false until then).</summary>
+    public bool Decided { get; set; }
+
+    /// <summary>Whether the current visit began by crossing into the zone (or counts as if it had): only such visits give
+    /// enter and exit events.</summary>
+    public bool Arrived { get; set; }
+
     /// <summary>Matched frames in a row that disagree with <see cref="Inside"/>.</summary>
     public int Streak { get; set; }
 

@@ -18,11 +18,11 @@ public sealed record ZoneTotals(string Geometry, int In, int Out, int Enter, int
 public static class ZoneCounting
 {
     public static IReadOnlyList<ZoneEvent> Events(string cameraId, CameraGeometry geometry, IEnumerable<DetectedFrame> frames, TrackerOptions trackerOptions,
-        int confirmFrames, double lineHysteresis)
+        int confirmFrames, double lineHysteresis, bool countStartsInside = false)
     {
         ArgumentNullException.ThrowIfNull(frames);
         var tracker = new CameraTracker(cameraId, trackerOptions);
-        var detector = new ZoneEventDetector(cameraId, geometry, confirmFrames, lineHysteresis);
+        var detector = new ZoneEventDetector(cameraId, geometry, confirmFrames, lineHysteresis, countStartsInside: countStartsInside);
         var events = new List<ZoneEvent>();
         foreach (var frame in frames.OrderBy(f => f.FrameSequence))
         {

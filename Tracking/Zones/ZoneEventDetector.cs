@@ -7,8 +7,9 @@ namespace UniHCP.Pipeline.Tracking.Zones;
 /// Turns one camera's track updates into zone and line events. A track's position is its box's foot point (bottom
 /// centre: where the person stands) in frames where it was matched to a detection and confirmed; predictions of lost
 /// tracks move nothing. Zones: a track enters after <see cref="ZoneEventOptions.ConfirmFrames"/> matched frames inside
-/// in a row (dated at the first of them; a track that starts inside enters too), leaves likewise or when it ends
-/// inside (dated at its last frame inside), gives one dwell event per visit once the visit lasts the zone's threshold,
+/// in a row (dated at the first of them; a track first seen inside is inside but gives no enter or exit unless
+/// countStartsInside), leaves likewise or when it ends inside (dated at its last frame inside), gives one dwell event
+/// per visit once the visit lasts the zone's threshold,
 /// and the zone gives one crowding event each time its occupancy rises above its limit. Lines: a track's side is
 /// decided only beyond <see cref="ZoneEventOptions.LineHysteresis"/> pixels of the line; a change of side counts when
 /// the path between the two decided points crosses the segment itself (walking round its end counts nothing).
@@ -20,8 +21,14 @@ public sealed class ZoneEventDetector
     private readonly CameraGeometry _geometry;
     private readonly int _confirmFrames;
     private readonly double _hysteresis;
+    private readonly bool _countStartsInside;
 
-    public ZoneEventDetector(string cameraId, CameraGeometry geometry, int confirmFrames, double lineHysteresis, CameraPlacesState? state = null)
+    /// <param name="countStartsInside">Whether a track first seen inside a zone enters it (and later exits). Off by
+    /// default: such a track did not cross the edge - it is a person already there when the camera started, or a track
+    /// that took over from a lost one in the middle of the zone - and counting it would count fragments as arrivals.
+    /// It is in the zone's occupancy and gives dwell either way.</param>
+    public ZoneEventDetector(string cameraId, CameraGeometry geometry, int confirmFrames, double lineHysteresis, CameraPlacesState? state = null,
+        bool countStartsInside = false)
     {
         ArgumentNullException.ThrowIfNull(geometry);
         var problems = geometry.Problems(cameraId);
@@ -31,6 +38,7 @@ public sealed class ZoneEventDetector
         _geometry = geometry;
         _confirmFrames = Math.Max(1, confirmFrames);
         _hysteresis = lineHysteresis;
+        _countStartsInside = countStartsInside;
         State = state ?? new CameraPlacesState();
     }
 
@@ -101,6 +109,8 @@ public sealed class ZoneEventDetector
         if (!places.Zones.TryGetValue(zone.Name, out var presence))
             places.Zones[zone.Name] = presence = new ZonePresence();
         bool inside = Polygon.Contains(zone.Points, foot);
+        if (!presence.Decided && !inside)
+            presence.Decided = true; // first seen outside: its next entry is a crossing
         if (inside == presence.Inside)
         {
             presence.Streak = 0;
@@ -120,9 +130,12 @@ public sealed class ZoneEventDetector
                 {
                     presence.EnteredAt = presence.StreakTime;
                     presence.DwellGiven = false;
-                    events.Add(Event(presence.StreakFrame, presence.StreakTime, ZoneEventKind.Enter, zone.Name, trackId, places.IdentityId, TimeSpan.Zero, Occupancy(zone.Name)));
+                    presence.Arrived = presence.Decided || _countStartsInside;
+                    presence.Decided = true;
+                    if (presence.Arrived)
+                        events.Add(Event(presence.StreakFrame, presence.StreakTime, ZoneEventKind.Enter, zone.Name, trackId, places.IdentityId, TimeSpan.Zero, Occupancy(zone.Name)));
                 }
-                else
+                else if (presence.Arrived)
                 {
                     events.Add(Event(presence.StreakFrame, presence.StreakTime, ZoneEventKind.Exit, zone.Name, trackId, places.IdentityId,
                         presence.StreakTime - presence.EnteredAt, Occupancy(zone.Name)));
@@ -169,7 +182,8 @@ public sealed class ZoneEventDetector
             if (places.Zones.TryGetValue(zone.Name, out var presence) && presence.Inside)
             {
                 presence.Inside = false;
-                events.Add(Event(presence.LastInsideFrame, presence.LastInsideTime, ZoneEventKind.Exit, zone.Name, trackId, places.IdentityId,
+                if (presence.Arrived)
+                    events.Add(Event(presence.LastInsideFrame, presence.LastInsideTime, ZoneEventKind.Exit, zone.Name, trackId, places.IdentityId,
                     presence.LastInsideTime - presence.EnteredAt, Occupancy(zone.Name)));
             }
         }

@@ -15,6 +15,11 @@ public sealed class ZoneEventOptions
     /// jittering on the zone's edge does not enter and leave on every frame. The event carries the first of them.</summary>
     public int ConfirmFrames { get; set; } = 3;
 
+    /// <summary>Whether a track first seen inside a zone counts as entering it (and exiting later). Default false: it
+    /// did not cross the edge (someone already there, or a track that took over from a lost one mid-zone); it is in
+    /// the occupancy and gives dwell either way.</summary>
+    public bool CountStartsInside { get; set; }
+
     /// <summary>Within this many pixels of a line a foot point is on neither side: a person standing on the line, whose
     /// box jitters across it, is counted once when they leave it on the far side, or not at all if they turn back.</summary>
     public double LineHysteresis { get; set; } = 6;

@@ -24,14 +24,14 @@ public class ZoneEventDetectorTests
         OccupancyLimit = limit,
     };
 
-    private static ZoneEventDetector Detector(CameraGeometry geometry, CameraPlacesState? state = null) =>
-        new("cam", geometry, confirmFrames: 3, lineHysteresis: 6, state);
+    private static ZoneEventDetector Detector(CameraGeometry geometry, CameraPlacesState? state = null, bool countStartsInside = false) =>
+        new("cam", geometry, confirmFrames: 3, lineHysteresis: 6, state, countStartsInside);
 
     private static TrackUpdate Frame(long frame, params (long Track, double X, double Y)[] feet) =>
         Frame(frame, TrackStatus.Confirmed, feet);
 
     private static TrackUpdate Frame(long frame, TrackStatus status, params (long Track, double X, double Y)[] feet) =>
-        new("cam", frame, Start.AddSeconds(frame / 10.0),
+        new("cam", frame, Start.AddTicks(frame * TimeSpan.TicksPerSecond / 10),
             feet.Select((f, i) => new TrackState(f.Track, status, new BoundingBox((float)f.X - 10, (float)f.Y - 50, (float)f.X + 10, (float)f.Y), status == TrackStatus.Removed ? null : i, 7)).ToList(),
             [], "test");
 
@@ -104,15 +104,31 @@ public class ZoneEventDetectorTests
     public void A_track_that_ends_inside_leaves_at_its_last_frame_inside_and_lost_frames_move_nothing()
     {
         var detector = Detector(new CameraGeometry { Zones = [Square()] });
-        var events = Walk(detector, 1, Enumerable.Repeat((250.0, 250.0), 10));
+        var events = Walk(detector, 1, Enumerable.Repeat((150.0, 250.0), 5).Concat(Enumerable.Repeat((250.0, 250.0), 10)));
         // Lost for five frames with predicted boxes outside the zone: nothing moves.
-        for (int f = 10; f < 15; f++)
-            events.AddRange(detector.Apply(new TrackUpdate("cam", f, Start.AddSeconds(f / 10.0), [new TrackState(1, TrackStatus.Lost, new BoundingBox(0, 0, 20, 50), null, null)], [], "test")));
-        events.AddRange(detector.Apply(Frame(15, TrackStatus.Removed, (1, 0, 50))));
+        for (int f = 15; f < 20; f++)
+            events.AddRange(detector.Apply(new TrackUpdate("cam", f, Start.AddTicks(f * TimeSpan.TicksPerSecond / 10), [new TrackState(1, TrackStatus.Lost, new BoundingBox(0, 0, 20, 50), null, null)], [], "test")));
+        events.AddRange(detector.Apply(Frame(20, TrackStatus.Removed, (1, 0, 50))));
         Assert.Equal([ZoneEventKind.Enter, ZoneEventKind.Exit], events.Select(e => e.Kind));
-        Assert.Equal(9, events[1].FrameSequence);
+        Assert.Equal((5L, 14L), (events[0].FrameSequence, events[1].FrameSequence));
         Assert.Equal(TimeSpan.FromSeconds(0.9), events[1].Duration);
         Assert.Equal(0, detector.Occupancy("square"));
+    }
+
+    [Fact]
+    public void A_track_first_seen_inside_is_in_the_occupancy_but_enters_only_when_asked_and_a_later_entry_counts()
+    {
+        var path = Enumerable.Repeat((250.0, 250.0), 10).Concat(Enumerable.Repeat((150.0, 250.0), 5)).Concat(Enumerable.Repeat((250.0, 250.0), 5)).ToList();
+        var quiet = Detector(new CameraGeometry { Zones = [Square()] });
+        var events = Walk(quiet, 1, path.Take(5));
+        Assert.Empty(events);
+        Assert.Equal(1, quiet.Occupancy("square"));
+        events.AddRange(Walk(quiet, 1, path.Skip(5), firstFrame: 5));
+        Assert.Equal([ZoneEventKind.Enter], events.Select(e => e.Kind)); // the leaving of a visit that never entered is not an exit
+        Assert.Equal(15, events[0].FrameSequence);
+
+        var counting = Detector(new CameraGeometry { Zones = [Square()] }, countStartsInside: true);
+        Assert.Equal([ZoneEventKind.Enter, ZoneEventKind.Exit, ZoneEventKind.Enter], Walk(counting, 1, path).Select(e => e.Kind));
     }
 
     [Fact]
@@ -121,10 +137,14 @@ public class ZoneEventDetectorTests
         var detector = Detector(new CameraGeometry { Zones = [Square(dwell: TimeSpan.FromSeconds(2))] });
         var inside = Enumerable.Repeat((250.0, 250.0), 40);
         var outside = Enumerable.Repeat((150.0, 250.0), 5);
-        var events = Walk(detector, 1, inside.Concat(outside).Concat(Enumerable.Repeat((250.0, 250.0), 15)));
+        var events = Walk(detector, 1, outside.Concat(inside).Concat(outside).Concat(Enumerable.Repeat((250.0, 250.0), 15)));
         Assert.Equal([ZoneEventKind.Enter, ZoneEventKind.Dwell, ZoneEventKind.Exit, ZoneEventKind.Enter], events.Select(e => e.Kind));
-        Assert.Equal(20, events[1].FrameSequence);
+        Assert.Equal(25, events[1].FrameSequence);
         Assert.Equal(TimeSpan.FromSeconds(2), events[1].Duration); // the second visit (1.5 s) gives none
+
+        // A track first seen inside gives its dwell too: loitering matters whoever it is.
+        var already = Detector(new CameraGeometry { Zones = [Square(dwell: TimeSpan.FromSeconds(2))] });
+        Assert.Equal([ZoneEventKind.Dwell], Walk(already, 2, inside).Select(e => e.Kind));
     }
 
     [Fact]
