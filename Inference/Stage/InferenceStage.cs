@@ -164,7 +164,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             return result;
         return result with
         {
-            Persons = result.Persons.Select(p => p with { Thumbnail = Thumbnails.Crop(frame, p.Box, options.ThumbnailHeight) }).ToList(),
+            Persons = result.Persons.Select(p => p with { Thumbnail = Thumbnails.Crop(frame, p.Box, options.ThumbnailHeight, blurHead: options.BlurHeads, keypoints: p.Keypoints) }).ToList(),
         };
     }
 

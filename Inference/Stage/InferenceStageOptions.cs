@@ -15,6 +15,10 @@ public sealed record InferenceStageOptions
     /// <summary>Height in pixels of the JPEG crop attached to each observation; 0 for none. Default 96.</summary>
     public int ThumbnailHeight { get; init; } = 96;
 
+    /// <summary>Pixelate the head in every thumbnail before it is encoded (privacy): from pose keypoints when the
+    /// person has them, else the top of the box. Default off.</summary>
+    public bool BlurHeads { get; init; }
+
     /// <summary>Run the person tasks (ReID, pose, attributes, parsing) on a track's first confirmed sighting and then
     /// once per this much capture time, instead of on every detection (<see cref="PersonTaskSchedule"/>); null: on
     /// every detection. Clothing colours are named for every detection either way.</summary>

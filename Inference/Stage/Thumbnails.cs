@@ -7,8 +7,10 @@ namespace UniHCP.Pipeline.Inference.Stage;
 public static class Thumbnails
 {
     /// <summary>The box (clamped to the frame) scaled to <paramref name="height"/> pixels high, nearest neighbour:
-    /// at this size the difference to a filtered resize is invisible and it costs microseconds.</summary>
-    public static byte[] Crop(VideoFrame frame, BoundingBox box, int height, int quality = 80)
+    /// at this size the difference to a filtered resize is invisible and it costs microseconds. With
+    /// <paramref name="blurHead"/> the head (<see cref="HeadRegion"/>: from <paramref name="keypoints"/> when the head's
+    /// are seen, else the top of the box) is pixelated before encoding, so the stored JPEG never holds the face.</summary>
+    public static byte[] Crop(VideoFrame frame, BoundingBox box, int height, int quality = 80, bool blurHead = false, IReadOnlyList<Keypoint>? keypoints = null)
     {
         ArgumentNullException.ThrowIfNull(frame);
         int x1 = Math.Clamp((int)MathF.Floor(box.X1), 0, frame.Width - 1);
@@ -29,6 +31,13 @@ public static class Thumbnails
                 int sx = x1 + (int)((long)x * sourceWidth / outWidth);
                 source.Slice((sy * stride) + (sx * 3), 3).CopyTo(pixels.AsSpan(((y * outWidth) + x) * 3, 3));
             }
+        }
+        if (blurHead)
+        {
+            var head = HeadRegion.Find(new BoundingBox(x1, y1, x2, y2), keypoints);
+            double sx = (double)outWidth / sourceWidth, sy = (double)outHeight / sourceHeight;
+            HeadRegion.Pixelate(pixels, outWidth, outHeight, (int)Math.Floor((head.X1 - x1) * sx), (int)Math.Floor((head.Y1 - y1) * sy),
+                (int)Math.Ceiling((head.X2 - x1) * sx), (int)Math.Ceiling((head.Y2 - y1) * sy));
         }
         return ImageCodec.EncodeJpeg(new RgbImage(outWidth, outHeight, pixels), quality);
     }

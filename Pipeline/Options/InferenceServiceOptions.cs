@@ -40,6 +40,9 @@ public sealed class InferenceServiceOptions
     /// <summary>Height in pixels of the JPEG crop kept with each observation; 0 for none. Default 96.</summary>
     public int ThumbnailHeight { get; set; } = 96;
 
+    /// <summary>Pixelate heads in stored thumbnails (privacy): from pose keypoints when present, else the top of the box.</summary>
+    public bool BlurHeads { get; set; }
+
     /// <summary>Name every person's clothing colours (from parsing, else from body regions of the frame). Default on.</summary>
     public bool ClothingColours { get; set; } = true;
 
@@ -53,6 +56,7 @@ public sealed class InferenceServiceOptions
         BatchFrames = BatchFrames,
         DetectionStride = DetectionStride,
         ThumbnailHeight = ThumbnailHeight,
+        BlurHeads = BlurHeads,
         PersonTasksEvery = PersonTasksEvery > 0 && double.IsFinite(PersonTasksEvery) ? TimeSpan.FromSeconds(PersonTasksEvery) : null,
     };
 
