@@ -172,6 +172,7 @@ async function refresh() {
     drawActivity(summary);
     drawDwell(summary);
     drawMix(summary);
+    if (window.zonesRefresh) await window.zonesRefresh();
     setStatus(`Updated ${new Date().toLocaleTimeString()}.`, false);
   } catch (e) {
     setStatus(e.message, true);

@@ -26,12 +26,14 @@ internal static class EventEndpoints
             {
                 int? wanted = version is null ? null : QueryParameters.Int(version, "version", 1, 1, int.MaxValue);
                 var geometry = await log.GeometryAsync(camera, wanted, ct);
-                return geometry is null
-                    ? Problems.Status(StatusCodes.Status404NotFound, "Not found", $"camera '{camera}' has no geometry{(wanted is null ? "" : $" version {wanted}")}.")
-                    : Results.Ok(new { camera, version = geometry.Version, geometry });
+                if (geometry is null && wanted is not null)
+                    return Problems.Status(StatusCodes.Status404NotFound, "Not found", $"camera '{camera}' has no geometry version {wanted}.");
+                // A camera nobody drew on has the empty geometry, version 0.
+                geometry ??= new CameraGeometry();
+                return Results.Ok(new { camera, version = geometry.Version, geometry });
             })
             .ProducesProblem(StatusCodes.Status404NotFound).WithName("GetGeometry")
-            .WithSummary("A camera's zones and lines: the latest version, or ?version=N (events keep the version they were counted with).");
+            .WithSummary("A camera's zones and lines: the latest version (version 0, empty, when none was defined), or ?version=N (events keep the version they were counted with).");
 
         api.MapPut("/cameras/{camera}/geometry", async (ZoneEventLog log, string camera, CameraGeometry geometry, CancellationToken ct) =>
             {
@@ -53,6 +55,12 @@ internal static class EventEndpoints
             })
             .Produces<GeometryVersion>().ProducesProblem(StatusCodes.Status404NotFound).WithName("DeleteGeometry")
             .WithSummary("Removes every zone and line of a camera (as a new, empty version: earlier versions and their events stay).");
+
+        api.MapGet("/cameras/{camera}/footpoints", async (CountQueries queries, TimeProvider clock, string camera, CancellationToken ct,
+                [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? limit) =>
+                Results.Ok(await queries.FootPointsAsync(camera, QueryParameters.Window(from, to, null, clock.GetUtcNow()), QueryParameters.Int(limit, "limit", 4000, 1, 20_000), ct)))
+            .Produces<IReadOnlyList<float[]>>().ProducesProblem(StatusCodes.Status400BadRequest).WithName("FootPoints")
+            .WithSummary("Where people stood on a camera in a window: [x, y] foot points of detected boxes, newest first (the zone editor draws them).");
 
         api.MapGet("/counts", async (CountQueries queries, TimeProvider clock, HttpContext context, CancellationToken ct,
                 [FromQuery] string? from, [FromQuery] string? to, [FromQuery(Name = "camera")] string[]? cameras, [FromQuery] string? bucket, [FromQuery] string? format) =>

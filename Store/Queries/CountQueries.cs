@@ -67,5 +67,22 @@ public sealed class CountQueries(NpgsqlDataSource dataSource)
         }).ToList();
     }
 
+    /// <summary>Where people stood on a camera in the window: foot points (bottom centre of the detected boxes), the
+    /// newest first, at most <paramref name="limit"/> - the zone editor's picture of where people walk.</summary>
+    public async Task<IReadOnlyList<float[]>> FootPointsAsync(string camera, TimeWindow window, int limit, CancellationToken cancellationToken = default)
+    {
+        window.Validate();
+        if (limit is < 1 or > 20_000)
+            throw new QueryValidationException("limit", $"limit must be 1-20000; it is {limit}.");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(float X, float Y)>(new CommandDefinition(
+            """
+            select (x1 + x2) / 2, y2 from observations
+            where camera_id = @camera and capture_time >= @from and capture_time <= @to and not interpolated
+            order by capture_time desc limit @limit
+            """, new { camera, from = window.From, to = window.To, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new[] { r.X, r.Y }).ToList();
+    }
+
     private static double Quantile(double[] sorted, double q) => sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(q * sorted.Length))];
 }

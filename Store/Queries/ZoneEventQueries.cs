@@ -6,13 +6,14 @@ namespace UniHCP.Pipeline.Store.Queries;
 
 /// <summary>One stored zone or line event. <see cref="Seq"/> orders events as they were stored (the live stream's position).</summary>
 public sealed record ZoneEventRow(long Seq, string Camera, string Geometry, int GeometryVersion, string Kind, long TrackId, long? IdentityId,
-    long Frame, DateTimeOffset Time, double DurationSeconds, int Occupancy);
+    long Frame, DateTimeOffset Time, double DurationSeconds, int Occupancy, bool HasThumbnail);
 
 /// <summary>Reads stored zone and line events: a filtered list for the events page, and what follows a position for
 /// live readers (the API's event stream).</summary>
 public sealed class ZoneEventQueries(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "seq, camera_id, geometry, geometry_version, kind, track_id, identity_id, frame_seq, time, extract(epoch from duration)::float8, occupancy";
+    private const string Columns = "seq, camera_id, geometry, geometry_version, kind, track_id, identity_id, frame_seq, time, extract(epoch from duration)::float8, occupancy, " +
+        "exists (select 1 from thumbnails t where t.camera_id = zone_events.camera_id and t.track_id = zone_events.track_id)";
 
     /// <summary>Events in the window, newest first, optionally of some kinds and one zone or line.</summary>
     public async Task<Page<ZoneEventRow>> ListAsync(TimeWindow window, IReadOnlyList<ZoneEventKind>? kinds, string? geometry, Paging paging, CancellationToken cancellationToken = default)
@@ -50,10 +51,10 @@ public sealed class ZoneEventQueries(NpgsqlDataSource dataSource)
 
     private static async Task<IReadOnlyList<ZoneEventRow>> QueryAsync(NpgsqlConnection connection, string sql, object parameters, CancellationToken cancellationToken)
     {
-        var rows = await connection.QueryAsync<(long Seq, string Camera, string Geometry, int Version, short Kind, long Track, long? Identity, long Frame, DateTime Time, double Seconds, int Occupancy)>(
+        var rows = await connection.QueryAsync<(long Seq, string Camera, string Geometry, int Version, short Kind, long Track, long? Identity, long Frame, DateTime Time, double Seconds, int Occupancy, bool Thumbnail)>(
             new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => new ZoneEventRow(r.Seq, r.Camera, r.Geometry, r.Version, KindName((ZoneEventKind)r.Kind), r.Track, r.Identity, r.Frame,
-            new DateTimeOffset(DateTime.SpecifyKind(r.Time, DateTimeKind.Utc)), r.Seconds, r.Occupancy)).ToList();
+            new DateTimeOffset(DateTime.SpecifyKind(r.Time, DateTimeKind.Utc)), r.Seconds, r.Occupancy, r.Thumbnail)).ToList();
     }
 
     /// <summary>The kind's name (<see cref="ZoneEventKinds"/>).</summary>

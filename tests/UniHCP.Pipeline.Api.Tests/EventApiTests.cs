@@ -50,7 +50,9 @@ public sealed class EventApiTests(ApiServer server)
         Assert.Equal(0, latest.GetProperty("geometry").GetProperty("lines").GetArrayLength());
         var first = JsonDocument.Parse(await BodyAsync(await client.GetAsync("/api/cameras/geo-api/geometry?version=1"), HttpStatusCode.OK)).RootElement;
         Assert.Equal(1, first.GetProperty("geometry").GetProperty("lines").GetArrayLength());
-        await BodyAsync(await client.GetAsync("/api/cameras/nobody-here/geometry"), HttpStatusCode.NotFound);
+        var none = JsonDocument.Parse(await BodyAsync(await client.GetAsync("/api/cameras/nobody-here/geometry"), HttpStatusCode.OK)).RootElement;
+        Assert.Equal((0, 0), (none.GetProperty("version").GetInt32(), none.GetProperty("geometry").GetProperty("zones").GetArrayLength()));
+        await BodyAsync(await client.GetAsync("/api/cameras/geo-api/geometry?version=9"), HttpStatusCode.NotFound);
     }
 
     [Fact]

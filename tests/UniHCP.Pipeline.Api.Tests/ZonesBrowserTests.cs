@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Store.Tests;
+using UniHCP.Pipeline.Store.Writing;
+
+namespace UniHCP.Pipeline.Api.Tests;
+
+/// <summary>
+/// The dashboard's zones section in headless Chromium: counts chart and totals, the event list with thumbnails, the live
+/// stream adding a new event, and the editor saving a zone the API then returns. Screenshot: zones.png in the test
+/// artifacts folder.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class ZonesBrowserTests(ApiServer server)
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task Counts_events_the_live_list_and_the_zone_editor_work_in_the_browser()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: infra/setup.sh installs Debian's chromium for the tests.");
+        var log = new ZoneEventLog(server.DataSource);
+        var t0 = SeedData.T0;
+        await log.CommitAsync([
+            new ZoneEvent("cam-a", 5, t0.AddSeconds(5), ZoneEventKind.LineIn, "door", 1, 1, 100, TimeSpan.Zero, 0),
+            new ZoneEvent("cam-a", 15, t0.AddSeconds(15), ZoneEventKind.LineOut, "door", 1, 2, 101, TimeSpan.Zero, 0),
+            new ZoneEvent("cam-a", 20, t0.AddSeconds(20), ZoneEventKind.Enter, "desk", 1, 2, 101, TimeSpan.Zero, 1),
+            new ZoneEvent("cam-a", 30, t0.AddSeconds(30), ZoneEventKind.Exit, "desk", 1, 2, 101, TimeSpan.FromSeconds(10), 0)], [], default);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 2400 } });
+        var problems = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+                problems.Add($"console {message.Type}: {message.Text}");
+        };
+        page.PageError += (_, error) => problems.Add("page error: " + error);
+        await page.GotoAsync(new Uri(server.BaseAddress, "/dashboard/#key=" + ApiServer.Key).ToString());
+
+        await page.WaitForFunctionAsync("() => document.getElementById('geo-camera').value === 'cam-a'", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => Number(document.getElementById('counts-chart').dataset.bars || 0) > 0", null, new() { Timeout = 30_000 });
+        var door = await page.Locator("#counts-totals tbody tr", new() { HasText = "door" }).AllInnerTextsAsync();
+        Assert.Equal(["door", "1", "1", "0", "0", "0", "0", "0"], door.Single().Split('\t').Select(c => c.Trim()));
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#events tbody img')].length === 4 && [...document.querySelectorAll('#events tbody img')].every(i => i.complete && i.naturalWidth > 0)",
+            null, new() { Timeout = 30_000 });
+        Assert.Equal(4, await page.Locator("#events tbody tr").CountAsync());
+        Assert.Contains("exit", await page.Locator("#events tbody tr").First.InnerTextAsync(), StringComparison.Ordinal); // newest first
+
+        // Live: an event stored now appears at the top of the list.
+        await page.CheckAsync("#events-live");
+        // The stream starts at "now": store the event only once it is connected.
+        await page.WaitForFunctionAsync("() => document.getElementById('events').dataset.liveConnected === '1'", null, new() { Timeout = 30_000 });
+        await log.CommitAsync([new ZoneEvent("cam-a", 35, t0.AddSeconds(35), ZoneEventKind.Dwell, "desk", 1, 1, 100, TimeSpan.FromSeconds(30), 1)], [], default);
+        await page.WaitForFunctionAsync("() => document.getElementById('events').dataset.live === '1'", null, new() { Timeout = 30_000 });
+        Assert.Contains("dwell", await page.Locator("#events tbody tr").First.InnerTextAsync(), StringComparison.Ordinal);
+        await page.UncheckAsync("#events-live");
+
+        // Editor: three clicks make a zone; saving stores it as the camera's geometry.
+        await page.FillAsync("#geo-name", "lobby");
+        await page.SelectOptionAsync("#geo-shape", "zone");
+        var canvas = page.Locator("#geo-canvas");
+        foreach (var (x, y) in new[] { (100, 100), (300, 100), (200, 250) })
+            await canvas.ClickAsync(new() { Position = new() { X = x, Y = y } });
+        await page.ClickAsync("#geo-add");
+        await page.ClickAsync("#geo-save");
+        await page.WaitForFunctionAsync("() => Number(document.getElementById('geo-canvas').dataset.savedVersion || 0) > 0", null, new() { Timeout = 30_000 });
+        using var client = server.Client();
+        var saved = JsonDocument.Parse(await client.GetStringAsync("/api/cameras/cam-a/geometry")).RootElement.GetProperty("geometry");
+        var zone = saved.GetProperty("zones")[0];
+        Assert.Equal("lobby", zone.GetProperty("name").GetString());
+        Assert.Equal(3, zone.GetProperty("points").GetArrayLength());
+        Assert.Equal("1", await canvas.GetAttributeAsync("data-shapes"));
+
+        string folder = Environment.GetEnvironmentVariable("UNIHCP_TEST_ARTIFACTS") ?? Path.Combine(RepositoryRoot(), ".local", "test-artifacts");
+        Directory.CreateDirectory(folder);
+        string screenshot = Path.Combine(folder, "zones.png");
+        await page.Locator("#zones").ScreenshotAsync(new() { Path = screenshot });
+        Assert.True(new FileInfo(screenshot).Length > 10_000);
+        Assert.Empty(problems);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "UniHCP.Pipeline.sln")))
+                return dir.FullName;
+        }
+        return Path.GetTempPath();
+    }
+}
