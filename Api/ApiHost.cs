@@ -61,6 +61,7 @@ public sealed class ApiHost : IAsyncDisposable
         builder.Services.AddSingleton<ZoneEventLog>();
         builder.Services.AddSingleton<ZoneEventQueries>();
         builder.Services.AddSingleton<CountQueries>();
+        builder.Services.AddSingleton<CameraSnapshots>();
         builder.Services.AddProblemDetails();
         // Binding failures (a JSON body that does not parse) reach Problems with their reason instead of a bare 400.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

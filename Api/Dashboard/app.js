@@ -56,6 +56,7 @@ function windowQuery(cameraParameter) {
 
 async function loadCameras() {
   const cameras = await json("/api/cameras");
+  window.cameraList = cameras;
   const select = $("cameras");
   select.replaceChildren(...cameras.map((c) => new Option(c.id, c.id)));
   select.size = Math.min(4, Math.max(1, cameras.length));

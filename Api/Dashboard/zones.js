@@ -2,7 +2,7 @@
 // editor. Uses app.js's helpers ($, api, json, windowQuery, setStatus, escapeHtml, thumbnail, SERIES).
 "use strict";
 
-const geo = { camera: "", geometry: { zones: [], lines: [] }, points: [], feet: [], width: 768, height: 432, live: null };
+const geo = { camera: "", geometry: { zones: [], lines: [] }, points: [], feet: [], snapshot: null, width: 768, height: 432, live: null };
 
 function selectedCamera() { return $("geo-camera").value; }
 
@@ -168,9 +168,12 @@ async function loadGeometry() {
   const q = zonesQuery();
   q.delete("camera");
   geo.feet = await json(`/api/cameras/${encodeURIComponent(camera)}/footpoints?` + q);
-  // The picture's size: the geometry's frame when given, else what the foot points reach (at least 640x360).
-  geo.width = geo.geometry.frameWidth || Math.max(640, ...geo.feet.map((p) => Math.ceil(p[0] / 16) * 16));
-  geo.height = geo.geometry.frameHeight || Math.max(360, ...geo.feet.map((p) => Math.ceil(p[1] / 16) * 16));
+  // The camera's newest frame when the inference stage stored one (Inference:SnapshotEvery).
+  const info = (window.cameraList || []).find((c) => c.id === camera);
+  geo.snapshot = info && info.hasSnapshot ? await createImageBitmap(await (await api(`/api/cameras/${encodeURIComponent(camera)}/snapshot`)).blob()) : null;
+  // The picture's size: the geometry's frame, else the snapshot's, else what the foot points reach (at least 640x360).
+  geo.width = geo.geometry.frameWidth || (geo.snapshot && geo.snapshot.width) || Math.max(640, ...geo.feet.map((p) => Math.ceil(p[0] / 16) * 16));
+  geo.height = geo.geometry.frameHeight || (geo.snapshot && geo.snapshot.height) || Math.max(360, ...geo.feet.map((p) => Math.ceil(p[1] / 16) * 16));
   drawGeometry();
 }
 
@@ -181,6 +184,8 @@ function drawGeometry() {
   const s = canvas.width / geo.width;
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#eef0f3"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+  if (geo.snapshot) ctx.drawImage(geo.snapshot, 0, 0, geo.snapshot.width * s, geo.snapshot.height * s);
+  canvas.dataset.snapshot = geo.snapshot ? "1" : "0";
   ctx.fillStyle = "rgba(31, 111, 235, 0.25)";
   for (const [x, y] of geo.feet) ctx.fillRect(x * s - 1, y * s - 1, 2, 2);
   ctx.lineWidth = 2; ctx.font = "12px system-ui";

@@ -56,6 +56,17 @@ internal static class EventEndpoints
             .Produces<GeometryVersion>().ProducesProblem(StatusCodes.Status404NotFound).WithName("DeleteGeometry")
             .WithSummary("Removes every zone and line of a camera (as a new, empty version: earlier versions and their events stay).");
 
+        api.MapGet("/cameras/{camera}/snapshot", async (CameraSnapshots snapshots, string camera, HttpContext context, CancellationToken ct) =>
+            {
+                var jpeg = await snapshots.ReadAsync(camera, ct);
+                if (jpeg is null)
+                    return Problems.Status(StatusCodes.Status404NotFound, "Not found", $"camera '{camera}' has no snapshot yet (the inference stage stores one every Inference:SnapshotEvery).");
+                context.Response.Headers.CacheControl = "private, max-age=10";
+                return Results.File(jpeg, "image/jpeg");
+            })
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound).WithName("GetSnapshot")
+            .WithSummary("The camera's newest whole frame (JPEG; the zone editor's picture). /api/cameras says which cameras have one.");
+
         api.MapGet("/cameras/{camera}/footpoints", async (CountQueries queries, TimeProvider clock, string camera, CancellationToken ct,
                 [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? limit) =>
                 Results.Ok(await queries.FootPointsAsync(camera, QueryParameters.Window(from, to, null, clock.GetUtcNow()), QueryParameters.Int(limit, "limit", 4000, 1, 20_000), ct)))

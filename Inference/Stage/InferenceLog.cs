@@ -13,4 +13,7 @@ internal static partial class InferenceLog
 
     [LoggerMessage(2002, LogLevel.Warning, "Frame {Sequence} of camera '{CameraId}' was not analysed: {Reason}")]
     public static partial void Rejected(ILogger logger, long sequence, string cameraId, string reason);
+
+    [LoggerMessage(2003, LogLevel.Warning, "The snapshot of camera '{CameraId}' was not stored: {Reason}")]
+    public static partial void SnapshotFailed(ILogger logger, string cameraId, string reason);
 }

@@ -13,8 +13,12 @@ namespace UniHCP.Pipeline.Inference.Stage;
 /// acknowledged only after its result is published (at least once). A frame the model cannot take is counted
 /// and logged and the others go on.
 /// </summary>
-public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOptions options, ILogger<InferenceStage> logger)
+/// <param name="snapshots">Where each camera's whole-frame JPEG goes every <see cref="InferenceStageOptions.SnapshotEvery"/>
+/// (the host stores it when it has a store); null: none are made.</param>
+public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOptions options, ILogger<InferenceStage> logger,
+    Func<VideoFrame, byte[], CancellationToken, Task>? snapshots = null)
 {
+    private readonly CameraSnapshotTaker? _snapshotTaker = snapshots is not null && options.SnapshotEvery > TimeSpan.Zero ? new CameraSnapshotTaker(options.SnapshotEvery) : null;
     private readonly InferenceStageCounters _counters = new();
     private readonly PersonTaskSchedule? _schedule = options.PersonTasksEvery is { } every ? new PersonTaskSchedule(every, options.Tracker) : null;
     private PerceptionEngine _engine = engine;
@@ -115,6 +119,11 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             if (results[i] is { } result)
                 await persons.PublishAsync(WithThumbnails(result, analysed[i].Event!), OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
         }
+        if (_snapshotTaker is not null)
+        {
+            foreach (var delivery in analysed)
+                await SnapshotAsync(delivery.Event!, cancellationToken).ConfigureAwait(false);
+        }
         foreach (var delivery in deliveries)
             frames.Acknowledge(delivery);
     }
@@ -166,6 +175,21 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         {
             Persons = result.Persons.Select(p => p with { Thumbnail = Thumbnails.Crop(frame, p.Box, options.ThumbnailHeight, blurHead: options.BlurHeads, keypoints: p.Keypoints) }).ToList(),
         };
+    }
+
+    // A snapshot that cannot be stored is logged and skipped: the analysis goes on.
+    private async Task SnapshotAsync(VideoFrame frame, CancellationToken cancellationToken)
+    {
+        if (_snapshotTaker!.Take(frame) is not { } jpeg)
+            return;
+        try
+        {
+            await snapshots!(frame, jpeg, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            InferenceLog.SnapshotFailed(logger, frame.CameraId, ex.Message);
+        }
     }
 
     private void Reject(VideoFrame frame, Exception reason)

@@ -15,6 +15,10 @@ public sealed record InferenceStageOptions
     /// <summary>Height in pixels of the JPEG crop attached to each observation; 0 for none. Default 96.</summary>
     public int ThumbnailHeight { get; init; } = 96;
 
+    /// <summary>How often (capture time) a whole frame of each camera is kept as its snapshot, the picture the zone
+    /// editor draws on; zero: never. Default 10 s.</summary>
+    public TimeSpan SnapshotEvery { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Pixelate the head in every thumbnail before it is encoded (privacy): from pose keypoints when the
     /// person has them, else the top of the box. Default off.</summary>
     public bool BlurHeads { get; init; }
@@ -45,6 +49,8 @@ public sealed record InferenceStageOptions
         {
             problems.Add(ex.Message);
         }
+        if (SnapshotEvery < TimeSpan.Zero)
+            problems.Add($"SnapshotEvery must not be negative (got {SnapshotEvery}).");
         if (ThumbnailHeight is < 0 or > 512)
             problems.Add($"ThumbnailHeight must be 0-512 (got {ThumbnailHeight}).");
         if (problems.Count > 0)

@@ -40,6 +40,9 @@ public sealed class InferenceServiceOptions
     /// <summary>Height in pixels of the JPEG crop kept with each observation; 0 for none. Default 96.</summary>
     public int ThumbnailHeight { get; set; } = 96;
 
+    /// <summary>How often a whole frame of each camera is stored as its snapshot (the zone editor's picture); 0: never.</summary>
+    public TimeSpan SnapshotEvery { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Pixelate heads in stored thumbnails (privacy): from pose keypoints when present, else the top of the box.</summary>
     public bool BlurHeads { get; set; }
 
@@ -57,6 +60,7 @@ public sealed class InferenceServiceOptions
         DetectionStride = DetectionStride,
         ThumbnailHeight = ThumbnailHeight,
         BlurHeads = BlurHeads,
+        SnapshotEvery = SnapshotEvery,
         PersonTasksEvery = PersonTasksEvery > 0 && double.IsFinite(PersonTasksEvery) ? TimeSpan.FromSeconds(PersonTasksEvery) : null,
     };
 

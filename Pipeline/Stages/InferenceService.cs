@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using UniHCP.Pipeline.Store.Writing;
 using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Core.Transport;
 using UniHCP.Pipeline.Hosting.Options;
@@ -70,8 +71,11 @@ public sealed class InferenceService : StageService
         }
         HostingLog.EngineReady(_logger, Engine.ModelVersion, WeightsPath, string.Join(", ", ["detection", .. Engine.CropTasks.Select(t => t.Name)]), Engine.DetectionResize.ShortSide);
         var tracker = _services.GetRequiredService<IOptions<TrackerOptions>>().Value;
-        _stage = new InferenceStage(Engine, options.Stage with { Tracker = tracker }, _services.GetRequiredService<ILogger<InferenceStage>>());
-        if (_services.GetService<NpgsqlDataSource>() is { } store)
+        var store = _services.GetService<NpgsqlDataSource>();
+        var snapshots = store is null ? null : new CameraSnapshots(store);
+        _stage = new InferenceStage(Engine, options.Stage with { Tracker = tracker }, _services.GetRequiredService<ILogger<InferenceStage>>(),
+            snapshots is null ? null : (frame, jpeg, ct) => snapshots.WriteAsync(frame.CameraId, frame.CaptureTime, frame.Width, frame.Height, jpeg, ct));
+        if (store is not null)
             await RegisterAsync(store, cancellationToken).ConfigureAwait(false);
         _frames = _transport.Transport.Subscribe(Topics.Frames, ConsumerGroups.Inference);
         _persons = _transport.Transport.CreatePublisher(Topics.Persons);

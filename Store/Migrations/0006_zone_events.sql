@@ -47,3 +47,12 @@ create table webhook_cursors (
     last_seq  bigint      not null,
     updated   timestamptz not null default now()
 );
+
+-- The newest full frame of each camera, a JPEG every Inference:SnapshotEvery: what the zone editor draws on.
+create table camera_snapshots (
+    camera_id  text        primary key,
+    captured   timestamptz not null,
+    width      integer     not null,
+    height     integer     not null,
+    jpeg       bytea       not null
+);

@@ -72,7 +72,7 @@ public sealed class QueryValidationException(string parameter, string message) :
 }
 
 /// <summary>A camera and when it was active.</summary>
-public sealed record CameraSummary(string Id, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
+public sealed record CameraSummary(string Id, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, bool HasSnapshot = false);
 
 /// <summary>One observation of a track: where (box) and when.</summary>
 /// <summary>One frame of a track's path; <paramref name="Interpolated"/>: no detection, the store filled the frame in between two

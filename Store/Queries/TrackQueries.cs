@@ -85,9 +85,9 @@ public sealed class TrackQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<CameraSummary>> CamerasAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(string Id, DateTime First, DateTime Last)>(new CommandDefinition(
-            "select id, first_seen, last_seen from cameras order by id", cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => new CameraSummary(r.Id, new DateTimeOffset(DateTime.SpecifyKind(r.First, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(r.Last, DateTimeKind.Utc)))).ToList();
+        var rows = await connection.QueryAsync<(string Id, DateTime First, DateTime Last, bool Snapshot)>(new CommandDefinition(
+            "select id, first_seen, last_seen, exists (select 1 from camera_snapshots s where s.camera_id = cameras.id) from cameras order by id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new CameraSummary(r.Id, new DateTimeOffset(DateTime.SpecifyKind(r.First, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(r.Last, DateTimeKind.Utc)), r.Snapshot)).ToList();
     }
 
     internal static void ValidateTrackKey(string cameraId, long trackId)

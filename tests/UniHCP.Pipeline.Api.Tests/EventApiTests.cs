@@ -56,6 +56,26 @@ public sealed class EventApiTests(ApiServer server)
     }
 
     [Fact]
+    public async Task A_cameras_newest_snapshot_is_served_and_listed_and_an_older_one_does_not_replace_it()
+    {
+        var snapshots = new CameraSnapshots(server.DataSource);
+        var newer = ImageCodecJpeg(40);
+        await snapshots.WriteAsync("cam-b", T0.AddMinutes(10), 32, 24, newer, default);
+        await snapshots.WriteAsync("cam-b", T0, 32, 24, ImageCodecJpeg(200), default);
+        using var client = server.Client();
+        var response = await client.GetAsync("/api/cameras/cam-b/snapshot");
+        Assert.Equal("image/jpeg", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(newer, await response.Content.ReadAsByteArrayAsync());
+        var cameras = JsonDocument.Parse(await client.GetStringAsync("/api/cameras")).RootElement;
+        Assert.True(cameras.EnumerateArray().Single(c => c.GetProperty("id").GetString() == "cam-b").GetProperty("hasSnapshot").GetBoolean());
+        Assert.False(cameras.EnumerateArray().Single(c => c.GetProperty("id").GetString() == "cam-c").GetProperty("hasSnapshot").GetBoolean());
+        await BodyAsync(await client.GetAsync("/api/cameras/cam-c/snapshot"), HttpStatusCode.NotFound);
+    }
+
+    private static byte[] ImageCodecJpeg(byte grey) =>
+        Inference.Processing.ImageCodec.EncodeJpeg(new Inference.Processing.RgbImage(32, 24, Enumerable.Repeat(grey, 32 * 24 * 3).ToArray()));
+
+    [Fact]
     public async Task Counts_come_as_json_or_csv_and_events_filter_by_kind_with_bad_parameters_named()
     {
         var events = Enumerable.Range(0, 4).SelectMany(i => new[]

@@ -28,6 +28,11 @@ public sealed class ZonesBrowserTests(ApiServer server)
             new ZoneEvent("cam-a", 20, t0.AddSeconds(20), ZoneEventKind.Enter, "desk", 1, 2, 101, TimeSpan.Zero, 1),
             new ZoneEvent("cam-a", 30, t0.AddSeconds(30), ZoneEventKind.Exit, "desk", 1, 2, 101, TimeSpan.FromSeconds(10), 0)], [], default);
 
+        // The camera's newest frame, a plain red picture: the editor draws on it.
+        var red = Enumerable.Range(0, 768 * 432 * 3).Select(i => i % 3 == 0 ? (byte)220 : (byte)20).ToArray();
+        await new CameraSnapshots(server.DataSource).WriteAsync("cam-a", t0, 768, 432,
+            Inference.Processing.ImageCodec.EncodeJpeg(new Inference.Processing.RgbImage(768, 432, red)), default);
+
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 2400 } });
@@ -73,6 +78,9 @@ public sealed class ZonesBrowserTests(ApiServer server)
         Assert.Equal("lobby", zone.GetProperty("name").GetString());
         Assert.Equal(3, zone.GetProperty("points").GetArrayLength());
         Assert.Equal("1", await canvas.GetAttributeAsync("data-shapes"));
+        Assert.Equal("1", await canvas.GetAttributeAsync("data-snapshot"));
+        bool drawn = await page.EvaluateAsync<bool>("() => { const d = document.getElementById('geo-canvas').getContext('2d').getImageData(700, 400, 1, 1).data; return d[0] > 180 && d[1] < 80; }");
+        Assert.True(drawn, "the snapshot is drawn under the geometry");
 
         string folder = Environment.GetEnvironmentVariable("UNIHCP_TEST_ARTIFACTS") ?? Path.Combine(RepositoryRoot(), ".local", "test-artifacts");
         Directory.CreateDirectory(folder);
