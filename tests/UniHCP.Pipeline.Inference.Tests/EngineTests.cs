@@ -91,8 +91,10 @@ public sealed class EngineTests
             Assert.Equal(49, person.Box.Y2, 3);
             Assert.Equal(TaskDecoders.Sigmoid(5), person.Score, 4);
             Assert.Equal(17, person.Keypoints!.Count);
+            // On the crop: DARK's Newton step may carry a joint at the heatmap's edge up to a map pixel past it.
             var crop = CropBox.Around(person.Box, 48, 64);
-            Assert.All(person.Keypoints, k => Assert.InRange(k.X, crop.CentreX - (crop.Width / 2) - 1e-3, crop.CentreX + (crop.Width / 2) + 1e-3));
+            double mapPixel = crop.Width / ((48 / 4) - 1);
+            Assert.All(person.Keypoints, k => Assert.InRange(k.X, crop.CentreX - (crop.Width / 2) - mapPixel, crop.CentreX + (crop.Width / 2) + mapPixel));
             Assert.Equal(LabelSets.Pa100kAttributes, person.Attributes!.Select(a => a.Name));
             Assert.All(person.Attributes!, a => Assert.InRange(a.Probability, 0f, 1f));
             Assert.NotNull(person.Parsing);

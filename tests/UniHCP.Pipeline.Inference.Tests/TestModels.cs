@@ -6,9 +6,9 @@ namespace UniHCP.Pipeline.Inference.Tests;
 
 internal static class TestModels
 {
-    // libtorch has one global generator and xunit runs test classes in parallel: a test in another
-    // class can draw from it between our seed and our construction. The lock keeps seeded builds
-    // apart; the cache below makes every tiny model of one seed an exact copy of the first one, so
+    // libtorch has one global generator. The assembly runs one test at a time (AssemblyInfo.cs), so a seeded
+    // build is never interleaved with another test's draws; the lock also keeps apart builds a test starts on
+    // several threads. The cache below makes every tiny model of one seed an exact copy of the first one, so
     // tests that compare two models (f32 against bf16, flip variants) never see different weights.
     private static readonly Lock s_globalGenerator = new();
     private static readonly Dictionary<int, Dictionary<string, Tensor>> s_tinyWeights = [];
