@@ -61,6 +61,7 @@ public sealed class ApiHost : IAsyncDisposable
         builder.Services.AddSingleton<ZoneEventLog>();
         builder.Services.AddSingleton<ZoneEventQueries>();
         builder.Services.AddSingleton<CountQueries>();
+        builder.Services.AddSingleton<LiveBoxQueries>();
         builder.Services.AddSingleton<CameraSnapshots>();
         builder.Services.AddProblemDetails();
         // Binding failures (a JSON body that does not parse) reach Problems with their reason instead of a bare 400.
@@ -97,6 +98,7 @@ public sealed class ApiHost : IAsyncDisposable
         SearchEndpoints.Map(api, options);
         DashboardEndpoints.Map(api, app);
         EventEndpoints.Map(api, options);
+        CameraLiveEndpoints.Map(api, options);
         return new ApiHost(app, keys);
     }
 

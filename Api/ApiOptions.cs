@@ -16,7 +16,7 @@ public sealed class ApiOptions
     /// <summary>Largest accepted upload for search by example, in bytes. Default 4 MiB.</summary>
     public long MaxUploadBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>How often the live event stream (/api/events/stream) looks for new events in the store.</summary>
+    /// <summary>How often the live streams (/api/events/stream, /api/cameras/{camera}/live) look for news in the store.</summary>
     public TimeSpan EventPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     public const int MinKeyLength = 16;

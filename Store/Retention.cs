@@ -32,6 +32,9 @@ public static class Retention
         // Lost frames of tracks that never ended (the source stopped while they were lost) are dropped with their day.
         await connection.ExecuteAsync(new CommandDefinition("delete from track_gaps where capture_time < @cutoff",
             new { cutoff = cutoff.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // A track's strip of crops goes with the day it shows.
+        await connection.ExecuteAsync(new CommandDefinition("delete from track_strip where slot_start < @cutoff",
+            new { cutoff = cutoff.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         // Zone and line events go with the observations they were counted from.
         await connection.ExecuteAsync(new CommandDefinition("delete from zone_events where time < @cutoff",
             new { cutoff = cutoff.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) }, cancellationToken: cancellationToken)).ConfigureAwait(false);

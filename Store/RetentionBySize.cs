@@ -4,6 +4,7 @@ using Npgsql;
 namespace UniHCP.Pipeline.Store;
 
 /// <summary>What the size retention removed of one camera's day.</summary>
+/// <param name="Thumbnails">Crops removed: tracks' best thumbnails and their strip crops.</param>
 public sealed record CameraDayRemoved(string Camera, DateOnly Day, long Observations, long Thumbnails, long EstimatedBytes, long CameraBytesBefore, long Budget);
 
 /// <summary>A camera still over its budget after everything but its newest day went.</summary>
@@ -11,10 +12,10 @@ public sealed record CameraOverBudget(string Camera, long Bytes, long Budget);
 
 /// <summary>
 /// Keeps each camera's stored data under its disk budget (Store:CameraBudgets, Store:DefaultCameraBudget): while a
-/// camera is over, its oldest day goes first - its observations (and interpolated ones) and the thumbnails of its
-/// tracks last seen that day; tracks and identities stay, as with retention by age. A camera's size is estimated from
+/// camera is over, its oldest day goes first - its observations (and interpolated ones), the thumbnails of its
+/// tracks last seen that day and the day's strip crops (counted with the thumbnails); tracks and identities stay, as with retention by age. A camera's size is estimated from
 /// its share of each day partition's rows (the partition's total size, indexes and TOAST included, split by rows) plus
-/// its thumbnails. The newest day is never removed, so nothing newer is lost to a budget set too small (reported).
+/// its thumbnails and strip crops. The newest day is never removed, so nothing newer is lost to a budget set too small (reported).
 /// Deleted rows free space that PostgreSQL reuses for new rows (autovacuum); the files do not shrink.
 /// </summary>
 public static class RetentionBySize
@@ -47,7 +48,7 @@ public static class RetentionBySize
         return (removed, over);
     }
 
-    /// <summary>Estimated bytes per camera per day (observations' share of their partition, plus thumbnails).</summary>
+    /// <summary>Estimated bytes per camera per day (observations' share of their partition, plus thumbnails and strip crops).</summary>
     public static async Task<Dictionary<string, Dictionary<DateOnly, long>>> UsageAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -73,6 +74,11 @@ public static class RetentionBySize
             """, cancellationToken: cancellationToken)).ConfigureAwait(false);
         foreach (var (camera, date, bytes) in thumbnails)
             Add(usage, camera, DateOnly.FromDateTime(date), bytes);
+        var strips = await connection.QueryAsync<(string Camera, DateTime Day, long Bytes)>(new CommandDefinition(
+            "select camera_id, (slot_start at time zone 'UTC')::date, sum(octet_length(jpeg))::bigint from track_strip group by 1, 2",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        foreach (var (camera, date, bytes) in strips)
+            Add(usage, camera, DateOnly.FromDateTime(date), bytes);
         return usage;
     }
 
@@ -96,6 +102,8 @@ public static class RetentionBySize
             delete from thumbnails t using tracks k
             where t.camera_id = @camera and k.camera_id = t.camera_id and k.track_id = t.track_id and k.last_seen < @to
             """, key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        thumbnails += await connection.ExecuteAsync(new CommandDefinition(
+            "delete from track_strip where camera_id = @camera and slot_start < @to", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "delete from track_gaps where camera_id = @camera and capture_time < @to", key, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

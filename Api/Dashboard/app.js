@@ -9,6 +9,7 @@ const SERIES = ["#1f6feb", "#d97706", "#16a34a", "#dc2626", "#7c3aed", "#0891b2"
 const thumbUrls = new Map();
 let lastSearch = null;
 let currentTrack = null;
+let pendingTrack = null;
 
 function apiKey() { return $("api-key").value.trim(); }
 
@@ -175,6 +176,7 @@ async function refresh() {
     drawMix(summary);
     if (window.zonesRefresh) await window.zonesRefresh();
     setStatus(`Updated ${new Date().toLocaleTimeString()}.`, false);
+    if (pendingTrack) { const { camera, track } = pendingTrack; pendingTrack = null; await showTrack(camera, track); }
   } catch (e) {
     setStatus(e.message, true);
   }
@@ -195,6 +197,37 @@ async function thumbnail(img, track) {
     }
     img.src = thumbUrls.get(key);
   } catch (e) { img.alt = "thumbnail unavailable"; }
+}
+
+// A camera's newest stored frame (Inference:SnapshotEvery) as an ImageBitmap, or null; kept 10 s per camera.
+const snapshots = new Map();
+async function cameraSnapshot(camera) {
+  const info = (window.cameraList || []).find((c) => c.id === camera);
+  if (!info || !info.hasSnapshot) return null;
+  const kept = snapshots.get(camera);
+  if (kept && Date.now() - kept.at < 10000) return kept.image;
+  const image = await createImageBitmap(await (await api(`/api/cameras/${encodeURIComponent(camera)}/snapshot`)).blob());
+  snapshots.set(camera, { at: Date.now(), image });
+  return image;
+}
+
+// Reads a Server-Sent Events response (fetched: EventSource cannot send the API key header), calling onData with each
+// message's parsed data until the stream ends or its request is aborted.
+async function readEventStream(response, onData) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const message = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = message.split("\n").find((l) => l.startsWith("data: "));
+      if (data) onData(JSON.parse(data.slice(6)));
+    }
+  }
 }
 
 function resultCard(track, score, scoreLabel) {
@@ -279,6 +312,7 @@ async function showTrack(camera, track) {
     const t = detail.track;
     currentTrack = t;
     $("detail").hidden = false;
+    history.replaceState(null, "", `#track=${encodeURIComponent(t.cameraId)}/${t.trackId}`);
     $("detail-title").textContent = `Track ${t.cameraId} #${t.trackId}`;
     $("detail-thumb").removeAttribute("src");
     thumbnail($("detail-thumb"), t);
@@ -288,36 +322,75 @@ async function showTrack(camera, track) {
     $("detail-facts").innerHTML = facts.map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`).join("");
     $("detail-attributes").tBodies[0].innerHTML = Object.entries(detail.attributes).sort((a, b) => b[1] - a[1])
       .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td class="bar"><div style="width:${(v * 100).toFixed(1)}%"></div></td><td>${v.toFixed(2)}</td></tr>`).join("");
-    drawPath(path);
+    await drawPath(t.cameraId, path);
+    showStrip(t);
     $("detail-same").replaceChildren(...detail.sameIdentity.map((s) => resultCard(s, null, "")));
     if (!detail.sameIdentity.length) $("detail-same").textContent = "Not seen on other cameras.";
     $("detail").scrollIntoView();
   } catch (e) { setStatus(e.message, true); }
 }
 
-// Where: the boxes' foot points over the frame, coloured from early (light) to late (dark).
-function drawPath(path) {
+// Where: the boxes over the camera's newest frame (when it has one), foot points coloured from early (light) to late (dark).
+async function drawPath(camera, path) {
   const canvas = $("path-chart");
+  let snapshot = null;
+  try { snapshot = await cameraSnapshot(camera); } catch (e) { /* drawn without the picture */ }
+  const frameW = snapshot ? snapshot.width : Math.max(1, ...path.map((p) => p.x2));
+  const frameH = snapshot ? snapshot.height : Math.max(1, ...path.map((p) => p.y2));
+  canvas.height = Math.round(canvas.width * frameH / frameW);
   const g = canvas.getContext("2d");
   g.clearRect(0, 0, canvas.width, canvas.height);
+  const s = canvas.width / frameW;
+  if (snapshot) g.drawImage(snapshot, 0, 0, canvas.width, canvas.height);
+  canvas.dataset.snapshot = snapshot ? "1" : "0";
+  canvas.dataset.points = String(path.length);
   if (!path.length) return;
-  const maxX = Math.max(...path.map((p) => p.x2)), maxY = Math.max(...path.map((p) => p.y2));
-  const s = Math.min(canvas.width / maxX, canvas.height / maxY) * 0.95;
   path.forEach((p, i) => {
     const a = 0.25 + 0.75 * i / Math.max(1, path.length - 1);
-    g.strokeStyle = `rgba(31,111,235,${a * 0.3})`;
+    g.strokeStyle = `rgba(255,255,255,${a * 0.35})`;
     g.strokeRect(p.x1 * s, p.y1 * s, (p.x2 - p.x1) * s, (p.y2 - p.y1) * s);
-    g.fillStyle = `rgba(220,38,38,${a})`;
+  });
+  g.lineWidth = 2; g.strokeStyle = "#facc15";
+  g.beginPath();
+  path.forEach((p, i) => { const x = ((p.x1 + p.x2) / 2) * s, y = p.y2 * s; if (i) g.lineTo(x, y); else g.moveTo(x, y); });
+  g.stroke();
+  path.forEach((p, i) => {
+    g.fillStyle = `rgba(220,38,38,${0.25 + 0.75 * i / Math.max(1, path.length - 1)})`;
     g.fillRect(((p.x1 + p.x2) / 2) * s - 2, p.y2 * s - 2, 4, 4);
   });
-  g.fillStyle = "#67707a"; g.font = "11px system-ui";
+  g.fillStyle = "rgba(0,0,0,0.6)"; g.fillRect(0, canvas.height - 20, canvas.width, 20);
+  g.fillStyle = "#fff"; g.font = "11px system-ui";
   g.fillText(`${path.length} observations, ${fmtTime(path[0].captureTime)} - ${fmtTime(path[path.length - 1].captureTime)}`, 6, canvas.height - 6);
+}
+
+// The track's crops along the way (its best per 10 s of video), oldest first.
+async function showStrip(track) {
+  const strip = $("detail-strip");
+  strip.replaceChildren();
+  try {
+    const crops = await json(`/api/tracks/${encodeURIComponent(track.cameraId)}/${track.trackId}/strip`);
+    strip.replaceChildren(...crops.map((c) => {
+      const figure = document.createElement("figure");
+      const img = document.createElement("img");
+      img.src = "data:image/jpeg;base64," + c.jpeg;
+      img.alt = `${track.cameraId} #${track.trackId} at ${fmtTime(c.time)}`;
+      const caption = document.createElement("figcaption");
+      caption.textContent = new Date(c.time).toLocaleTimeString();
+      figure.append(img, caption);
+      return figure;
+    }));
+    if (!crops.length) strip.textContent = "No crops stored for this track.";
+    strip.dataset.crops = String(crops.length);
+  } catch (e) { setStatus(e.message, true); }
 }
 
 function init() {
   for (const id of ["upper", "lower"]) $(id).replaceChildren(new Option("any", ""), ...COLOURS.map((c) => new Option(c, c)));
-  const fragmentKey = new URLSearchParams(location.hash.slice(1)).get("key");
-  $("api-key").value = fragmentKey || localStorage.getItem("unihcp-api-key") || "";
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  $("api-key").value = fragment.get("key") || localStorage.getItem("unihcp-api-key") || "";
+  // A link to a track page: #track=camera/track (the page writes it when a track is shown; the key is never written).
+  const linked = /^(.+)\/(\d+)$/.exec(fragment.get("track") || "");
+  if (linked) pendingTrack = { camera: linked[1], track: +linked[2] };
   $("window-form").addEventListener("submit", (e) => { e.preventDefault(); refresh(); });
   $("attribute-form").addEventListener("submit", (e) => { e.preventDefault(); attributeSearch(1); });
   $("example-form").addEventListener("submit", (e) => { e.preventDefault(); exampleSearch(); });

@@ -1,8 +1,9 @@
-// Zones and lines: counts over the window, the event list (optionally live over the event stream), and the geometry
-// editor. Uses app.js's helpers ($, api, json, windowQuery, setStatus, escapeHtml, thumbnail, SERIES).
+// Zones and lines: counts over the window, the camera view (its newest frame, zones, lines and live boxes), the event
+// list (optionally live over the event stream) and the geometry editor. Uses app.js's helpers ($, api, json, windowQuery,
+// setStatus, escapeHtml, thumbnail, cameraSnapshot, readEventStream, SERIES).
 "use strict";
 
-const geo = { camera: "", geometry: { zones: [], lines: [] }, points: [], feet: [], snapshot: null, width: 768, height: 432, live: null };
+const geo = { camera: "", geometry: { zones: [], lines: [] }, points: [], feet: [], snapshot: null, width: 768, height: 432, live: null, boxes: null, frame: null };
 
 function selectedCamera() { return $("geo-camera").value; }
 
@@ -16,6 +17,7 @@ async function zonesRefresh() {
   }
   if (!selectedCamera()) return;
   await Promise.all([loadCounts(), loadEvents(), loadGeometry()]);
+  if (!geo.boxes) followBoxes();
 }
 window.zonesRefresh = zonesRefresh;
 
@@ -124,7 +126,7 @@ async function loadEvents() {
   if (!page.items.length) body.innerHTML = "<tr><td colspan=7>No events in this window.</td></tr>";
 }
 
-// The live list reads the Server-Sent Events stream with fetch (EventSource cannot send the API key header).
+// The live list follows the zone event stream.
 async function followLive() {
   if (geo.live) { geo.live.abort(); geo.live = null; }
   delete $("events").dataset.liveConnected;
@@ -135,50 +137,64 @@ async function followLive() {
     const response = await api("/api/events/stream?camera=" + encodeURIComponent(selectedCamera()), { signal: controller.signal });
     // The server fixed the stream's starting point before answering: from here on, every new event arrives.
     $("events").dataset.liveConnected = "1";
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = message.split("\n").find((l) => l.startsWith("data: "));
-        if (!data) continue;
-        const e = JSON.parse(data.slice(6));
-        if ($("event-kind").value && e.kind !== $("event-kind").value) continue;
-        const body = $("events").tBodies[0];
-        if (body.rows.length === 1 && body.rows[0].cells.length === 1) body.replaceChildren();
-        body.prepend(eventRow(e));
-        $("events").dataset.live = String((+($("events").dataset.live || 0)) + 1);
-      }
-    }
+    await readEventStream(response, (e) => {
+      if ($("event-kind").value && e.kind !== $("event-kind").value) return;
+      const body = $("events").tBodies[0];
+      if (body.rows.length === 1 && body.rows[0].cells.length === 1) body.replaceChildren();
+      body.prepend(eventRow(e));
+      $("events").dataset.live = String((+($("events").dataset.live || 0)) + 1);
+    });
   } catch (e) {
     if (e.name !== "AbortError") setStatus("Live events: " + e.message, true);
   }
 }
 
-async function loadGeometry() {
-  const camera = selectedCamera();
-  geo.geometry = (await json(`/api/cameras/${encodeURIComponent(camera)}/geometry`)).geometry;
-  geo.camera = camera;
-  geo.points = [];
-  const q = zonesQuery();
-  q.delete("camera");
-  geo.feet = await json(`/api/cameras/${encodeURIComponent(camera)}/footpoints?` + q);
-  // The camera's newest frame when the inference stage stored one (Inference:SnapshotEvery).
-  const info = (window.cameraList || []).find((c) => c.id === camera);
-  geo.snapshot = info && info.hasSnapshot ? await createImageBitmap(await (await api(`/api/cameras/${encodeURIComponent(camera)}/snapshot`)).blob()) : null;
-  // The picture's size: the geometry's frame, else the snapshot's, else what the foot points reach (at least 640x360).
-  geo.width = geo.geometry.frameWidth || (geo.snapshot && geo.snapshot.width) || Math.max(640, ...geo.feet.map((p) => Math.ceil(p[0] / 16) * 16));
-  geo.height = geo.geometry.frameHeight || (geo.snapshot && geo.snapshot.height) || Math.max(360, ...geo.feet.map((p) => Math.ceil(p[1] / 16) * 16));
-  drawGeometry();
+// The camera view's live boxes: the newest stored frame's boxes of the camera, as the store receives frames.
+async function followBoxes() {
+  if (geo.boxes) { geo.boxes.abort(); geo.boxes = null; }
+  geo.frame = null;
+  delete $("live-canvas").dataset.frame;
+  drawCameraView();
+  if (!$("live-boxes").checked || !selectedCamera()) return;
+  const controller = new AbortController();
+  geo.boxes = controller;
+  try {
+    const response = await api(`/api/cameras/${encodeURIComponent(selectedCamera())}/live`, { signal: controller.signal });
+    await readEventStream(response, async (frame) => {
+      if (frame.camera !== selectedCamera()) return;
+      geo.frame = frame;
+      // The picture follows too: the snapshot helper fetches the newest one at most every 10 s.
+      let snapshot = null;
+      try { snapshot = await cameraSnapshot(frame.camera); } catch (e) { /* keep the last picture */ }
+      if (snapshot && frame.camera === geo.camera) geo.snapshot = snapshot;
+      drawCameraView();
+    });
+  } catch (e) {
+    if (e.name !== "AbortError") setStatus("Live boxes: " + e.message, true);
+  }
 }
 
-function drawGeometry() {
-  const canvas = $("geo-canvas");
+async function loadGeometry() {
+  const camera = selectedCamera();
+  const q = zonesQuery();
+  q.delete("camera");
+  const [geometry, feet, snapshot] = await Promise.all([
+    json(`/api/cameras/${encodeURIComponent(camera)}/geometry`).then((g) => g.geometry),
+    json(`/api/cameras/${encodeURIComponent(camera)}/footpoints?` + q),
+    // The camera's newest frame when the inference stage stored one (Inference:SnapshotEvery).
+    cameraSnapshot(camera)]);
+  // An answer for a camera no longer selected (the operator switched meanwhile) is dropped.
+  if (camera !== selectedCamera()) return;
+  Object.assign(geo, { camera, geometry, feet, snapshot, points: [] });
+  // The picture's size: the geometry's frame, else the snapshot's, else what the foot points reach (at least 640x360).
+  geo.width = geometry.frameWidth || (snapshot && snapshot.width) || Math.max(640, ...feet.map((p) => Math.ceil(p[0] / 16) * 16));
+  geo.height = geometry.frameHeight || (snapshot && snapshot.height) || Math.max(360, ...feet.map((p) => Math.ceil(p[1] / 16) * 16));
+  drawGeometry();
+  drawCameraView();
+}
+
+// The camera's picture with its zones and lines; returns the context and the picture-to-canvas scale.
+function drawScene(canvas) {
   canvas.width = Math.min(960, geo.width);
   canvas.height = Math.round(canvas.width * geo.height / geo.width);
   const s = canvas.width / geo.width;
@@ -186,8 +202,6 @@ function drawGeometry() {
   ctx.fillStyle = "#eef0f3"; ctx.fillRect(0, 0, canvas.width, canvas.height);
   if (geo.snapshot) ctx.drawImage(geo.snapshot, 0, 0, geo.snapshot.width * s, geo.snapshot.height * s);
   canvas.dataset.snapshot = geo.snapshot ? "1" : "0";
-  ctx.fillStyle = "rgba(31, 111, 235, 0.25)";
-  for (const [x, y] of geo.feet) ctx.fillRect(x * s - 1, y * s - 1, 2, 2);
   ctx.lineWidth = 2; ctx.font = "12px system-ui";
   geo.geometry.zones.forEach((z, k) => {
     ctx.strokeStyle = SERIES[k % SERIES.length]; ctx.fillStyle = ctx.strokeStyle + "33";
@@ -203,12 +217,40 @@ function drawGeometry() {
     ctx.beginPath(); ctx.moveTo(mx, my); ctx.lineTo(mx + ax, my + ay); ctx.stroke();
     ctx.fillText(l.name + " in", mx + ax + 4, my + ay);
   }
+  canvas.dataset.shapes = String(geo.geometry.zones.length + geo.geometry.lines.length);
+  return { ctx, s };
+}
+
+// The camera view: the scene and the boxes of the newest stored frame, labelled with their track.
+function drawCameraView() {
+  const canvas = $("live-canvas");
+  const { ctx, s } = drawScene(canvas);
+  const frame = geo.frame && geo.frame.camera === selectedCamera() ? geo.frame : null;
+  if (!frame) { $("live-info").textContent = $("live-boxes").checked ? "waiting for frames..." : ""; return; }
+  ctx.lineWidth = 2; ctx.font = "12px system-ui";
+  for (const b of frame.boxes) {
+    ctx.strokeStyle = b.trackId == null ? "#94a3b8" : "#22c55e";
+    ctx.strokeRect(b.x1 * s, b.y1 * s, (b.x2 - b.x1) * s, (b.y2 - b.y1) * s);
+    if (b.trackId != null) {
+      ctx.fillStyle = "#22c55e"; ctx.fillRect(b.x1 * s, b.y1 * s - 16, ctx.measureText("#" + b.trackId).width + 8, 16);
+      ctx.fillStyle = "#000"; ctx.fillText("#" + b.trackId, b.x1 * s + 4, b.y1 * s - 4);
+    }
+  }
+  canvas.dataset.frame = String(frame.frameSequence);
+  canvas.dataset.boxes = String(frame.boxes.length);
+  $("live-info").textContent = `frame ${frame.frameSequence} at ${new Date(frame.captureTime).toLocaleString()}: ${frame.boxes.length} people`;
+}
+
+function drawGeometry() {
+  const canvas = $("geo-canvas");
+  const { ctx, s } = drawScene(canvas);
+  ctx.fillStyle = "rgba(31, 111, 235, 0.25)";
+  for (const [x, y] of geo.feet) ctx.fillRect(x * s - 1, y * s - 1, 2, 2);
   ctx.strokeStyle = "#111"; ctx.fillStyle = "#111";
   geo.points.forEach((p, i) => {
     ctx.beginPath(); ctx.arc(p.x * s, p.y * s, 4, 0, 2 * Math.PI); ctx.fill();
     if (i) { ctx.beginPath(); ctx.moveTo(geo.points[i - 1].x * s, geo.points[i - 1].y * s); ctx.lineTo(p.x * s, p.y * s); ctx.stroke(); }
   });
-  canvas.dataset.shapes = String(geo.geometry.zones.length + geo.geometry.lines.length);
   $("geo-list").innerHTML = "";
   for (const [kind, list] of [["zone", geo.geometry.zones], ["line", geo.geometry.lines]]) {
     list.forEach((shape, i) => {
@@ -261,7 +303,8 @@ async function saveGeometry() {
 
 function zonesInit() {
   $("counts-form").addEventListener("submit", (e) => { e.preventDefault(); zonesRefresh().catch((x) => setStatus(x.message, true)); });
-  $("geo-camera").addEventListener("change", () => { zonesRefresh().catch((x) => setStatus(x.message, true)); followLive(); });
+  $("geo-camera").addEventListener("change", () => { zonesRefresh().catch((x) => setStatus(x.message, true)); followLive(); followBoxes(); });
+  $("live-boxes").addEventListener("change", followBoxes);
   $("counts-csv").addEventListener("click", downloadCsv);
   $("events-form").addEventListener("submit", (e) => { e.preventDefault(); loadEvents().catch((x) => setStatus(x.message, true)); });
   $("events-live").addEventListener("change", followLive);

@@ -48,5 +48,13 @@ internal static class TrackEndpoints
                 return Results.File(jpeg, "image/jpeg");
             })
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status404NotFound).WithName("GetThumbnail").WithSummary("The best-scoring crop of a track (JPEG).");
+
+        api.MapGet("/tracks/{camera}/{track}/strip", async (TrackQueries queries, string camera, string track, [FromQuery] string? limit, CancellationToken ct) =>
+            {
+                long id = QueryParameters.Long(track, "track");
+                return Results.Ok(await queries.StripAsync(camera, id, QueryParameters.Int(limit, "limit", 24, 1, 500), ct));
+            })
+            .Produces<IReadOnlyList<StripCrop>>().ProducesProblem(StatusCodes.Status400BadRequest).WithName("GetThumbnailStrip")
+            .WithSummary("A track's strip: its best crop per 10 s of video time (JPEG as base64), in time order; at most limit (default 24) spread over the track.");
     }
 }

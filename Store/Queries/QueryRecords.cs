@@ -78,3 +78,12 @@ public sealed record CameraSummary(string Id, DateTimeOffset FirstSeen, DateTime
 /// <summary>One frame of a track's path; <paramref name="Interpolated"/>: no detection, the store filled the frame in between two
 /// (the person was lost, e.g. hidden; score 0).</summary>
 public sealed record TrackPoint(long FrameSequence, DateTimeOffset CaptureTime, float X1, float Y1, float X2, float Y2, float Score, bool Interpolated = false);
+
+/// <summary>One crop of a track's strip: its best crop in a <see cref="Writing.TrackUpdateWriter.StripSlot"/> of video time.</summary>
+public sealed record StripCrop(DateTimeOffset Time, long FrameSequence, float Score, byte[] Jpeg);
+
+/// <summary>A box of a camera's newest stored frame (<see cref="LiveBoxQueries"/>).</summary>
+public sealed record LiveBox(long? TrackId, float X1, float Y1, float X2, float Y2, float Score);
+
+/// <summary>The boxes of a camera's newest stored frame.</summary>
+public sealed record LiveFrame(string Camera, long FrameSequence, DateTimeOffset CaptureTime, IReadOnlyList<LiveBox> Boxes);

@@ -81,6 +81,26 @@ public sealed class TrackQueries(NpgsqlDataSource dataSource)
             "select jpeg from thumbnails where camera_id = @cameraId and track_id = @trackId", new { cameraId, trackId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>The track's strip in time order: at most <paramref name="limit"/> crops, evenly spread over the track when it has more.</summary>
+    public async Task<IReadOnlyList<StripCrop>> StripAsync(string cameraId, long trackId, int limit = 24, CancellationToken cancellationToken = default)
+    {
+        ValidateTrackKey(cameraId, trackId);
+        if (limit is < 1 or > 500)
+            throw new QueryValidationException("limit", $"limit must be 1..500 (got {limit}).");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // Number the slots, then keep every k-th so that a long track's strip still spans its whole life.
+        var rows = await connection.QueryAsync<(DateTime Time, long Frame, float Score, byte[] Jpeg)>(new CommandDefinition(
+            """
+            with numbered as (
+                select capture_time, frame_seq, score, jpeg, row_number() over (order by slot_start) - 1 as i, count(*) over () as n
+                from track_strip where camera_id = @cameraId and track_id = @trackId)
+            select capture_time, frame_seq, score, jpeg from numbered
+            where n <= @limit or i % ceil(n::float8 / @limit)::bigint = 0
+            order by capture_time
+            """, new { cameraId, trackId, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new StripCrop(new DateTimeOffset(DateTime.SpecifyKind(r.Time, DateTimeKind.Utc)), r.Frame, r.Score, r.Jpeg)).ToList();
+    }
+
     /// <summary>Known cameras with their first and last activity.</summary>
     public async Task<IReadOnlyList<CameraSummary>> CamerasAsync(CancellationToken cancellationToken = default)
     {

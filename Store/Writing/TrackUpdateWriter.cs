@@ -13,7 +13,7 @@ public sealed record WriteResult(int Observations, int NewObservations, int Trac
 /// <summary>
 /// Writes batches of track updates (each carrying its frame's observations) in one transaction:
 /// observations by binary COPY, then the touched tracks' running sums, statuses and times, then
-/// each track's best thumbnail. Idempotent on (camera, frame sequence, detection index): the fast
+/// each track's best thumbnail and its best crop per <see cref="StripSlot"/> (the track page's strip). Idempotent on (camera, frame sequence, detection index): the fast
 /// path copies straight into the table; if any row is already there (a replay after a crash), the
 /// transaction is rolled back and the batch goes through a staging table with ON CONFLICT DO NOTHING,
 /// and only the rows that were really new count towards the tracks' sums. A writer killed mid-batch
@@ -85,6 +85,7 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource, TimeSpan inte
                 interpolateGapsUpTo, cancellationToken).ConfigureAwait(false);
         }
         await UpsertThumbnailsAsync(connection, transaction, fresh, cancellationToken).ConfigureAwait(false);
+        await UpsertStripAsync(connection, transaction, fresh, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new WriteResult(rows.Count, fresh.Count, tracks, replay);
     }
@@ -308,6 +309,39 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource, TimeSpan inte
         }
         return sum;
     }
+
+    /// <summary>The strip keeps a track's best crop per slot of this much video time.</summary>
+    public static readonly TimeSpan StripSlot = TimeSpan.FromSeconds(10);
+
+    private static Task UpsertStripAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ObservationRow> fresh, CancellationToken cancellationToken)
+    {
+        var best = fresh.Where(r => r.Track is not null && !r.Person.Thumbnail.IsEmpty)
+            .GroupBy(r => (r.Camera, r.Track!.Value, Slot: SlotStart(r.Time))).Select(g => (g.Key.Slot, Row: g.MaxBy(r => r.Person.Score)!)).ToList();
+        if (best.Count == 0)
+            return Task.CompletedTask;
+        return connection.ExecuteAsync(new CommandDefinition(
+            """
+            insert into track_strip (camera_id, track_id, slot_start, capture_time, frame_seq, score, jpeg)
+            select * from unnest(@cameras, @tracks, @slots, @times, @frames, @scores, @jpegs)
+            on conflict (camera_id, track_id, slot_start) do update
+                set capture_time = excluded.capture_time, frame_seq = excluded.frame_seq, score = excluded.score, jpeg = excluded.jpeg
+            where excluded.score > track_strip.score
+            """,
+            new
+            {
+                cameras = best.Select(b => b.Row.Camera).ToArray(),
+                tracks = best.Select(b => b.Row.Track!.Value).ToArray(),
+                slots = best.Select(b => b.Slot).ToArray(),
+                times = best.Select(b => b.Row.Time.UtcDateTime).ToArray(),
+                frames = best.Select(b => b.Row.Frame).ToArray(),
+                scores = best.Select(b => b.Row.Person.Score).ToArray(),
+                jpegs = best.Select(b => b.Row.Person.Thumbnail.ToArray()).ToArray(),
+            },
+            transaction, cancellationToken: cancellationToken));
+    }
+
+    private static DateTime SlotStart(DateTimeOffset time) =>
+        new(time.UtcTicks - (time.UtcTicks % StripSlot.Ticks), DateTimeKind.Utc);
 
     private static Task UpsertThumbnailsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ObservationRow> fresh, CancellationToken cancellationToken)
     {

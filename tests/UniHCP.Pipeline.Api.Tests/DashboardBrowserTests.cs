@@ -10,24 +10,12 @@ namespace UniHCP.Pipeline.Api.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class DashboardBrowserTests(ApiServer server)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task The_dashboard_loads_draws_the_chart_and_runs_an_attribute_search()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: infra/setup.sh installs Debian's chromium for the tests.");
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 1400 } });
-        var problems = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type is "error" or "warning")
-                problems.Add($"console {message.Type}: {message.Text}");
-        };
-        page.PageError += (_, error) => problems.Add("page error: " + error);
-
-        await page.GotoAsync(new Uri(server.BaseAddress, "/dashboard/#key=" + ApiServer.Key).ToString());
+        await using var browser = await BrowserSession.OpenAsync(1200, 1400);
+        var page = browser.Page;
+        await browser.GotoDashboardAsync(server);
 
         // The chart reports how many buckets it drew once the dashboard data arrived.
         await page.WaitForFunctionAsync("() => Number(document.getElementById('activity-chart').dataset.points || 0) > 0", null, new() { Timeout = 30_000 });
@@ -50,21 +38,8 @@ public sealed class DashboardBrowserTests(ApiServer server)
         await page.WaitForSelectorAsync("#detail:not([hidden])");
         Assert.StartsWith("Track cam-", await page.TextContentAsync("#detail-title"), StringComparison.Ordinal);
 
-        string folder = Environment.GetEnvironmentVariable("UNIHCP_TEST_ARTIFACTS") ?? Path.Combine(RepositoryRoot(), ".local", "test-artifacts");
-        Directory.CreateDirectory(folder);
-        string screenshot = Path.Combine(folder, "dashboard.png");
-        await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
-        Assert.True(new FileInfo(screenshot).Length > 10_000);
-        Assert.Empty(problems);
+        await browser.ScreenshotAsync("dashboard.png");
+        Assert.Empty(browser.Problems);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "UniHCP.Pipeline.sln")))
-                return dir.FullName;
-        }
-        return Path.GetTempPath();
-    }
 }

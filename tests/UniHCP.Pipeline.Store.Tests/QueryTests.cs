@@ -81,6 +81,36 @@ public sealed class QueryTests(SeededDatabase db) : IClassFixture<SeededDatabase
     }
 
     [Fact]
+    public async Task The_strip_holds_the_best_crop_of_each_ten_seconds_and_a_limit_spreads_it_over_the_track()
+    {
+        var queries = new TrackQueries(db.DataSource);
+        // cam-a/1 spans seconds 0..20: slots 0-9, 10-19 and 20; scores peak at second % 10 == 9.
+        var strip = await queries.StripAsync("cam-a", 1);
+        Assert.Equal([9L, 19L, 20L], strip.Select(c => c.FrameSequence));
+        Assert.Equal([T0.AddSeconds(9), T0.AddSeconds(19), T0.AddSeconds(20)], strip.Select(c => c.Time));
+        Assert.Equal(Jpeg(Appearances[0], 19), strip[1].Jpeg);
+        Assert.Equal([9L, 20L], (await queries.StripAsync("cam-a", 1, limit: 2)).Select(c => c.FrameSequence));
+        Assert.Empty(await queries.StripAsync("cam-a", 99));
+        Assert.Equal("limit", (await Assert.ThrowsAsync<QueryValidationException>(() => queries.StripAsync("cam-a", 1, limit: 0))).Parameter);
+    }
+
+    [Fact]
+    public async Task Live_boxes_are_the_newest_frames_and_nothing_when_no_newer_frame_is_stored()
+    {
+        var queries = new LiveBoxQueries(db.DataSource);
+        // cam-a's newest frame is second 40, where only cam-a/2 is visible.
+        var newest = await queries.NewestAsync("cam-a");
+        Assert.NotNull(newest);
+        Assert.Equal((40L, T0.AddSeconds(40)), (newest.FrameSequence, newest.CaptureTime));
+        var box = Assert.Single(newest.Boxes);
+        Assert.Equal(2L, box.TrackId);
+        Assert.Equal((10 + 40f, 20f, 50 + 40f, 120f), (box.X1, box.Y1, box.X2, box.Y2));
+        Assert.Null(await queries.NewestAsync("cam-a", after: newest.CaptureTime));
+        Assert.Null(await queries.NewestAsync("nobody"));
+        await Assert.ThrowsAsync<QueryValidationException>(() => queries.NewestAsync("bad camera!"));
+    }
+
+    [Fact]
     public async Task Attribute_search_ranks_by_how_strongly_the_conditions_hold()
     {
         var search = new AttributeSearch(db.DataSource);

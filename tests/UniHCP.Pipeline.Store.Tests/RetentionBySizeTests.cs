@@ -30,7 +30,8 @@ public sealed class RetentionBySizeTests(TestDatabase database) : IClassFixture<
 
         Assert.Empty(over);
         Assert.Equal([("full-cam", DateOnly.FromDateTime(Day0.UtcDateTime)), ("full-cam", DateOnly.FromDateTime(Day0.AddDays(1).UtcDateTime))], removed.Select(r => (r.Camera, r.Day)));
-        Assert.All(removed, r => Assert.Equal((200L, 2L), (r.Observations, r.Thumbnails)));
+        // Per day: two tracks' best thumbnails and their strip crops (each track lives inside one 10 s slot).
+        Assert.All(removed, r => Assert.Equal((200L, 4L), (r.Observations, r.Thumbnails)));
         var after = await CountsAsync(connection);
         foreach (var (key, count) in before)
         {
@@ -38,6 +39,7 @@ public sealed class RetentionBySizeTests(TestDatabase database) : IClassFixture<
             Assert.Equal(gone ? 0 : count, after.GetValueOrDefault(key));
         }
         Assert.Equal(4, await connection.ExecuteScalarAsync<int>("select count(*) from thumbnails where camera_id = 'full-cam'"));
+        Assert.Equal(4, await connection.ExecuteScalarAsync<int>("select count(*) from track_strip where camera_id = 'full-cam'"));
         Assert.Equal(8, await connection.ExecuteScalarAsync<int>("select count(*) from tracks where camera_id = 'full-cam'")); // tracks stay
         Assert.True((await RetentionBySize.UsageAsync(connection))["full-cam"].Values.Sum() <= budget);
 
