@@ -35,17 +35,20 @@ internal static class EventEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound).WithName("GetGeometry")
             .WithSummary("A camera's zones and lines: the latest version (version 0, empty, when none was defined), or ?version=N (events keep the version they were counted with).");
 
-        api.MapPut("/cameras/{camera}/geometry", async (ZoneEventLog log, string camera, CameraGeometry geometry, CancellationToken ct) =>
+        api.MapPut("/cameras/{camera}/geometry", async (ZoneEventLog log, CameraSnapshots snapshots, string camera, CameraGeometry geometry, CancellationToken ct) =>
             {
                 if (!IsCameraId(camera))
                     return Problems.Status(StatusCodes.Status400BadRequest, "Bad camera", $"'{camera}' is not a camera id.");
+                // Without a stated frame size, the camera's stored frame gives it: points must lie on the picture.
+                if (geometry.FrameWidth is null && geometry.FrameHeight is null && await snapshots.SizeAsync(camera, ct) is { } frame)
+                    (geometry.FrameWidth, geometry.FrameHeight) = frame;
                 var problems = geometry.Problems(camera);
                 if (problems.Count > 0)
                     return Problems.Status(StatusCodes.Status400BadRequest, "Invalid geometry", string.Join(" ", problems));
                 return Results.Ok(new GeometryVersion(camera, await log.RecordEditedGeometryAsync(camera, geometry, ct)));
             })
             .Accepts<CameraGeometry>("application/json").Produces<GeometryVersion>().ProducesProblem(StatusCodes.Status400BadRequest).WithName("PutGeometry")
-            .WithSummary("Replaces a camera's zones and lines (a new version unless unchanged; the events stage counts with it within Events:GeometryRefresh). Points in pixels; zones simple polygons; names unique per camera.");
+            .WithSummary("Replaces a camera's zones and lines (a new version unless unchanged; the events stage counts with it within Events:GeometryRefresh). Points in pixels, inside the frame (frameWidth/frameHeight, else the size of the camera's stored snapshot, which is then recorded); zones simple polygons; names unique per camera.");
 
         api.MapDelete("/cameras/{camera}/geometry", async (ZoneEventLog log, string camera, CancellationToken ct) =>
             {

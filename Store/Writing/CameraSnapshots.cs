@@ -19,6 +19,15 @@ public sealed class CameraSnapshots(NpgsqlDataSource dataSource)
             """, new { cameraId, captured = captured.ToUniversalTime(), width, height, jpeg }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>The size of the camera's snapshot (its frame size), or null when it has none.</summary>
+    public async Task<(int Width, int Height)?> SizeAsync(string cameraId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var sizes = await connection.QueryAsync<(int Width, int Height)>(new CommandDefinition(
+            "select width, height from camera_snapshots where camera_id = @cameraId", new { cameraId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return sizes.Select(s => ((int, int)?)s).FirstOrDefault();
+    }
+
     /// <summary>The camera's snapshot, or null.</summary>
     public async Task<byte[]?> ReadAsync(string cameraId, CancellationToken cancellationToken = default)
     {

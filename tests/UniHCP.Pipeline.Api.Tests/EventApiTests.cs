@@ -72,6 +72,22 @@ public sealed class EventApiTests(ApiServer server)
         await BodyAsync(await client.GetAsync("/api/cameras/cam-c/snapshot"), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task Without_a_frame_size_the_cameras_snapshot_bounds_the_points_and_is_recorded()
+    {
+        await new CameraSnapshots(server.DataSource).WriteAsync("geo-snap", T0, 32, 24, ImageCodecJpeg(90), default);
+        using var client = server.Client();
+        const string outside = """{ "zones": [ { "name": "desk", "points": [ { "x": 2, "y": 2 }, { "x": 40, "y": 2 }, { "x": 20, "y": 20 } ] } ] }""";
+        string refused = await BodyAsync(await client.PutAsync("/api/cameras/geo-snap/geometry", Json(outside)), HttpStatusCode.BadRequest);
+        Assert.Contains("zone 'desk': point 2", refused, StringComparison.Ordinal);
+        Assert.Contains("outside the 32x24 frame", refused, StringComparison.Ordinal);
+
+        const string inside = """{ "zones": [ { "name": "desk", "points": [ { "x": 2, "y": 2 }, { "x": 30, "y": 2 }, { "x": 20, "y": 20 } ] } ] }""";
+        await BodyAsync(await client.PutAsync("/api/cameras/geo-snap/geometry", Json(inside)), HttpStatusCode.OK);
+        var stored = JsonDocument.Parse(await client.GetStringAsync("/api/cameras/geo-snap/geometry")).RootElement.GetProperty("geometry");
+        Assert.Equal((32, 24), (stored.GetProperty("frameWidth").GetInt32(), stored.GetProperty("frameHeight").GetInt32()));
+    }
+
     private static byte[] ImageCodecJpeg(byte grey) =>
         Inference.Processing.ImageCodec.EncodeJpeg(new Inference.Processing.RgbImage(32, 24, Enumerable.Repeat(grey, 32 * 24 * 3).ToArray()));
 
