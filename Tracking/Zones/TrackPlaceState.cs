@@ -40,9 +40,26 @@ public sealed class LinePresence
     /// <summary>-1 left, +1 right, 0 not yet decided.</summary>
     public int Side { get; set; }
 
+    /// <summary>The last point on the confirmed side.</summary>
     public double X { get; set; }
 
+    /// <inheritdoc cref="X"/>
     public double Y { get; set; }
+
+    /// <summary>Matched frames in a row on the other side (not yet a crossing); 0 when none.</summary>
+    public int Streak { get; set; }
+
+    /// <summary>The first point, frame and time of that streak: a confirmed crossing is dated there.</summary>
+    public double StreakX { get; set; }
+
+    /// <inheritdoc cref="StreakX"/>
+    public double StreakY { get; set; }
+
+    /// <inheritdoc cref="StreakX"/>
+    public long StreakFrame { get; set; }
+
+    /// <inheritdoc cref="StreakX"/>
+    public DateTimeOffset StreakTime { get; set; }
 }
 
 /// <summary>One track's places on its camera, by zone or line name.</summary>

@@ -11,8 +11,10 @@ namespace UniHCP.Pipeline.Tracking.Zones;
 /// countStartsInside), leaves likewise or when it ends inside (dated at its last frame inside), gives one dwell event
 /// per visit once the visit lasts the zone's threshold,
 /// and the zone gives one crowding event each time its occupancy rises above its limit. Lines: a track's side is
-/// decided only beyond <see cref="ZoneEventOptions.LineHysteresis"/> pixels of the line; a change of side counts when
-/// the path between the two decided points crosses the segment itself (walking round its end counts nothing).
+/// decided only beyond <see cref="ZoneEventOptions.LineHysteresis"/> pixels of the line, and a new side only after
+/// <see cref="ZoneEventOptions.ConfirmFrames"/> matched frames on it in a row (dated at the first); the change counts
+/// when the path from the last point on the old side to the first on the new one crosses the segment itself (walking
+/// round its end counts nothing).
 /// Deterministic: the same updates from the same state give the same events, which is what makes replays harmless.
 /// </summary>
 public sealed class ZoneEventDetector
@@ -163,14 +165,33 @@ public sealed class ZoneEventDetector
         double distance = PixelPoint.Cross(direction, foot - line.From) / direction.Length; // > 0: right of From -> To on screen
         int side = distance > _hysteresis ? 1 : distance < -_hysteresis ? -1 : 0;
         if (side == 0)
+            return; // within the band: neither side, and it neither confirms nor breaks a streak
+        if (presence.Side == 0 || side == presence.Side)
+        {
+            presence.Side = side;
+            presence.Streak = 0;
+            presence.X = foot.X;
+            presence.Y = foot.Y;
             return;
-        if (presence.Side != 0 && side != presence.Side && Polygon.SegmentsMeet(new PixelPoint(presence.X, presence.Y), foot, line.From, line.To))
+        }
+        if (presence.Streak++ == 0)
+        {
+            presence.StreakX = foot.X;
+            presence.StreakY = foot.Y;
+            presence.StreakFrame = update.FrameSequence;
+            presence.StreakTime = update.CaptureTime;
+        }
+        if (presence.Streak < _confirmFrames)
+            return;
+        var first = new PixelPoint(presence.StreakX, presence.StreakY);
+        if (Polygon.SegmentsMeet(new PixelPoint(presence.X, presence.Y), first, line.From, line.To))
         {
             bool towardsIn = side == (line.InSide == LineSide.Right ? 1 : -1);
-            events.Add(Event(update.FrameSequence, update.CaptureTime, towardsIn ? ZoneEventKind.LineIn : ZoneEventKind.LineOut, line.Name, trackId,
+            events.Add(Event(presence.StreakFrame, presence.StreakTime, towardsIn ? ZoneEventKind.LineIn : ZoneEventKind.LineOut, line.Name, trackId,
                 places.IdentityId, TimeSpan.Zero, 0));
         }
         presence.Side = side;
+        presence.Streak = 0;
         presence.X = foot.X;
         presence.Y = foot.Y;
     }

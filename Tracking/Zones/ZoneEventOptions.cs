@@ -11,8 +11,9 @@ public sealed class ZoneEventOptions
     /// (the API can edit it, and edit cameras not named here).</summary>
     public Dictionary<string, CameraGeometry> Cameras { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>A track is in (or out of) a zone only after this many matched frames in a row there: a foot point
-    /// jittering on the zone's edge does not enter and leave on every frame. The event carries the first of them.</summary>
+    /// <summary>A track is in (or out of) a zone, or on a line's other side, only after this many matched frames in a
+    /// row there: a foot point jittering on a zone's edge does not enter and leave on every frame, and a person swaying
+    /// across a line they walk along does not cross it on every step. The event carries the first of them.</summary>
     public int ConfirmFrames { get; set; } = 3;
 
     /// <summary>Whether a track first seen inside a zone counts as entering it (and exiting later). Default false: it

@@ -17,6 +17,11 @@ public sealed class CocoFile
 
     public ILookup<long, CocoAnnotation> ByImage => Annotations.ToLookup(a => a.ImageId);
 
+    /// <summary>How many annotations each "source" (the detector that made them, in pseudo-label files) gave; files
+    /// without sources have none.</summary>
+    public IReadOnlyDictionary<string, int> SourceCounts =>
+        Annotations.Where(a => a.Source is not null).GroupBy(a => a.Source!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
     /// <summary>Category names by id.</summary>
     public IReadOnlyDictionary<long, string> Categories { get; init; } = new Dictionary<long, string>();
 

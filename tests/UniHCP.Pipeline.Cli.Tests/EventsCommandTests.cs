@@ -52,15 +52,24 @@ public sealed class EventsCommandTests(TestDatabase database) : IClassFixture<Te
     }
 
     [SharedDataFact]
-    public async Task Counts_from_the_teacher_labels_of_the_sample_cross_the_walkway_line_in_both_directions()
+    public async Task Counts_from_one_teachers_labels_of_the_sample_cross_the_walkway_line_in_both_directions_and_mixed_sources_are_refused()
     {
         string example = Path.Combine(RepositoryRoot(), "docs", "examples", "events-sample.json");
         string labels = Path.Combine(SharedData.Root, "vtest-teacher", "vtest_teacher_0-599.json");
         // Teacher scores run lower than the model's (median 0.46): let its boxes start tracks.
         string merged = Path.Combine(_dir, "merged.json");
         File.WriteAllText(merged, File.ReadAllText(example).TrimEnd().TrimEnd('}') + """, "Tracking": { "Camera": { "HighScore": 0.4, "NewTrackScore": 0.4 } } }""");
+        // The file holds each person twice (CenterNet's box and MoveNet's): counting both would count every crossing twice.
         var (code, output, error) = await CliRunner.RunAsync("eval", "counts", "--coco", labels, "--camera", "sample", "--config", merged);
+        Assert.Equal(2, code);
+        Assert.Contains("mixes annotation sources (centernet 4900, movenet 3025)", error, StringComparison.Ordinal);
+        (code, _, error) = await CliRunner.RunAsync("eval", "counts", "--coco", labels, "--camera", "sample", "--config", merged, "--source", "yolo");
+        Assert.Equal(2, code);
+        Assert.Contains("--source 'yolo'", error, StringComparison.Ordinal);
+
+        (code, output, error) = await CliRunner.RunAsync("eval", "counts", "--coco", labels, "--camera", "sample", "--config", merged, "--source", "centernet");
         Assert.True(code == 0, error);
+        Assert.Contains("from centernet", output, StringComparison.Ordinal);
         var walkway = output.Split('\n').Single(l => l.StartsWith("walkway", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(int.Parse(walkway[1], System.Globalization.CultureInfo.InvariantCulture) >= 3, output);
         Assert.True(int.Parse(walkway[2], System.Globalization.CultureInfo.InvariantCulture) >= 3, output);

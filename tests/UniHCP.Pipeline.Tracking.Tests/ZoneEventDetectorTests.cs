@@ -63,10 +63,13 @@ public class ZoneEventDetectorTests
         var back = Detector(new CameraGeometry { Lines = [Door()] });
         Assert.Empty(Walk(back, 1, Line(60, 100, 100, 100, 8).Concat(jitter).Concat(Line(100, 100, 60, 100, 8))));
 
-        // Jitter wider than the band is real crossing and re-crossing: each counts.
+        // Swaying wider than the band (a person walking along the line) counts only when a side is held for
+        // ConfirmFrames (3) frames: two short swings east count nothing; then east for 4 frames is in, west for 4 out.
         var wide = Detector(new CameraGeometry { Lines = [Door()] });
-        var wideEvents = Walk(wide, 1, Enumerable.Range(0, 6).Select(i => (100.0 + (i % 2 == 0 ? -10 : 10), 100.0)));
-        Assert.Equal([ZoneEventKind.LineIn, ZoneEventKind.LineOut, ZoneEventKind.LineIn, ZoneEventKind.LineOut, ZoneEventKind.LineIn], wideEvents.Select(e => e.Kind));
+        var sway = new[] { 90.0, 90, 90, 110, 110, 90, 110, 90, 90, 110, 110, 110, 110, 90, 90, 90, 90 }.Select(x => (x, 100.0));
+        var wideEvents = Walk(wide, 1, sway);
+        Assert.Equal([ZoneEventKind.LineIn, ZoneEventKind.LineOut], wideEvents.Select(e => e.Kind));
+        Assert.Equal([9L, 13L], wideEvents.Select(e => e.FrameSequence)); // dated at the first frame on the new side
     }
 
     [Fact]
