@@ -81,7 +81,7 @@ internal static class EventEndpoints
             {
                 var window = QueryParameters.Window(from, to, cameras, clock.GetUtcNow());
                 var rows = await queries.CountsAsync(window, QueryParameters.Bucket(bucket) ?? TimeSpan.FromHours(1), ct);
-                return Format(format) == "csv" ? Results.Text(Csv(rows), "text/csv; charset=utf-8") : Results.Ok(rows);
+                return Format(format) == "csv" ? Results.Text(CountCsv.Write(rows), "text/csv; charset=utf-8") : Results.Ok(rows);
             })
             .Produces<IReadOnlyList<CountRow>>().Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesProblem(StatusCodes.Status400BadRequest).WithName("Counts")
             .WithSummary("Per zone and line and time bucket (default 1h): line in/out, zone enter/exit/dwell/crowding and peak occupancy. format=csv for a spreadsheet.");
@@ -170,16 +170,4 @@ internal static class EventEndpoints
         _ => throw new QueryValidationException("format", $"'{QueryValidationException.Shorten(format)}' is not a format; use json or csv."),
     };
 
-    private static string Csv(IReadOnlyList<CountRow> rows)
-    {
-        var text = new StringBuilder("bucket,camera,geometry,in,out,enter,exit,dwell,crowding,peak_occupancy\n");
-        foreach (var r in rows)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{r.Bucket:yyyy-MM-ddTHH:mm:ssZ},{Field(r.Camera)},{Field(r.Geometry)},{r.In},{r.Out},{r.Enter},{r.Exit},{r.Dwell},{r.Crowding},{r.PeakOccupancy}\n");
-        }
-        return text.ToString();
-    }
-
-    private static string Field(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 }

@@ -120,16 +120,15 @@ internal static class QueryCommand
             if (!DurationParser.TryParse(text, out var length))
                 throw new ArgumentException($"--bucket '{text}' is not a duration (30s, 5m, 1h, 1d).");
             var rows = await new CountQueries(dataSource).CountsAsync(window, length, ct);
+            if (parse.GetValue(csv))
+            {
+                output.Write(CountCsv.Write(rows));
+                return;
+            }
             var cells = rows.Select(r => new[]
             {
                 r.Bucket.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), r.Camera, r.Geometry, Cell(r.In), Cell(r.Out), Cell(r.Enter), Cell(r.Exit), Cell(r.Dwell), Cell(r.Crowding), Cell(r.PeakOccupancy),
             }).Prepend(["bucket", "camera", "zone/line", "in", "out", "enter", "exit", "dwell", "crowding", "peak"]).ToList();
-            if (parse.GetValue(csv))
-            {
-                foreach (var row in cells)
-                    output.WriteLine(string.Join(",", row.Select(CsvField)));
-                return;
-            }
             TextTable.Write(output, cells);
             output.WriteLine($"{rows.Count} rows; totals: in {rows.Sum(r => r.In)}, out {rows.Sum(r => r.Out)}, enter {rows.Sum(r => r.Enter)}, exit {rows.Sum(r => r.Exit)}.");
         }));
@@ -155,9 +154,6 @@ internal static class QueryCommand
     private static string Cell(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Seconds(double value) => string.Create(CultureInfo.InvariantCulture, $"{value:0.0} s");
-
-    private static string CsvField(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     private static async Task<int> RunAsync(ParseResult parse, Func<NpgsqlDataSource, TimeWindow, TextWriter, Task> action)
     {

@@ -36,7 +36,7 @@ public sealed class EventsCommandTests(TestDatabase database) : IClassFixture<Te
         var (code, output, error) = await CliRunner.RunAsync(["query", "counts", "--bucket", "1h", "--csv", "--config", config, .. window]);
         Assert.True(code == 0, error);
         var lines = output.Trim().Split('\n').Select(l => l.Trim()).ToList();
-        Assert.Equal("bucket,camera,zone/line,in,out,enter,exit,dwell,crowding,peak", lines[0]);
+        Assert.Equal("bucket,camera,geometry,in,out,enter,exit,dwell,crowding,peak_occupancy", lines[0]); // the API's CSV
         Assert.Contains("2026-11-21T09:00:00Z,lobby,entrance,3,3,0,0,0,0,0", lines);
         Assert.Contains("2026-11-21T10:00:00Z,lobby,entrance,3,3,0,0,0,0,0", lines);
         Assert.Contains("2026-11-21T09:00:00Z,lobby,desk,0,0,0,3,0,0,0", lines);

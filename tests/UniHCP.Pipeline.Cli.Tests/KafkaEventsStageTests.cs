@@ -60,7 +60,7 @@ public sealed class KafkaEventsStageTests(TestDatabase database) : IClassFixture
 
         using (var first = StartEvents(run))
         {
-            await WhenAsync(async () => await StoredAsync() >= expected.Count / 4, first);
+            await first.WaitUntilAsync(async () => await StoredAsync() >= expected.Count / 4);
             first.Kill(); // SIGKILL: events since its last checkpoint are not committed, its input offsets neither
         }
         long afterCrash = await StoredAsync();
@@ -121,20 +121,5 @@ public sealed class KafkaEventsStageTests(TestDatabase database) : IClassFixture
     {
         await using var connection = await database.DataSource.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<long>("select count(*) from zone_events");
-    }
-
-    private static async Task WhenAsync(Func<Task<bool>> condition, StageProcess process)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!await condition())
-        {
-            Assert.False(process.HasExited, $"the {process.Name} process exited early: " + process.Log);
-            if (DateTime.UtcNow > deadline)
-            {
-                process.Kill();
-                Assert.Fail($"the {process.Name} process did nothing in time: " + process.Log);
-            }
-            await Task.Delay(10);
-        }
     }
 }

@@ -38,7 +38,7 @@ public sealed class KafkaStageTests(TestDatabase database) : IClassFixture<TestD
 
         using (var first = StartStore(run))
         {
-            await WhenAsync(async () => await StoredAsync() > 0, first);
+            await first.WaitUntilAsync(async () => await StoredAsync() > 0);
             first.Kill(); // SIGKILL: no shutdown, offsets of the last writes not committed
         }
         long afterCrash = await StoredAsync();
@@ -85,20 +85,5 @@ public sealed class KafkaStageTests(TestDatabase database) : IClassFixture<TestD
     {
         await using var connection = await database.DataSource.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<long>("select count(*) from observations");
-    }
-
-    private static async Task WhenAsync(Func<Task<bool>> condition, StageProcess process)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!await condition())
-        {
-            Assert.False(process.HasExited, $"the {process.Name} process exited early: " + process.Log);
-            if (DateTime.UtcNow > deadline)
-            {
-                process.Kill();
-                Assert.Fail($"the {process.Name} process did nothing in time: " + process.Log);
-            }
-            await Task.Delay(10);
-        }
     }
 }

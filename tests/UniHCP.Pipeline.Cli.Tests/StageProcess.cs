@@ -52,6 +52,23 @@ internal sealed class StageProcess : IDisposable
     }
 
     /// <summary>SIGKILL: no shutdown, nothing committed on the way out.</summary>
+    /// <summary>Waits (up to two minutes) until <paramref name="condition"/> holds; fails at once, with the process's
+    /// log, when the process exits meanwhile, and kills it when the time is up.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!await condition())
+        {
+            Assert.False(HasExited, $"the {Name} process exited early: " + Log);
+            if (DateTime.UtcNow > deadline)
+            {
+                Kill();
+                Assert.Fail($"the {Name} process did nothing in time: " + Log);
+            }
+            await Task.Delay(10);
+        }
+    }
+
     public void Kill()
     {
         if (!_process.HasExited)
