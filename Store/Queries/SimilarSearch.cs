@@ -7,7 +7,7 @@ namespace UniHCP.Pipeline.Store.Queries;
 
 /// <summary>
 /// Search by example image or by track: tracks in the window ranked by the cosine similarity of their unit mean
-/// ReID embedding (track_embeddings.unit, float16) to the example's. PostgreSQL ranks with pgvector; an
+/// ReID embedding (track_embeddings.unit, float16; rewritten each time the track's embedding count doubles) to the example's. PostgreSQL ranks with pgvector; an
 /// embedding length up to 4,000 values is served by that length's HNSW index (migration 0003), with iterative
 /// scans so that a window or camera filter still fills the page; a filter that leaves few tracks is ranked exactly
 /// instead (<see cref="ExactBelow"/>). Nothing is held in this process.

@@ -280,14 +280,17 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource, TimeSpan inte
         }
         var command = new NpgsqlBatchCommand(
             """
-            insert into track_embeddings as e (camera_id, track_id, embedding_sum, unit) values ($1, $2, $3, unit_halfvec($3))
+            insert into track_embeddings as e (camera_id, track_id, embedding_sum, unit, n, unit_n) values ($1, $2, $3, unit_halfvec($3), $4, $4)
             on conflict (camera_id, track_id) do update set
                 embedding_sum = array_add(e.embedding_sum, excluded.embedding_sum),
-                unit = unit_halfvec(array_add(e.embedding_sum, excluded.embedding_sum))
+                n = e.n + excluded.n,
+                unit = case when e.unit is null or e.n + excluded.n >= 2 * e.unit_n then unit_halfvec(array_add(e.embedding_sum, excluded.embedding_sum)) else e.unit end,
+                unit_n = case when e.unit is null or e.n + excluded.n >= 2 * e.unit_n then e.n + excluded.n else e.unit_n end
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = key.CameraId });
         command.Parameters.Add(new NpgsqlParameter { Value = key.TrackId });
         command.Parameters.Add(new NpgsqlParameter { Value = sum, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Count });
         return command;
     }
 

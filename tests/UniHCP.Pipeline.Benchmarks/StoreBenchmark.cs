@@ -56,7 +56,7 @@ internal static class StoreBenchmark
             $"{Cameras} cameras, {Concurrent} people in view, {PerTrack} observations per track (25 frames/s) spread over {Span.TotalDays:0} days; every observation has a box, 17 keypoints, " +
             $"{Attributes.Length} attribute probabilities, a parsing summary with colours, a {Dimensions}-d embedding (halfvec; \"mix\": only every {MixEvery}th observation of a track, its first here, as per-track person tasks store them) and a 2 KB thumbnail. " +
             "Insert: the writer (COPY into day partitions, primary key, track upserts with running attribute/embedding sums, best thumbnails, one transaction per batch of " +
-            $"{BatchUpdates} frames, {Writers} writers with the cameras split between them) against the baseline, a raw binary COPY of the same rows into an unindexed, unpartitioned table. Rates count observations over wall-clock time (making the rows is included; it draws embeddings from a pool so that it costs little).");
+            $"{BatchUpdates} frames, {Writers} writers with the cameras split between them) against the baseline, a raw binary COPY of the same rows into an unindexed, unpartitioned table. Embeddings follow the vector-search benchmark's appearance model (a person's tracks at cosine ~0.98, people at ~0.80), each observation's its track's plus a little noise. Rates count observations over wall-clock time (making the rows is included).");
         try
         {
             var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database, Pooling = true };
@@ -107,8 +107,8 @@ internal static class StoreBenchmark
 
     /// <summary>
     /// Frames in time order, cameras interleaved, in batches of <see cref="BatchUpdates"/> per writer
-    /// (a camera always goes to the same writer, as the store stage routes them). Embeddings are
-    /// drawn from a pool of random vectors so that making the data costs little next to storing it.
+    /// (a camera always goes to the same writer, as the store stage routes them). Embeddings
+    /// follow the vector-search benchmark's appearance model, per track, plus a little noise per observation.
     /// </summary>
     private static IEnumerable<(int Writer, List<TrackUpdate> Batch)> Batches(int tracks, int writers, int embedEvery)
     {
@@ -118,8 +118,13 @@ internal static class StoreBenchmark
         var groupEvery = Span / slots;
         var frameEvery = TimeSpan.FromMilliseconds(40);
         var random = new Random(42);
-        var pool = Enumerable.Range(0, 4096).Select(_ => Vector(random, Dimensions)).ToArray();
-        var bases = new Dictionary<(int Camera, long Track), (float[] Attributes, string Upper, string Lower)>();
+        // Embeddings as ReID gives them: each track's from the vector-search benchmark's appearance model (a person's
+        // tracks at cosine ~0.98, two people at ~0.80; four tracks a person), each observation's its track's plus a
+        // little noise (cosine ~0.99). Uniform random vectors would be HNSW's worst case, and a small pool of them
+        // shared by all tracks its best.
+        var shared = VectorSearchBenchmark.Unit(new Random(1), Dimensions);
+        var noise = Enumerable.Range(0, 1024).Select(i => VectorSearchBenchmark.Unit(new Random(10_000 + i), Dimensions)).ToArray();
+        var bases = new Dictionary<(int Camera, long Track), (float[] Attributes, string Upper, string Lower, float[] Embedding)>();
         var thumbnail = new byte[2048];
         random.NextBytes(thumbnail);
         var pending = Enumerable.Range(0, writers).Select(_ => new List<TrackUpdate>(BatchUpdates)).ToArray();
@@ -136,14 +141,15 @@ internal static class StoreBenchmark
                     {
                         long track = (slot * Concurrent) + p + 1;
                         if (f == 0)
-                            bases[(c, track)] = (Vector(random, Attributes.Length), Colours[random.Next(Colours.Length)], Colours[random.Next(Colours.Length)]);
+                            bases[(c, track)] = (Vector(random, Attributes.Length), Colours[random.Next(Colours.Length)], Colours[random.Next(Colours.Length)],
+                                VectorSearchBenchmark.Embedding(shared, (int)(((c * 1_000_000L) + track) / 4), new Random((c * 1_000_000) + (int)track)));
                         var b = bases[(c, track)];
                         var box = new BoundingBox(p * 100, 50, (p * 100) + 60, 230);
                         persons.Add(new PersonObservation(p, box, 0.5f + (0.5f * random.NextSingle()),
                             Keypoints: Enumerable.Range(0, 17).Select(k => new Keypoint(box.X1 + k, box.Y1 + (k * 10), 0.8f, true)).ToArray(),
                             Parsing: new ParsingSummary(new Dictionary<string, float> { ["UpperClothes"] = 0.3f, ["Pants"] = 0.25f, ["Face"] = 0.05f }, b.Upper, b.Lower),
                             Attributes: Attributes.Select((name, i) => new AttributeProbability(name, b.Attributes[i])).ToArray(),
-                            Embedding: f % embedEvery == 0 ? pool[random.Next(pool.Length)] : default,
+                            Embedding: f % embedEvery == 0 ? Jittered(b.Embedding, noise[random.Next(noise.Length)]) : default,
                             Thumbnail: thumbnail));
                         states.Add(new TrackState(track, f == PerTrack - 1 ? TrackStatus.Removed : TrackStatus.Confirmed, box, p, null));
                         if (f == PerTrack - 1)
@@ -204,6 +210,14 @@ internal static class StoreBenchmark
             q.Writer.TryComplete();
         await Task.WhenAll(consumers);
         return new Timed(count, wall.Elapsed.TotalSeconds, batches);
+    }
+
+    private static float[] Jittered(float[] embedding, float[] noise)
+    {
+        var v = new float[embedding.Length];
+        for (int i = 0; i < v.Length; i++)
+            v[i] = embedding[i] + (0.05f * noise[i]);
+        return v;
     }
 
     private static float[] Vector(Random random, int length)

@@ -128,6 +128,7 @@ internal static class VectorSearchBenchmark
     private static (string Camera, long Track, DateTimeOffset First) Key(int t, TimeSpan step) =>
         ($"cam-{t % Cameras:D2}", (t / Cameras) + 1, Start + (step * (t / Cameras)));
 
+    // The appearance model (the store benchmark draws its embeddings from it too).
     // Appearance varies along few directions (clothing colours, build, pose): a person is a point in a 32-d latent
     // space, mapped into the 1536-d feature space by a fixed random basis, on top of a large component every person
     // shares; a track adds a little latent jitter and ambient noise. Two people then sit at cosine 0.80 +- 0.03 (a
@@ -135,7 +136,7 @@ internal static class VectorSearchBenchmark
     private const int Latent = 32;
     private static readonly float[][] s_basis = Enumerable.Range(0, Latent).Select(i => Unit(new Random(500 + i), Dimensions)).ToArray();
 
-    private static float[] Embedding(float[] shared, int person, Random noise)
+    internal static float[] Embedding(float[] shared, int person, Random noise)
     {
         var who = new Random(person);
         var v = new float[Dimensions];
@@ -159,7 +160,7 @@ internal static class VectorSearchBenchmark
 
     private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
-    private static float[] Unit(Random random, int length)
+    internal static float[] Unit(Random random, int length)
     {
         var v = new float[length];
         for (int i = 0; i < length; i++)

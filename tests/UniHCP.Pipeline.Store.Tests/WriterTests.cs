@@ -64,6 +64,27 @@ public sealed class WriterTests : IAsyncLifetime
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("select count(*) from observations"));
     }
 
+    [Fact]
+    public async Task A_tracks_searchable_unit_is_rewritten_when_its_embedding_count_doubles_while_the_sum_takes_every_one()
+    {
+        var writer = new TrackUpdateWriter(_db.DataSource);
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        var seen = new List<(int N, int UnitN, float UnitX)>();
+        // One embedding a batch: the first along x, the rest along y. The unit is made from the sum at 1, 2, 4 and 8.
+        for (int frame = 1; frame <= 8; frame++)
+        {
+            await writer.WriteAsync([Update(frame, frame == 1 ? [1f, 0f] : [0f, 1f])]);
+            seen.Add(await connection.QuerySingleAsync<(int, int, float)>("select n, unit_n, (unit::real[])[1] from track_embeddings"));
+        }
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], seen.Select(s => s.N));
+        Assert.Equal([1, 2, 2, 4, 4, 4, 4, 8], seen.Select(s => s.UnitN));
+        // x share of the unit made from 1 x + (n - 1) y: 1, 1/sqrt(2), 1/sqrt(10), 1/sqrt(50).
+        double[] expected = [1, 1 / Math.Sqrt(2), 1 / Math.Sqrt(2), 1 / Math.Sqrt(10), 1 / Math.Sqrt(10), 1 / Math.Sqrt(10), 1 / Math.Sqrt(10), 1 / Math.Sqrt(50)];
+        Assert.All(seen.Zip(expected), p => Assert.Equal(p.Second, p.First.UnitX, 2));
+        var sum = await connection.ExecuteScalarAsync<float[]>("select embedding_sum from track_embeddings");
+        Assert.Equal(new[] { 1f, 7f }, sum);
+    }
+
     private static TrackUpdate Update(long frame, float[] embedding)
     {
         var person = new PersonObservation(0, new BoundingBox(0, 0, 10, 20), 0.9f, Embedding: embedding);
