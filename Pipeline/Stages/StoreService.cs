@@ -29,6 +29,7 @@ public sealed class StoreService : StageService
         meter.CreateObservableCounter("unihcp.store.identity_events", () => counters.IdentityEvents, "{event}", "Identity events stored.");
         meter.CreateObservableCounter("unihcp.store.retries", () => counters.Retries, "{retry}", "Writes retried after a transient database error.");
         meter.CreateObservableCounter("unihcp.store.dead_letters", () => counters.DeadLetters, "{message}", "Messages the database refused, kept in dead_letters.");
+        meter.CreateObservableCounter("unihcp.store.indexed_units", () => counters.Indexed, "{track}", "Track embeddings put into the similarity index.");
         meter.CreateObservableCounter("unihcp.store.busy", () => counters.Busy.TotalSeconds, "s", "Time spent writing.");
     }
 
@@ -43,7 +44,10 @@ public sealed class StoreService : StageService
         return Task.CompletedTask;
     }
 
-    protected override Task RunAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        Stage.RunTracksAsync(_updates!, stoppingToken),
-        Stage.RunIdentitiesAsync(_identities!, stoppingToken));
+    // The embedding indexer runs beside the track writer and finishes after it (what is pending then is indexed).
+    protected override Task RunAsync(CancellationToken stoppingToken)
+    {
+        var tracks = Stage.RunTracksAsync(_updates!, stoppingToken);
+        return Task.WhenAll(tracks, Stage.RunIdentitiesAsync(_identities!, stoppingToken), Stage.RunIndexerAsync(tracks, stoppingToken));
+    }
 }

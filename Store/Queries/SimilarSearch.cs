@@ -8,7 +8,8 @@ namespace UniHCP.Pipeline.Store.Queries;
 /// <summary>
 /// Search by example image or by track: tracks in the window ranked by the cosine similarity of their unit mean
 /// ReID embedding (track_embeddings.unit, float16; rewritten each time the track's embedding count doubles) to the example's. PostgreSQL ranks with pgvector; an
-/// embedding length up to 4,000 values is served by that length's HNSW index (migration 0003), with iterative
+/// embedding length up to 4,000 values is served by that length's HNSW index (migrations 0003 and 0009: the index
+/// reads the copy the embedding indexer keeps, and tracks it has not caught up with are ranked exactly), with iterative
 /// scans so that a window or camera filter still fills the page; a filter that leaves few tracks is ranked exactly
 /// instead (<see cref="ExactBelow"/>). Nothing is held in this process.
 /// </summary>
@@ -102,23 +103,64 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource)
             settings.Parameters.AddWithValue("index", exact ? "off" : "on");
             await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        await using var command = new NpgsqlCommand(
-            $"""
-            select t.camera_id, t.track_id, 1 - (e.unit::halfvec({dims}) <=> @example) as similarity
-            from track_embeddings e join tracks t using (camera_id, track_id)
-            where vector_dims(e.unit) = {dims} and {TrackQueries.WindowFilter} and t.embedding_n > 0
-            order by e.unit::halfvec({dims}) <=> @example limit @take
-            """, connection, transaction);
-        command.Parameters.AddWithValue("example", new HalfVector(unit.Select(v => (Half)v).ToArray()));
+        var example = new HalfVector(unit.Select(v => (Half)v).ToArray());
+        List<(string, long, double)> result;
+        if (exact)
+        {
+            result = await ReadNearestAsync(connection, transaction, $"""
+                select t.camera_id, t.track_id, 1 - (e.unit::halfvec({dims}) <=> @example) as similarity
+                from track_embeddings e join tracks t using (camera_id, track_id)
+                where vector_dims(e.unit) = {dims} and {TrackQueries.WindowFilter} and t.embedding_n > 0
+                order by e.unit::halfvec({dims}) <=> @example limit @take
+                """, example, query, take, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // The index holds the tracks the embedding indexer has caught up with; the pending ones (few, while it
+            // keeps up) are ranked exactly by their current unit, and the two lists merged. A track whose indexed unit
+            // is out of date comes back without a score and is dropped here (it is among the pending), rather than
+            // filtered in the statement: PostgreSQL estimates a comparison of two columns to keep 0.5 % of the rows,
+            // which would price ranking the few "left" exactly below the index scan.
+            result = await ReadNearestAsync(connection, transaction, $"""
+                select t.camera_id, t.track_id, case when e.indexed_n = e.unit_n then 1 - (e.indexed::halfvec({dims}) <=> @example) end as similarity
+                from track_embeddings e join tracks t using (camera_id, track_id)
+                where vector_dims(e.indexed) = {dims} and {TrackQueries.WindowFilter} and t.embedding_n > 0
+                order by e.indexed::halfvec({dims}) <=> @example limit @take
+                """, example, query, 2 * take, cancellationToken).ConfigureAwait(false);
+            // Pending rows come from the partial index that lists them (materialised first, so that the window filter
+            // cannot lead the plan through every track instead), with sequential scans off: the planner cannot estimate
+            // indexed_n <> unit_n and guesses that 99.5 % of the rows match, so it reads the whole table for an empty
+            // pending set (seen in EXPLAIN on a 50,000-row table with the same partial index).
+            await using (var noScan = new NpgsqlCommand("select set_config('enable_seqscan', 'off', true)", connection, transaction))
+                await noScan.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var pending = await ReadNearestAsync(connection, transaction, $"""
+                with e as materialized (
+                    select camera_id, track_id, unit from track_embeddings where indexed_n <> unit_n and vector_dims(unit) = {dims})
+                select t.camera_id, t.track_id, 1 - (e.unit::halfvec({dims}) <=> @example) as similarity
+                from e join tracks t using (camera_id, track_id)
+                where {TrackQueries.WindowFilter} and t.embedding_n > 0
+                order by 3 desc limit @take
+                """, example, query, take, cancellationToken).ConfigureAwait(false);
+            result = result.Concat(pending).OrderByDescending(r => r.Item3).Take(take).ToList();
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private static async Task<List<(string, long, double)>> ReadNearestAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql,
+        HalfVector example, SimilarityQuery query, int take, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Parameters.AddWithValue("example", example);
         AddWindow(command, query);
         command.Parameters.AddWithValue("take", take);
         var result = new List<(string, long, double)>(take);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (!reader.IsDBNull(2))
                 result.Add((reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2)));
         }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;
     }
 

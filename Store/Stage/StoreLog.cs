@@ -13,4 +13,7 @@ internal static partial class StoreLog
 
     [LoggerMessage(4002, LogLevel.Error, "A {Type} of camera '{CameraId}' was refused by the database and kept in dead_letters: {Reason}")]
     public static partial void DeadLetter(ILogger logger, string type, string cameraId, string reason);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Indexing track embeddings failed ({Reason}); retrying in {Seconds:0.0} s (pending tracks stay searchable exactly)")]
+    public static partial void IndexingFailed(ILogger logger, string reason, double seconds);
 }

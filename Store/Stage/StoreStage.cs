@@ -21,6 +21,13 @@ public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> 
     private readonly TrackUpdateWriter _tracks = new(dataSource, interpolateGapsUpTo);
     private readonly IdentityWriter _identities = new(dataSource);
     private readonly DeadLetters _deadLetters = new(dataSource);
+    private readonly EmbeddingIndexer _indexer = new(dataSource);
+
+    /// <summary>Tracks the embedding indexer takes per transaction (each an HNSW insertion of a few ms).</summary>
+    public const int IndexBatch = 100;
+
+    /// <summary>How long the indexer waits when nothing is pending.</summary>
+    public static readonly TimeSpan IndexIdleWait = TimeSpan.FromSeconds(1);
 
     public StoreStageCounters Counters { get; } = new();
 
@@ -57,6 +64,41 @@ public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> 
             }
             foreach (var delivery in batch)
                 events.Acknowledge(delivery);
+        }
+    }
+
+    /// <summary>
+    /// The embedding indexer beside the writers (<see cref="EmbeddingIndexer"/>): indexes pending track units in small
+    /// transactions while there are any, waits a second when there are none, and once <paramref name="writersDone"/>
+    /// has completed indexes what is left and returns. A database error is logged and retried after a wait: the writers
+    /// go on, and pending tracks stay searchable exactly.
+    /// </summary>
+    public async Task RunIndexerAsync(Task writersDone, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writersDone);
+        while (true)
+        {
+            bool finishing = writersDone.IsCompleted;
+            int indexed;
+            try
+            {
+                indexed = await _indexer.IndexPendingAsync(IndexBatch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                StoreLog.IndexingFailed(logger, ex.Message, IndexIdleWait.TotalSeconds);
+                if (finishing)
+                    return; // the run ends; the next one's indexer takes the rest
+                await Task.Delay(IndexIdleWait, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            Counters.AddIndexed(indexed);
+            if (indexed > 0)
+                continue;
+            if (finishing)
+                return;
+            await Task.WhenAny(Task.Delay(IndexIdleWait, cancellationToken), writersDone).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 

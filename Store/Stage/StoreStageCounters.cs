@@ -10,6 +10,7 @@ public sealed class StoreStageCounters
     private long _retries;
     private long _batches;
     private long _busyTicks;
+    private long _indexed;
 
     /// <summary>Track updates (frames) committed.</summary>
     public long Updates => Interlocked.Read(ref _updates);
@@ -39,6 +40,11 @@ public sealed class StoreStageCounters
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _busyTicks, elapsed.Ticks);
     }
+
+    /// <summary>Track units put into the similarity index by the embedding indexer.</summary>
+    public long Indexed => Interlocked.Read(ref _indexed);
+
+    internal void AddIndexed(int count) => Interlocked.Add(ref _indexed, count);
 
     internal void AddIdentityEvents(int count) => Interlocked.Add(ref _identityEvents, count);
 

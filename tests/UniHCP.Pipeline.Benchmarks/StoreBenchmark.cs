@@ -7,6 +7,7 @@ using NpgsqlTypes;
 using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Store;
 using UniHCP.Pipeline.Store.Queries;
+using UniHCP.Pipeline.Store.Stage;
 using UniHCP.Pipeline.Store.Writing;
 
 namespace UniHCP.Pipeline.Benchmarks;
@@ -77,15 +78,22 @@ internal static class StoreBenchmark
                     // The mix's writer run is cleared away again: the queries below read the full load.
                     var mixed = await WriteAllAsync(dataSource, tracks, Writers, every);
                     report.Add(new BenchmarkCase($"writer, {Writers} in parallel, {mix}: COPY + tracks + thumbnails", [mixed.Seconds], mixed.Count, "obs/s", baseline, $"all {mixed.Count:N0} observations in {mixed.Batches} batches"));
+                    await IndexAllAsync(dataSource, report, mix, mixed);
                     await ExecuteAsync(builder.ConnectionString, "truncate observations, tracks, track_embeddings, thumbnails, track_strip, cameras");
                 }
                 else
                 {
                     var written = await WriteAllAsync(dataSource, tracks, Writers, every);
                     report.Add(new BenchmarkCase($"writer, {Writers} in parallel, {mix}: COPY + tracks + thumbnails", [written.Seconds], written.Count, "obs/s", baseline, $"all {written.Count:N0} observations in {written.Batches} batches"));
+                    await IndexAllAsync(dataSource, report, mix, written);
                 }
             }
 
+            // The indexer's updates leave a dead version of every track_embeddings row; the queries are timed after
+            // they are vacuumed, as autovacuum would have done in a store running for a while.
+            var vacuum = Stopwatch.StartNew();
+            await ExecuteAsync(builder.ConnectionString, "vacuum analyze track_embeddings");
+            Console.Error.WriteLine($"vacuum analyze track_embeddings: {vacuum.Elapsed.TotalSeconds:0.0} s");
             await ExecuteAsync(builder.ConnectionString, "analyze tracks, observations");
             var (sizeObservations, sizeTotal) = await SizesAsync(builder.ConnectionString);
             var queries = await QueriesAsync(dataSource, tracks, settings.Runs);
@@ -98,6 +106,30 @@ internal static class StoreBenchmark
             await ExecuteAsync(server.ConnectionString, $"drop database if exists {database} with (force)");
         }
         return report;
+    }
+
+    /// <summary>The embedding indexer catching up with a load written without it (the HNSW insertions the writer no
+    /// longer makes), on as many connections as writers; and observations over writing plus indexing time.</summary>
+    private static async Task IndexAllAsync(NpgsqlDataSource dataSource, BenchmarkReport report, string mix, Timed written)
+    {
+        var indexer = new EmbeddingIndexer(dataSource);
+        long pending = await indexer.PendingAsync(CancellationToken.None);
+        // What a search costs while the indexer is that far behind (every track ranked exactly, as pending).
+        var similar = new SimilarSearch(dataSource) { ExactBelow = 0 };
+        var everything = new SimilarityQuery(new TimeWindow(Start, Start + Span), Limit: 20);
+        var behind = new List<double>();
+        for (int q = 0; q < 10; q++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            await similar.ByTrackAsync($"cam-{q % Cameras:D2}", q + 1, everything);
+            behind.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+        var clock = Stopwatch.StartNew();
+        var drained = await Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => indexer.DrainAsync(StoreStage.IndexBatch, CancellationToken.None)));
+        double seconds = clock.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"indexer, {mix}: {drained.Sum()} of {pending} pending tracks in {seconds:0.0} s");
+        report.Add(new BenchmarkCase($"embedding indexer after the writer, {Writers} connections, {mix}", [seconds], (int)drained.Sum(), "tracks/s", null,
+            string.Create(CultureInfo.InvariantCulture, $"{drained.Sum():N0} track units into HNSW; written and indexed: {written.Count / (written.Seconds + seconds):0} obs/s; a search by example before it (all pending, ranked exactly): median {behind.Order().ElementAt(behind.Count / 2):0} ms")));
     }
 
     private sealed record Timed(int Count, double Seconds, int Batches = 0)

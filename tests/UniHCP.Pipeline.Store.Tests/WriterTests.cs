@@ -85,6 +85,34 @@ public sealed class WriterTests : IAsyncLifetime
         Assert.Equal(new[] { 1f, 7f }, sum);
     }
 
+    [Fact]
+    public async Task The_writer_leaves_the_index_to_the_embedding_indexer_which_copies_each_changed_unit_once()
+    {
+        var writer = new TrackUpdateWriter(_db.DataSource);
+        var indexer = new EmbeddingIndexer(_db.DataSource);
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        var indexed = () => connection.QuerySingleAsync<(int IndexedN, float[]? Indexed)>("select indexed_n, indexed::real[] from track_embeddings");
+
+        await writer.WriteAsync([Update(1, [1f, 0f])]);
+        Assert.Equal(1, await indexer.PendingAsync(CancellationToken.None));
+        Assert.Equal((0, null), await indexed());
+        Assert.Equal(1, await indexer.IndexPendingAsync(10, CancellationToken.None));
+        Assert.Equal(0, await indexer.IndexPendingAsync(10, CancellationToken.None));
+        Assert.Equal(1, (await indexed()).IndexedN);
+        Assert.Equal(new[] { 1f, 0f }, (await indexed()).Indexed);
+
+        // The second embedding doubles the count: a new unit, pending until indexed; the third leaves the unit alone.
+        await writer.WriteAsync([Update(2, [0f, 1f])]);
+        Assert.Equal(1, await indexer.PendingAsync(CancellationToken.None));
+        Assert.Equal(1, await indexer.DrainAsync(1, CancellationToken.None));
+        await writer.WriteAsync([Update(3, [0f, 1f])]);
+        Assert.Equal(0, await indexer.PendingAsync(CancellationToken.None));
+        var (n, unit) = await indexed();
+        Assert.Equal(2, n);
+        Assert.Equal(1 / Math.Sqrt(2), unit![0], 2);
+        Assert.Equal(1 / Math.Sqrt(2), unit[1], 2);
+    }
+
     private static TrackUpdate Update(long frame, float[] embedding)
     {
         var person = new PersonObservation(0, new BoundingBox(0, 0, 10, 20), 0.9f, Embedding: embedding);
