@@ -181,6 +181,21 @@ fi
 # durability is unchanged - synchronous_commit stays on).
 "${psql_cmd[@]}" -d postgres -c "alter system set max_wal_size = '4GB'" \
   -c "alter system set checkpoint_timeout = '15min'" -c "select pg_reload_conf()" >/dev/null
+# Shared buffers: a quarter of the memory (at most 8 GB, at least 128 MB; UNIHCP_PG_SHARED_BUFFERS_MB overrides), as
+# PostgreSQL's guidance has it. Search by example walks the HNSW index (4 KB a track: 2 GB at 500,000 tracks); with
+# the server's default 128 MB each search re-read it from the page cache (docs/benchmarks.md, "Vector search").
+# The setting needs a restart, done only when it changes.
+mem_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
+buffers_mb="${UNIHCP_PG_SHARED_BUFFERS_MB:-$(( mem_mb / 4 ))}"
+[[ "$buffers_mb" =~ ^[0-9]+$ ]] || fail "UNIHCP_PG_SHARED_BUFFERS_MB must be a number of megabytes (got '$buffers_mb')."
+[ -n "${UNIHCP_PG_SHARED_BUFFERS_MB:-}" ] || { [ "$buffers_mb" -le 8192 ] || buffers_mb=8192; [ "$buffers_mb" -ge 128 ] || buffers_mb=128; }
+current_mb="$("${psql_cmd[@]}" -d postgres -c "select setting::bigint * 8 / 1024 from pg_settings where name = 'shared_buffers'")"
+if [ "$current_mb" != "$buffers_mb" ]; then
+  "${psql_cmd[@]}" -d postgres -c "alter system set shared_buffers = '${buffers_mb}MB'" >/dev/null
+  pg_as "$pg/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 -m fast restart >/dev/null \
+    || { tail -n 20 "$pg_dir/server.log" >&2; fail "PostgreSQL did not restart with shared_buffers ${buffers_mb}MB (set UNIHCP_PG_SHARED_BUFFERS_MB lower)."; }
+  echo "shared_buffers ${current_mb}MB -> ${buffers_mb}MB (restarted)"
+fi
 "${psql_cmd[@]}" -d unihcp -c "select 'server ' || current_setting('server_version')"
 
 teachers="$local_dir/teachers"

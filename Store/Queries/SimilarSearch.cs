@@ -16,8 +16,14 @@ namespace UniHCP.Pipeline.Store.Queries;
 public sealed class SimilarSearch(NpgsqlDataSource dataSource)
 {
     /// <summary>Candidates the HNSW scan keeps (pgvector's hnsw.ef_search, 1-1000): more is slower and closer to
-    /// exact. 100 gives recall@10 above 0.95 in the store benchmark.</summary>
-    public int EfSearch { get; init; } = 100;
+    /// exact. Measured over 500,000 tracks (docs/benchmarks.md, "Vector search"): recall@10 0.83 at 100, 0.91 at 400,
+    /// 0.95 at 800 (a window and camera filter is what needs the depth: the scan discards most of what it finds),
+    /// p50 30 / 37 / 50 ms.</summary>
+    public int EfSearch { get; init; } = 800;
+
+    /// <summary>Most index tuples an iterative scan visits while a window or camera filter rejects what it finds
+    /// (pgvector's hnsw.max_scan_tuples); the scan then ends with what it has.</summary>
+    public int MaxScanTuples { get; init; } = 20_000;
 
     /// <summary>Rank every candidate exactly instead of through the index (the benchmark's reference for recall).</summary>
     public bool Exact { get; init; }
@@ -96,10 +102,11 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource)
             exact = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! <= ExactBelow;
         }
         await using (var settings = new NpgsqlCommand(
-            "select set_config('hnsw.ef_search', @ef, true), set_config('hnsw.iterative_scan', 'strict_order', true), set_config('enable_indexscan', @index, true)",
+            "select set_config('hnsw.ef_search', @ef, true), set_config('hnsw.iterative_scan', 'strict_order', true), set_config('hnsw.max_scan_tuples', @scan, true), set_config('enable_indexscan', @index, true)",
             connection, transaction))
         {
             settings.Parameters.AddWithValue("ef", EfSearch.ToString(CultureInfo.InvariantCulture));
+            settings.Parameters.AddWithValue("scan", MaxScanTuples.ToString(CultureInfo.InvariantCulture));
             settings.Parameters.AddWithValue("index", exact ? "off" : "on");
             await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -1,0 +1,34 @@
+using Dapper;
+using Npgsql;
+
+namespace UniHCP.Pipeline.Store.Tests;
+
+/// <summary>The store's sessions: JIT compilation off (search by example paid ~200 ms of it on a 2 ms query), unless
+/// the operator's connection string sets it.</summary>
+public sealed class StoreDataSourceTests
+{
+    [Fact]
+    public async Task Sessions_run_without_jit()
+    {
+        await using var dataSource = StoreDataSource.Create(new StoreOptions { ConnectionString = TestDatabase.ServerConnectionString() });
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Assert.Equal("off", await connection.ExecuteScalarAsync<string>("show jit"));
+        Assert.Equal("unihcp", await connection.ExecuteScalarAsync<string>("select current_setting('application_name')"));
+    }
+
+    [Fact]
+    public async Task An_operator_choice_of_jit_and_other_options_is_kept()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(TestDatabase.ServerConnectionString()) { Options = "-c jit=on -c work_mem=8MB" };
+        await using var dataSource = StoreDataSource.Create(new StoreOptions { ConnectionString = builder.ConnectionString });
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Assert.Equal("on", await connection.ExecuteScalarAsync<string>("show jit"));
+        Assert.Equal("8MB", await connection.ExecuteScalarAsync<string>("show work_mem"));
+
+        builder.Options = "-c work_mem=8MB";
+        await using var other = StoreDataSource.Create(new StoreOptions { ConnectionString = builder.ConnectionString });
+        await using var second = await other.OpenConnectionAsync();
+        Assert.Equal("off", await second.ExecuteScalarAsync<string>("show jit"));
+        Assert.Equal("8MB", await second.ExecuteScalarAsync<string>("show work_mem"));
+    }
+}
