@@ -85,7 +85,7 @@ internal static class VectorSearchBenchmark
                     await connection.ExecuteAsync($"create index track_embeddings_indexed_{Dimensions} on track_embeddings using hnsw ((indexed::halfvec({Dimensions})) halfvec_cosine_ops) with (m = 16, ef_construction = {int.Parse(efc, CultureInfo.InvariantCulture)}) where vector_dims(indexed) = {Dimensions}", commandTimeout: 0);
                 else
                     await connection.ExecuteAsync($"select ensure_embedding_index({Dimensions})", commandTimeout: 0);
-                await connection.ExecuteAsync("analyze tracks, track_embeddings", commandTimeout: 0);
+                await connection.ExecuteAsync("vacuum analyze tracks, track_embeddings", commandTimeout: 0); // as autovacuum leaves a live store
             }
             double buildSeconds = build.Elapsed.TotalSeconds;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"index built in {buildSeconds:0} s"));
@@ -214,6 +214,8 @@ internal static class VectorSearchBenchmark
         var searches = Searches(dataSource);
         var exact = new SimilarSearch(dataSource) { Exact = true };
         var times = searches.Select(_ => new List<double>()).ToArray();
+        var timesAll = searches.Select(_ => new List<double>()).ToArray();
+        var timesFiltered = searches.Select(_ => new List<double>()).ToArray();
         var recallsAll = searches.Select(_ => new List<double>()).ToArray();
         var recallsFiltered = searches.Select(_ => new List<double>()).ToArray();
         int exactRuns = Math.Min(queries, 50);
@@ -244,7 +246,9 @@ internal static class VectorSearchBenchmark
             {
                 var t0 = Stopwatch.GetTimestamp();
                 var found = await searches[c].Search.ByEmbeddingAsync(example, query);
-                times[c].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                times[c].Add(ms);
+                (q % 2 == 0 ? timesAll : timesFiltered)[c].Add(ms);
                 if (want is { Count: > 0 })
                 {
                     double recall = found.Take(10).Count(r => want.Contains((r.Track.CameraId, r.Track.TrackId))) / (double)want.Count;
@@ -254,14 +258,14 @@ internal static class VectorSearchBenchmark
         }
         var text = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
-        text.AppendLine("| query | runs | p50 | p95 | max | recall@10 (all / window and cameras / lowest) | target |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
+        text.AppendLine("| query | runs | p50 | p95 | p95 all / window and cameras | max | recall@10 (all / window and cameras / lowest) | target |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
         for (int c = 0; c < searches.Count; c++)
         {
             var all = recallsAll[c].Concat(recallsFiltered[c]).ToList();
-            text.AppendLine(inv, $"| search by example: {searches[c].Label}, top 20 | {queries} | {StoreBenchmark.P(times[c], 50):0.0} ms | {StoreBenchmark.P(times[c], 95):0.0} ms | {times[c].Max():0.0} ms | {all.Average():0.000} ({recallsAll[c].Average():0.000} / {recallsFiltered[c].Average():0.000} / {all.Min():0.00}) | p95 < 100 ms, recall >= 0.95 |");
+            text.AppendLine(inv, $"| search by example: {searches[c].Label}, top 20 | {queries} | {StoreBenchmark.P(times[c], 50):0.0} ms | {StoreBenchmark.P(times[c], 95):0.0} ms | {StoreBenchmark.P(timesAll[c], 95):0.0} / {StoreBenchmark.P(timesFiltered[c], 95):0.0} ms | {times[c].Max():0.0} ms | {all.Average():0.000} ({recallsAll[c].Average():0.000} / {recallsFiltered[c].Average():0.000} / {all.Min():0.00}) | p95 < 100 ms, recall >= 0.95 |");
         }
-        text.AppendLine(inv, $"| the same queries ranked exactly (index scans off; the reference) | {exactTimes.Count} | {StoreBenchmark.P(exactTimes, 50):0.0} ms | {StoreBenchmark.P(exactTimes, 95):0.0} ms | {exactTimes.Max():0.0} ms | 1 | - |");
+        text.AppendLine(inv, $"| the same queries ranked exactly (index scans off; the reference) | {exactTimes.Count} | {StoreBenchmark.P(exactTimes, 50):0.0} ms | {StoreBenchmark.P(exactTimes, 95):0.0} ms | - | {exactTimes.Max():0.0} ms | 1 | - |");
         text.AppendLine();
         text.AppendLine(inv, $"Recall@10: the first 10 of each search against the exact ranking's first 10, over the first {exactRuns} queries (half over all time and cameras, half with a window and cameras).");
         return text.ToString();
@@ -273,7 +277,7 @@ internal static class VectorSearchBenchmark
     {
         var result = new List<(string, SimilarSearch)>();
         static string Label(SimilarSearch s) => string.Create(CultureInfo.InvariantCulture,
-            $"SimilarSearch (HNSW index, ef_search {s.EfSearch}, iterative scan up to {s.MaxScanTuples:N0} tuples; exact where the filter leaves at most {s.ExactBelow:N0} tracks)");
+            $"SimilarSearch (HNSW index, ef_search {s.EfSearch}, iterative scan ({s.IterativeScan}) up to {s.MaxScanTuples:N0} tuples; exact where the filter leaves at most {s.ExactBelow:N0} tracks)");
         var standard = new SimilarSearch(dataSource);
         result.Add(("the store's defaults: " + Label(standard), standard));
         foreach (string variant in (Environment.GetEnvironmentVariable("UNIHCP_BENCH_SEARCH") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
@@ -284,6 +288,7 @@ internal static class VectorSearchBenchmark
                 EfSearch = values.GetValueOrDefault("ef", standard.EfSearch),
                 ExactBelow = values.GetValueOrDefault("exact", standard.ExactBelow),
                 MaxScanTuples = values.GetValueOrDefault("scan", standard.MaxScanTuples),
+                IterativeScan = values.TryGetValue("relaxed", out int relaxed) ? (relaxed == 1 ? "relaxed_order" : "strict_order") : standard.IterativeScan,
             };
             result.Add((Label(search), search));
         }
