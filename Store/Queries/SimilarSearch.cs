@@ -16,9 +16,9 @@ namespace UniHCP.Pipeline.Store.Queries;
 public sealed class SimilarSearch(NpgsqlDataSource dataSource)
 {
     /// <summary>Candidates the HNSW scan keeps (pgvector's hnsw.ef_search, 1-1000): more is slower and closer to
-    /// exact. Measured over 500,000 tracks (docs/benchmarks.md, "Vector search"): recall@10 0.83 at 100, 0.91 at 400,
-    /// 0.95 at 800 (a window and camera filter is what needs the depth: the scan discards most of what it finds),
-    /// p50 30 / 37 / 50 ms.</summary>
+    /// exact. Measured over 500,000 tracks with strict-order scans and exact ranking below 10,000 (docs/benchmarks.md,
+    /// "Vector search"): recall@10 0.83 at 100, 0.91 at 400, 0.95 at 800 (a window and camera filter is what needs the
+    /// depth: the scan discards most of what it finds), p50 30 / 37 / 50 ms.</summary>
     public int EfSearch { get; init; } = 800;
 
     /// <summary>Most index tuples an iterative scan visits while a window or camera filter rejects what it finds
