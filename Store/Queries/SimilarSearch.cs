@@ -103,6 +103,8 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource)
         // The length is part of the statement, not a parameter: the planner matches the partial index on it.
         string dims = unit.Length.ToString(CultureInfo.InvariantCulture);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (IterativeScan is not ("relaxed_order" or "strict_order"))
+            throw new InvalidOperationException($"SimilarSearch.IterativeScan must be relaxed_order or strict_order (got '{IterativeScan}').");
         bool exact = Exact;
         if (!exact)
         {

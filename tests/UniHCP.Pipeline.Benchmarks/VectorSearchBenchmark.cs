@@ -282,7 +282,14 @@ internal static class VectorSearchBenchmark
         result.Add(("the store's defaults: " + Label(standard), standard));
         foreach (string variant in (Environment.GetEnvironmentVariable("UNIHCP_BENCH_SEARCH") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
-            var values = variant.Split(',').Select(p => p.Split('=')).ToDictionary(p => p[0].Trim(), p => int.Parse(p[1], CultureInfo.InvariantCulture));
+            var values = new Dictionary<string, int>();
+            foreach (string pair in variant.Split(','))
+            {
+                string[] kv = pair.Split('=');
+                if (kv.Length != 2 || kv[0].Trim() is not ("ef" or "exact" or "scan" or "relaxed") || !int.TryParse(kv[1], NumberStyles.None, CultureInfo.InvariantCulture, out int value))
+                    throw new ArgumentException($"UNIHCP_BENCH_SEARCH: '{pair}' in '{variant}' is not name=number with name ef, exact, scan or relaxed.");
+                values[kv[0].Trim()] = value;
+            }
             var search = new SimilarSearch(dataSource)
             {
                 EfSearch = values.GetValueOrDefault("ef", standard.EfSearch),
