@@ -198,8 +198,8 @@ if [ "$current_mb" != "$buffers_mb" ]; then
 fi
 # Huge pages for those buffers (UNIHCP_PG_HUGE_PAGES=on|off; default on, off with --for-tests: a test cluster is small
 # and a reservation takes its memory from everything else at once). With 4 KB pages every buffer a search touches
-# costs a TLB miss, and on this VM that was most of a search's time: over 500,000 tracks the unfiltered searches'
-# p95 went from 186 to 57 ms and the filtered ones' from 255 to 193 ms (docs/benchmarks.md, "Vector search").
+# costs a TLB miss, a large part of a search's time on this VM: over 500,000 tracks, every page in the buffers, one
+# HNSW search took 62 ms with normal pages and 37 ms with huge ones (docs/benchmarks.md, "Vector search").
 # The kernel's reservation (vm.nr_hugepages, kept in /etc/sysctl.d) is only ever raised, then the cluster restarted
 # to take it; PostgreSQL's default huge_pages = try falls back to normal pages when the kernel gives fewer.
 huge="${UNIHCP_PG_HUGE_PAGES:-$([ -n "$for_tests" ] && echo off || echo on)}"
