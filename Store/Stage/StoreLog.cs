@@ -16,4 +16,10 @@ internal static partial class StoreLog
 
     [LoggerMessage(4003, LogLevel.Warning, "Indexing track embeddings failed ({Reason}); retrying in {Seconds:0.0} s (pending tracks stay searchable exactly)")]
     public static partial void IndexingFailed(ILogger logger, string reason, double seconds);
+
+    [LoggerMessage(4004, LogLevel.Information, "Built {Count} per-camera similarity index(es)")]
+    public static partial void CameraIndexesBuilt(ILogger logger, int count);
+
+    [LoggerMessage(4005, LogLevel.Warning, "Building per-camera similarity indexes failed ({Reason}); searches over those cameras use the shared index until the next try")]
+    public static partial void CameraIndexesFailed(ILogger logger, string reason);
 }

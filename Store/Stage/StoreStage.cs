@@ -29,6 +29,9 @@ public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> 
     /// <summary>How long the indexer waits when nothing is pending.</summary>
     public static readonly TimeSpan IndexIdleWait = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the idle indexer looks for cameras still without their own similarity index.</summary>
+    public static readonly TimeSpan CameraIndexCheck = TimeSpan.FromSeconds(30);
+
     public StoreStageCounters Counters { get; } = new();
 
     /// <summary>Writes track updates until the topic ends. <paramref name="cancellationToken"/> aborts (what is
@@ -71,11 +74,13 @@ public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> 
     /// The embedding indexer beside the writers (<see cref="EmbeddingIndexer"/>): indexes pending track units in small
     /// transactions while there are any, waits a second when there are none, and once <paramref name="writersDone"/>
     /// has completed indexes what is left and returns. A database error is logged and retried after a wait: the writers
-    /// go on, and pending tracks stay searchable exactly.
+    /// go on, and pending tracks stay searchable exactly. When nothing is pending it also builds the cameras' own
+    /// similarity indexes that are missing (every <see cref="CameraIndexCheck"/>, and once more before it returns).
     /// </summary>
     public async Task RunIndexerAsync(Task writersDone, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writersDone);
+        long lastCameraCheck = 0;
         while (true)
         {
             bool finishing = writersDone.IsCompleted;
@@ -95,10 +100,30 @@ public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> 
             Counters.AddIndexed(indexed);
             if (indexed > 0)
                 continue;
+            if (finishing || lastCameraCheck == 0 || Stopwatch.GetElapsedTime(lastCameraCheck) >= CameraIndexCheck)
+            {
+                await BuildCameraIndexesAsync(cancellationToken).ConfigureAwait(false);
+                lastCameraCheck = Stopwatch.GetTimestamp();
+            }
             if (finishing)
                 return;
             await Task.WhenAny(Task.Delay(IndexIdleWait, cancellationToken), writersDone).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    // A failed build is logged and left for the next check (searches over that camera take the shared index meanwhile).
+    private async Task BuildCameraIndexesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            int built = await _indexer.BuildCameraIndexesAsync(cancellationToken).ConfigureAwait(false);
+            if (built > 0)
+                StoreLog.CameraIndexesBuilt(logger, built);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            StoreLog.CameraIndexesFailed(logger, ex.Message);
         }
     }
 

@@ -35,6 +35,61 @@ public sealed class EmbeddingIndexer(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>
+    /// Builds the per-camera similarity indexes still missing (migration 0010: every camera of the store, every length
+    /// a shared index exists for) with CREATE INDEX CONCURRENTLY, so that the writers go on meanwhile; an index a failed
+    /// build left invalid is dropped and built again. One builder at a time across store processes (a session advisory
+    /// lock; another process holding it makes this return 0 at once). Returns how many it built.
+    /// </summary>
+    public async Task<int> BuildCameraIndexesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (!await ScalarAsync<bool>(connection, "select pg_try_advisory_lock(hashtext('camera_embedding_indexes'))", cancellationToken).ConfigureAwait(false))
+            return 0;
+        try
+        {
+            var missing = new List<(string Drop, string Create)>();
+            await using (var command = new NpgsqlCommand(
+                """
+                select format('drop index concurrently if exists %I', camera_embedding_index_name(dims, camera)),
+                       camera_embedding_index_ddl(dims, camera)
+                from missing_camera_embedding_indexes()
+                """, connection))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    missing.Add((reader.GetString(0), reader.GetString(1)));
+            }
+            // An HNSW build slows down sharply once its graph outgrows maintenance_work_mem (64 MB by default: about
+            // 16,000 tracks of 1536 values); this session's own setting, gone when the connection returns to the pool.
+            if (missing.Count > 0)
+            {
+                await using var memory = new NpgsqlCommand("set maintenance_work_mem = '512MB'", connection);
+                await memory.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            foreach (var (drop, create) in missing)
+            {
+                // Concurrent builds cannot run in a transaction: each statement on its own (autocommit).
+                foreach (string statement in new[] { drop, create })
+                {
+                    await using var build = new NpgsqlCommand(statement, connection) { CommandTimeout = 0 };
+                    await build.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            return missing.Count;
+        }
+        finally
+        {
+            await ScalarAsync<bool>(connection, "select pg_advisory_unlock(hashtext('camera_embedding_indexes'))", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>Indexes everything pending, in passes of <paramref name="batch"/>; returns the number indexed.</summary>
     public async Task<long> DrainAsync(int batch, CancellationToken cancellationToken)
     {

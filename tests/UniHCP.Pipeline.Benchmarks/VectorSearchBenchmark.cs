@@ -68,6 +68,7 @@ internal static class VectorSearchBenchmark
             if (reuse)
             {
                 report.Note($"Reused the database a kept run loaded and indexed ({database}); load and build not measured.");
+                await new EmbeddingIndexer(dataSource).BuildCameraIndexesAsync(CancellationToken.None); // a database kept before migration 0010
                 report.Note(await QueriesAsync(dataSource, tracks, Math.Max(100, settings.Runs * 40)));
                 return report;
             }
@@ -91,13 +92,20 @@ internal static class VectorSearchBenchmark
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"index built in {buildSeconds:0} s"));
             report.Add(new BenchmarkCase("HNSW index build", [buildSeconds], tracks, "tracks/s", null, "one-off; later tracks are indexed by the embedding indexer as they are written"));
 
+            // Each camera's own index, as the store's embedding indexer builds them (concurrently, one after another).
+            var cameraBuild = Stopwatch.StartNew();
+            int built = await new EmbeddingIndexer(dataSource).BuildCameraIndexesAsync(CancellationToken.None);
+            double cameraSeconds = cameraBuild.Elapsed.TotalSeconds;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{built} camera indexes built in {cameraSeconds:0} s"));
+            report.Add(new BenchmarkCase($"per-camera HNSW indexes build ({built}, concurrently)", [cameraSeconds], tracks, "tracks/s", null, "one-off; a camera's index is built when the indexer first sees the camera"));
+
             report.Note(await QueriesAsync(dataSource, tracks, Math.Max(100, settings.Runs * 40)));
             await using (var connection = await dataSource.OpenConnectionAsync())
             {
-                var (index, table) = await connection.QuerySingleAsync<(long, long)>(
-                    $"select pg_relation_size('track_embeddings_indexed_{Dimensions}'), pg_total_relation_size('track_embeddings')");
+                var (index, cameraIndexes, table) = await connection.QuerySingleAsync<(long, long, long)>(
+                    $"select pg_relation_size('track_embeddings_indexed_{Dimensions}'), (select coalesce(sum(pg_relation_size(to_regclass(camera_embedding_index_name({Dimensions}, id)))), 0)::bigint from cameras), pg_total_relation_size('track_embeddings')");
                 report.Note(string.Create(CultureInfo.InvariantCulture,
-                    $"Sizes: the HNSW index {index / 1e9:0.00} GB ({index / (double)tracks:0} bytes a track); track_embeddings with its indexes {table / 1e9:0.00} GB (float32 sums kept beside the float16 units). Load {loadSeconds:0} s, index build {buildSeconds:0} s."));
+                    $"Sizes: the HNSW index {index / 1e9:0.00} GB ({index / (double)tracks:0} bytes a track), the per-camera ones {cameraIndexes / 1e9:0.00} GB together; track_embeddings with its indexes {table / 1e9:0.00} GB (float32 sums kept beside the float16 units). Load {loadSeconds:0} s, index build {buildSeconds:0} s, per-camera indexes {cameraSeconds:0} s."));
             }
         }
         finally
@@ -161,6 +169,8 @@ internal static class VectorSearchBenchmark
             }
             await importer.CompleteAsync();
         }
+        // The cameras the writer would have registered (the embedding indexer builds an index for each).
+        await connection.ExecuteAsync("insert into cameras (id, first_seen, last_seen) select camera_id, min(first_seen), max(last_seen) from tracks group by camera_id", commandTimeout: 0);
     }
 
     /// <summary>Tracks go round the cameras in time order; a person's tracks are consecutive, so on different cameras.</summary>
@@ -277,7 +287,10 @@ internal static class VectorSearchBenchmark
     {
         var result = new List<(string, SimilarSearch)>();
         static string Label(SimilarSearch s) => string.Create(CultureInfo.InvariantCulture,
-            $"SimilarSearch (HNSW index, ef_search {s.EfSearch}, iterative scan ({s.IterativeScan}) up to {s.MaxScanTuples:N0} tuples; exact where the filter leaves at most {s.ExactBelow:N0} tracks)");
+            $"SimilarSearch (HNSW index, ef_search {s.EfSearch}, iterative scan ({s.IterativeScan}) up to {s.MaxScanTuples:N0} tuples; exact where the filter leaves at most {s.ExactBelow:N0} tracks; ") +
+            (s.CameraIndexes
+                ? string.Create(CultureInfo.InvariantCulture, $"up to {s.CameraIndexesUpTo} named cameras each through its own index at ef_search {s.CameraEfSearch}, {s.CameraConnections} at once; a camera estimated at most {s.CameraExactBelow:N0} tracks in the window ranked exactly)")
+                : "no per-camera indexes)");
         var standard = new SimilarSearch(dataSource);
         result.Add(("the store's defaults: " + Label(standard), standard));
         foreach (string variant in (Environment.GetEnvironmentVariable("UNIHCP_BENCH_SEARCH") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
@@ -286,8 +299,8 @@ internal static class VectorSearchBenchmark
             foreach (string pair in variant.Split(','))
             {
                 string[] kv = pair.Split('=');
-                if (kv.Length != 2 || kv[0].Trim() is not ("ef" or "exact" or "scan" or "relaxed") || !int.TryParse(kv[1], NumberStyles.None, CultureInfo.InvariantCulture, out int value))
-                    throw new ArgumentException($"UNIHCP_BENCH_SEARCH: '{pair}' in '{variant}' is not name=number with name ef, exact, scan or relaxed.");
+                if (kv.Length != 2 || kv[0].Trim() is not ("ef" or "exact" or "scan" or "relaxed" or "cam" or "camef" or "camexact" or "camconn") || !int.TryParse(kv[1], NumberStyles.None, CultureInfo.InvariantCulture, out int value))
+                    throw new ArgumentException($"UNIHCP_BENCH_SEARCH: '{pair}' in '{variant}' is not name=number with name ef, exact, scan, relaxed, cam, camef, camexact or camconn.");
                 values[kv[0].Trim()] = value;
             }
             var search = new SimilarSearch(dataSource)
@@ -296,6 +309,10 @@ internal static class VectorSearchBenchmark
                 ExactBelow = values.GetValueOrDefault("exact", standard.ExactBelow),
                 MaxScanTuples = values.GetValueOrDefault("scan", standard.MaxScanTuples),
                 IterativeScan = values.TryGetValue("relaxed", out int relaxed) ? (relaxed == 1 ? "relaxed_order" : "strict_order") : standard.IterativeScan,
+                CameraIndexes = values.TryGetValue("cam", out int camera) ? camera == 1 : standard.CameraIndexes,
+                CameraEfSearch = values.GetValueOrDefault("camef", standard.CameraEfSearch),
+                CameraExactBelow = values.GetValueOrDefault("camexact", standard.CameraExactBelow),
+                CameraConnections = values.GetValueOrDefault("camconn", standard.CameraConnections),
             };
             result.Add((Label(search), search));
         }

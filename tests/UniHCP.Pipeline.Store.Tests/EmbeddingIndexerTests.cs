@@ -38,5 +38,27 @@ public sealed class EmbeddingIndexerTests : IAsyncLifetime
         Assert.Equal(0, await new EmbeddingIndexer(_db.DataSource).PendingAsync(CancellationToken.None));
         Assert.Equal(10, await connection.ExecuteScalarAsync<int>("select count(*) from track_embeddings where indexed = unit and indexed_n = unit_n and unit_n = 32"));
         Assert.InRange(stage.Counters.Indexed, 10, 60); // each track at least once, at most once per unit it had
+        // Before it returned, the indexer built each camera's own similarity index.
+        Assert.Equal(["cam-0", "cam-1"], await connection.QueryAsync<string>("select id from cameras where camera_embedding_index_valid(3, id) order by id"));
+    }
+
+    [Fact]
+    public async Task A_camera_index_a_failed_build_left_invalid_is_dropped_and_built_again()
+    {
+        var writer = new TrackUpdateWriter(_db.DataSource);
+        var persons = new[] { new PersonObservation(0, new BoundingBox(0, 0, 10, 20), 0.9f, Embedding: new float[] { 1, 2, 3 }) };
+        var states = new[] { new TrackState(1, TrackStatus.Confirmed, new BoundingBox(0, 0, 10, 20), 0, null) };
+        await writer.WriteAsync([new TrackUpdate("cam-x", 1, SeedData.T0, states, persons, "test")]);
+        var indexer = new EmbeddingIndexer(_db.DataSource);
+        await indexer.DrainAsync(10, CancellationToken.None);
+        Assert.Equal(1, await indexer.BuildCameraIndexesAsync(CancellationToken.None));
+        Assert.Equal(0, await indexer.BuildCameraIndexesAsync(CancellationToken.None)); // nothing missing now
+
+        // What an interrupted CREATE INDEX CONCURRENTLY leaves behind: the index, marked invalid.
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        await connection.ExecuteAsync("update pg_index set indisvalid = false where indexrelid = to_regclass(camera_embedding_index_name(3, 'cam-x'))");
+        Assert.False(await connection.ExecuteScalarAsync<bool>("select camera_embedding_index_valid(3, 'cam-x')"));
+        Assert.Equal(1, await indexer.BuildCameraIndexesAsync(CancellationToken.None));
+        Assert.True(await connection.ExecuteScalarAsync<bool>("select camera_embedding_index_valid(3, 'cam-x')"));
     }
 }

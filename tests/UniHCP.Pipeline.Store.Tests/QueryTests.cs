@@ -229,6 +229,57 @@ public sealed class QueryTests(SeededDatabase db) : IClassFixture<SeededDatabase
     }
 
     [Fact]
+    public async Task A_search_naming_cameras_walks_each_cameras_own_index_and_ranks_as_exact_search_does()
+    {
+        int length = P1.Embedding.Length;
+        var indexer = new EmbeddingIndexer(db.DataSource);
+        await indexer.DrainAsync(10, CancellationToken.None);
+        await indexer.BuildCameraIndexesAsync(CancellationToken.None); // builds none when an earlier test did
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        Assert.Equal(["cam-a", "cam-b", "cam-c"], await connection.QueryAsync<string>(
+            "select id from cameras where camera_embedding_index_valid(@length, id) order by id", new { length }));
+        Assert.Empty(await connection.QueryAsync("select * from missing_camera_embedding_indexes()"));
+
+        // Every camera through its index (none is ranked exactly), one camera and two, against exact ranking.
+        var byIndex = new SimilarSearch(db.DataSource) { CameraExactBelow = -1, CameraConnections = 1 };
+        foreach (string[] cameras in new[] { new[] { "cam-a" }, ["cam-a", "cam-b"], ["cam-b", "cam-c", "cam-a"] })
+        {
+            var query = new SimilarityQuery(BothDays with { Cameras = cameras });
+            var exact = await new SimilarSearch(db.DataSource) { Exact = true }.ByEmbeddingAsync(P1.Embedding, query);
+            var found = await byIndex.ByEmbeddingAsync(P1.Embedding, query);
+            Assert.Equal(exact.Select(r => Math.Round(r.Score, 3)), found.Select(r => Math.Round(r.Score, 3)));
+            Assert.All(found, r => Assert.Contains(r.Track.CameraId, cameras));
+            // The same tracks resemble P1 (its own, at 1, tie; P4 at 0.8); the rest tie at 0, in any order.
+            var similar = Keys(exact.Where(r => r.Score > 0.5)).Order().ToList();
+            Assert.NotEmpty(similar);
+            Assert.Equal(similar, Keys(found.Where(r => r.Score > 0.5)).Order());
+        }
+
+        // The camera's statement can walk that camera's index: the planner proves the partial index's predicate from
+        // the bound camera parameter (sequential scans priced out: six tracks would make one cheaper).
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("set local enable_seqscan = off", transaction: transaction);
+        string name = await connection.ExecuteScalarAsync<string>("select camera_embedding_index_name(@length, 'cam-b')", new { length }, transaction) ?? "";
+        await using var explain = new Npgsql.NpgsqlCommand(
+            "explain " + SimilarSearch.IndexedSql(length.ToString(System.Globalization.CultureInfo.InvariantCulture), SimilarSearch.OneCamera), connection, transaction);
+        explain.Parameters.AddWithValue("example", new Pgvector.HalfVector(P1.Embedding.Select(v => (Half)v).ToArray()));
+        explain.Parameters.AddWithValue("from", BothDays.From);
+        explain.Parameters.AddWithValue("to", BothDays.To);
+        explain.Parameters.Add(new Npgsql.NpgsqlParameter("cameras", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = DBNull.Value });
+        explain.Parameters.AddWithValue("camera", "cam-b");
+        explain.Parameters.AddWithValue("take", 5);
+        var lines = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+                lines.Add(reader.GetString(0));
+        }
+        string plan = string.Join('\n', lines);
+        Assert.Contains($"Index Scan using {name}", plan, StringComparison.Ordinal);
+        await transaction.RollbackAsync();
+    }
+
+    [Fact]
     public async Task Dashboard_aggregates_count_people_per_bucket_identities_dwell_and_attribute_mix()
     {
         var summary = await new DashboardQueries(db.DataSource).SummaryAsync(FirstDay, TimeSpan.FromMinutes(1));
