@@ -29,7 +29,7 @@ public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> 
     /// <summary>How long the indexer waits when nothing is pending.</summary>
     public static readonly TimeSpan IndexIdleWait = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often the idle indexer looks for cameras still without their own similarity index.</summary>
+    /// <summary>How often the indexer looks for cameras still without their own similarity index.</summary>
     public static readonly TimeSpan CameraIndexCheck = TimeSpan.FromSeconds(30);
 
     public StoreStageCounters Counters { get; } = new();
@@ -74,8 +74,8 @@ public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> 
     /// The embedding indexer beside the writers (<see cref="EmbeddingIndexer"/>): indexes pending track units in small
     /// transactions while there are any, waits a second when there are none, and once <paramref name="writersDone"/>
     /// has completed indexes what is left and returns. A database error is logged and retried after a wait: the writers
-    /// go on, and pending tracks stay searchable exactly. When nothing is pending it also builds the cameras' own
-    /// similarity indexes that are missing (every <see cref="CameraIndexCheck"/>, and once more before it returns).
+    /// go on, and pending tracks stay searchable exactly. It also builds the cameras' own similarity indexes that are
+    /// missing (every <see cref="CameraIndexCheck"/>, and once more before it returns).
     /// </summary>
     public async Task RunIndexerAsync(Task writersDone, CancellationToken cancellationToken)
     {
@@ -98,13 +98,14 @@ public sealed class StoreStage(NpgsqlDataSource dataSource, ILogger<StoreStage> 
                 continue;
             }
             Counters.AddIndexed(indexed);
-            if (indexed > 0)
-                continue;
-            if (finishing || lastCameraCheck == 0 || Stopwatch.GetElapsedTime(lastCameraCheck) >= CameraIndexCheck)
+            // Also while units are pending: a busy store may never be idle, and a new camera's index is cheapest early.
+            if ((indexed == 0 && finishing) || lastCameraCheck == 0 || Stopwatch.GetElapsedTime(lastCameraCheck) >= CameraIndexCheck)
             {
                 await BuildCameraIndexesAsync(cancellationToken).ConfigureAwait(false);
                 lastCameraCheck = Stopwatch.GetTimestamp();
             }
+            if (indexed > 0)
+                continue;
             if (finishing)
                 return;
             await Task.WhenAny(Task.Delay(IndexIdleWait, cancellationToken), writersDone).ConfigureAwait(false);
