@@ -63,7 +63,7 @@ public sealed class SimilarSearch(NpgsqlDataSource dataSource)
 
     /// <summary>hnsw.ef_search in a camera's own index (a graph of that camera's tracks only). Over 500,000 tracks on 20
     /// cameras (docs/benchmarks.md), searches with a window and 1-5 cameras found 0.996 of the exact top 10 at 100 and
-    /// 200 and 1.000 at 400; p95 of all searches 72 / 76 / 98 ms.</summary>
+    /// 200 and 1.000 at 400; the host's noise did not separate their latency (p95 of all searches 72-98 ms each).</summary>
     public int CameraEfSearch { get; init; } = 200;
 
     /// <summary>A camera estimated to have at most this many tracks in the window is ranked exactly (a few ms), not
