@@ -31,6 +31,7 @@ public static class TorchRuntime
         {
             if (s_initialised)
                 return;
+            NativeHeap.Configure();
             try
             {
                 // Any tensor op forces the native load.

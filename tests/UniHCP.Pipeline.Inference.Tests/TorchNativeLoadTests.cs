@@ -45,4 +45,19 @@ public sealed class TorchNativeLoadTests
             }
         }
     }
+
+    [Fact]
+    public void Loading_libtorch_on_glibc_keeps_large_freed_blocks_in_the_heap()
+    {
+        TorchRuntime.EnsureLoaded();
+        Assert.NotNull(NativeHeap.State);
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable(NativeHeap.Variable) is null
+            && Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is null)
+            Assert.Equal("large blocks reused (mmap off, trim above 1 GB)", NativeHeap.State); // mallopt accepted both settings
+
+        // Blocks larger than a thread heap (64 MB) still work: glibc maps them itself.
+        using var scope = NewDisposeScope();
+        var big = ones([24L * 1024 * 1024], ScalarType.Int32); // 96 MB
+        Assert.Equal(24L * 1024 * 1024, big.sum().item<long>());
+    }
 }
