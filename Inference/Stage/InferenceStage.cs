@@ -21,6 +21,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     private readonly CameraSnapshotTaker? _snapshotTaker = snapshots is not null && options.SnapshotEvery > TimeSpan.Zero ? new CameraSnapshotTaker(options.SnapshotEvery) : null;
     private readonly InferenceStageCounters _counters = new();
     private readonly PersonTaskSchedule? _schedule = options.PersonTasksEvery is { } every ? new PersonTaskSchedule(every, options.Tracker) : null;
+    private ModelThread? _modelThread; // made by RunAsync: all of its model calls run on it
     private PerceptionEngine _engine = engine;
     private PerceptionEngine? _next;
 
@@ -45,6 +46,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         ArgumentNullException.ThrowIfNull(frames);
         ArgumentNullException.ThrowIfNull(persons);
         options.Validate();
+        _modelThread = new ModelThread("inference model");
         try
         {
             await foreach (var batch in frames.ReadBatchesAsync(options.BatchFrames, cancellationToken).ConfigureAwait(false))
@@ -76,6 +78,8 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         }
         finally
         {
+            _modelThread.Dispose();
+            _modelThread = null;
             Interlocked.Exchange(ref _next, null)?.Dispose();
             _engine.Dispose();
         }
@@ -113,7 +117,8 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             }
         }
 
-        var results = Run(analysed.Select(d => d.Event!).ToList());
+        var batch = analysed.Select(d => d.Event!).ToList();
+        var results = await _modelThread!.RunAsync(() => Run(batch)).ConfigureAwait(false);
         for (int i = 0; i < analysed.Count; i++)
         {
             if (results[i] is { } result)

@@ -36,7 +36,7 @@ internal static class DetectorBenchmark
             + FormattableString.Invariant($"{frames.Count} frames (500-531) in batches of {Batch}, detection only. \"plain\" is the model as loaded; \"prepared\" after ")
             + "UniHcpModel.PrepareForInference (the engine's model). Sizes are the 768x576 frames resized to the short side; the weights "
             + FormattableString.Invariant($"record {InferenceHints.Read(metadata).DetectionResize.ShortSide}. \"engine\" is PerceptionEngine.Detect: frames to tensors, resize, model, decoded boxes. ")
-            + $"C heap: {NativeHeap.State}."));
+            + $"C heap: {NativeHeap.State}.");
 
         var (plain, _) = WeightsFile.Load(weights);
         var (prepared, _) = WeightsFile.Load(weights);
