@@ -93,10 +93,11 @@ internal static class QueryCommand
                 if (!weightsFile.Exists)
                     throw new FileNotFoundException($"--weights: '{weightsFile.FullName}' does not exist.");
                 using var engine = new PerceptionEngineBuilder().WithWeights(weightsFile.FullName).WithOptions(new PerceptionOptions { Tasks = ["reid"] }).Build();
+                using var embedder = new ExampleEmbedder(engine);
                 float[] embedding;
                 try
                 {
-                    embedding = await new ExampleEmbedder(engine).EmbedAsync(await File.ReadAllBytesAsync(imageFile.FullName, ct), ct);
+                    embedding = await embedder.EmbedAsync(await File.ReadAllBytesAsync(imageFile.FullName, ct), ct);
                 }
                 catch (ImageRejectedException ex)
                 {

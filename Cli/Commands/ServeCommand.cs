@@ -47,7 +47,7 @@ internal static class ServeCommand
         await using var _ = dataSource;
 
         using var engine = weights is null ? null : new PerceptionEngineBuilder().WithWeights(weights.FullName).WithOptions(new PerceptionOptions { Tasks = ["reid"] }).Build();
-        IPersonEmbedder? embedder = engine is null ? null : new ExampleEmbedder(engine);
+        using var embedder = engine is null ? null : new ExampleEmbedder(engine);
         await using var host = ApiHost.Create(options, dataSource, embedder, new LoggerProviderAdapter(loggerFactory));
         try
         {

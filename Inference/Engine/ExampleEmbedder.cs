@@ -7,11 +7,13 @@ namespace UniHCP.Pipeline.Inference.Engine;
 /// <summary>
 /// Search by example: the uploaded person crop is treated as one person filling the image and
 /// described with the engine's ReID task, exactly as crops from the cameras are, so the embedding
-/// lives in the same space as the stored tracks'. The engine is used by one request at a time.
+/// lives in the same space as the stored tracks'. The engine is used by one request at a time, always on the same
+/// thread (<see cref="ModelThread"/>: requests resume on any pool thread, and each would get its own OpenMP team).
 /// </summary>
-public sealed class ExampleEmbedder(PerceptionEngine engine, long maxPixels = 16L * 1024 * 1024) : IPersonEmbedder
+public sealed class ExampleEmbedder(PerceptionEngine engine, long maxPixels = 16L * 1024 * 1024) : IPersonEmbedder, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ModelThread _modelThread = new("example embedder");
 
     public string ModelVersion => engine.ModelVersion;
 
@@ -34,7 +36,7 @@ public sealed class ExampleEmbedder(PerceptionEngine engine, long maxPixels = 16
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var described = await Task.Run(() => engine.Describe([frame], [[whole]]), cancellationToken).ConfigureAwait(false);
+            var described = await _modelThread.RunAsync(() => engine.Describe([frame], [[whole]])).WaitAsync(cancellationToken).ConfigureAwait(false);
             var embedding = described[0].Persons[0].Embedding;
             if (embedding.IsEmpty)
                 throw new InvalidOperationException($"the model {engine.ModelVersion} does not run ReID, so it cannot search by example (enable the reid task).");
@@ -44,5 +46,12 @@ public sealed class ExampleEmbedder(PerceptionEngine engine, long maxPixels = 16
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Ends the model thread after the request in flight; the engine stays the caller's.</summary>
+    public void Dispose()
+    {
+        _modelThread.Dispose();
+        _gate.Dispose();
     }
 }

@@ -23,6 +23,7 @@ public sealed class ApiServer : IAsyncLifetime
 
     private readonly SeededDatabase _db = new();
     private PerceptionEngine? _engine;
+    private ExampleEmbedder? _embedder;
 
     public ApiHost Host { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
@@ -38,9 +39,9 @@ public sealed class ApiServer : IAsyncLifetime
         var model = new UniHcpModel(ModelConfig.Tiny, TaskRegistry.Standard);
         _engine = new PerceptionEngineBuilder().WithModel(model, WeightsMetadata.For("api-test", model.Config, model.Tasks))
             .WithOptions(new PerceptionOptions { Tasks = ["reid"] }).Build();
-        var embedder = new ExampleEmbedder(_engine);
-        await StoreExamplesAsync(embedder);
-        Host = ApiHost.Create(new ApiOptions { Urls = "http://127.0.0.1:0", ApiKeys = [Key], MaxUploadBytes = 256 * 1024 }, _db.DataSource, embedder);
+        _embedder = new ExampleEmbedder(_engine);
+        await StoreExamplesAsync(_embedder);
+        Host = ApiHost.Create(new ApiOptions { Urls = "http://127.0.0.1:0", ApiKeys = [Key], MaxUploadBytes = 256 * 1024 }, _db.DataSource, _embedder);
         await Host.StartAsync();
         BaseAddress = new Uri(Host.Addresses[0]);
     }
@@ -48,6 +49,7 @@ public sealed class ApiServer : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Host.DisposeAsync();
+        _embedder?.Dispose();
         _engine?.Dispose();
         await _db.DisposeAsync();
     }

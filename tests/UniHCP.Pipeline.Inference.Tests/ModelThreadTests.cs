@@ -1,4 +1,4 @@
-using UniHCP.Pipeline.Inference.Stage;
+using UniHCP.Pipeline.Inference.Engine;
 
 namespace UniHCP.Pipeline.Inference.Tests;
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 
-namespace UniHCP.Pipeline.Inference.Stage;
+namespace UniHCP.Pipeline.Inference.Engine;
 
 /// <summary>
-/// One long-lived thread that runs all of a stage's model calls in order. An async stage otherwise resumes on
+/// One long-lived thread that runs model calls in order. Async code (a stage, a web request) otherwise resumes on
 /// whichever thread-pool thread is free, and OpenMP (libtorch's intra-op threads) gives every new calling thread a
 /// team of workers of its own: measured on the main job, the model's work spread over four callers and four
 /// workers, each with its own heap arena and caches, where one caller and one worker do the same work.
