@@ -1,18 +1,21 @@
 using System.CommandLine;
+using System.Diagnostics;
 using Npgsql;
 using UniHCP.Pipeline.Cli.Configuration;
 using UniHCP.Pipeline.Store;
+using UniHCP.Pipeline.Store.Writing;
 
 namespace UniHCP.Pipeline.Cli.Commands;
 
-/// <summary>`unihcp db migrate|retention`: schema and data life cycle of the store.</summary>
+/// <summary>`unihcp db migrate|retention|index`: schema and data life cycle of the store.</summary>
 internal static class DbCommand
 {
     public static Command Create()
     {
-        var command = new Command("db", "Manage the PostgreSQL store: schema migrations and retention.");
+        var command = new Command("db", "Manage the PostgreSQL store: schema migrations, retention and the similarity indexes.");
         command.Subcommands.Add(Migrate());
         command.Subcommands.Add(Retention());
+        command.Subcommands.Add(Index());
         return command;
     }
 
@@ -61,6 +64,61 @@ internal static class DbCommand
                 output.WriteLine($"Camera '{camera.Camera}' still holds {ByteSize.Format(camera.Bytes)} (budget {ByteSize.Format(camera.Budget)}) in its newest day, which is kept.");
             if (removed.Count == 0 && over.Count == 0)
                 output.WriteLine("Every camera is within its disk budget.");
+        }));
+        return command;
+    }
+
+    private static Command Index()
+    {
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Tracks per transaction (1-100000; default 1000): larger passes are faster, smaller ones hold fewer rows locked at a time.",
+            DefaultValueFactory = _ => 1000,
+        };
+        batch.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 100_000)
+                result.AddError($"--batch must be 1-100000 (got {result.GetValueOrDefault<int>()}).");
+        });
+        var command = new Command("index", "Put every pending track's embedding into the similarity indexes, then build the per-camera indexes still missing: what a running store stage does by itself, for a store a stopped pipeline, an import or an API-only host left behind. Search answers meanwhile (pending tracks are ranked exactly).") { batch };
+        command.SetAction((parse, ct) => RunAsync(parse, async (options, output) =>
+        {
+            await using var dataSource = await StoreConnection.OpenAsync(options, ct);
+            var indexer = new EmbeddingIndexer(dataSource);
+            long pending = await indexer.PendingAsync(ct);
+            output.WriteLine($"{pending:N0} track(s) wait for the similarity index.");
+            var clock = Stopwatch.StartNew();
+            var reported = TimeSpan.Zero;
+            long indexed = 0;
+            int done;
+            while ((done = await indexer.IndexPendingAsync(parse.GetValue(batch), ct)) > 0)
+            {
+                indexed += done;
+                if (clock.Elapsed - reported >= TimeSpan.FromSeconds(5))
+                {
+                    reported = clock.Elapsed;
+                    output.WriteLine($"  indexed {indexed:N0} of {pending:N0} ({indexed / clock.Elapsed.TotalSeconds:N0} tracks/s)");
+                }
+            }
+            output.WriteLine($"Indexed {indexed:N0} track(s) in {clock.Elapsed.TotalSeconds:0.0} s.");
+
+            long missing = await indexer.MissingCameraIndexesAsync(ct);
+            if (missing == 0)
+            {
+                output.WriteLine("Every camera has its own similarity index.");
+            }
+            else
+            {
+                output.WriteLine($"Building {missing} per-camera similarity index(es) (writers go on meanwhile)...");
+                clock.Restart();
+                int built = await indexer.BuildCameraIndexesAsync(ct);
+                output.WriteLine(built == 0
+                    ? "Built none here: another store process holds the build lock and is building them."
+                    : $"Built {built} in {clock.Elapsed.TotalSeconds:0.0} s.");
+            }
+            long left = await indexer.PendingAsync(ct);
+            if (left > 0)
+                output.WriteLine($"{left:N0} track(s) changed meanwhile (a pipeline is writing): its store stage indexes them, or run this again.");
         }));
         return command;
     }

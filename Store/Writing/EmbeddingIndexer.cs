@@ -35,6 +35,13 @@ public sealed class EmbeddingIndexer(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>Per-camera similarity indexes that do not exist yet or a failed build left invalid (migration 0010).</summary>
+    public async Task<long> MissingCameraIndexesAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select count(*) from missing_camera_embedding_indexes()");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>
     /// Builds the per-camera similarity indexes still missing (migration 0010: every camera of the store, every length
     /// a shared index exists for) with CREATE INDEX CONCURRENTLY, so that the writers go on meanwhile; an index a failed
