@@ -87,7 +87,10 @@ public sealed class EmbeddingIndexer(NpgsqlDataSource dataSource)
         }
         finally
         {
-            await ScalarAsync<bool>(connection, "select pg_advisory_unlock(hashtext('camera_embedding_indexes'))", CancellationToken.None).ConfigureAwait(false);
+            // A broken connection's session ended, and its lock with it: unlocking there would only replace the
+            // build's own error with "connection is broken".
+            if (connection.FullState == System.Data.ConnectionState.Open)
+                await ScalarAsync<bool>(connection, "select pg_advisory_unlock(hashtext('camera_embedding_indexes'))", CancellationToken.None).ConfigureAwait(false);
         }
     }
 
