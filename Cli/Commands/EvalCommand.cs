@@ -224,7 +224,13 @@ internal static class EvalCommand
         var scenes = new Option<DirectoryInfo?>("--scenes") { Description = "Score on scenes labelled by `unihcp label` instead (one label file per video): each scene's validation part (its last 20 %), or all of it with --held-out-scenes, or its training part with --split train." };
         var videos = new Option<DirectoryInfo?>("--videos") { Description = "Where the --scenes videos are when they have moved (by file name)." };
         var heldOutScenes = new Option<string?>("--held-out-scenes") { Description = "With --scenes: scenes scored whole (comma-separated names; the ones a training run held out)." };
-        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, on a COCO detection file (--coco), or per scene (--scenes).") { weights, data, split, prior, shortSide, coco, images, scenes, videos, heldOutScenes };
+        var duplicates = new Option<float?>("--duplicate-iou") { Description = "Drop a detection overlapping a better one by at least this IoU, 0.05-1 (default: what the weights record, as runs do; 1 drops only identical boxes)." };
+        duplicates.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<float?>() is { } iou && iou is not (>= 0.05f and <= 1))
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--duplicate-iou {iou} must be within [0.05, 1]."));
+        });
+        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, on a COCO detection file (--coco), or per scene (--scenes).") { weights, data, split, prior, shortSide, coco, images, scenes, videos, heldOutScenes, duplicates };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -247,14 +253,17 @@ internal static class EvalCommand
                             : await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken);
                     string task = model.Tasks.Tasks.First(t => t.Type == TaskType.Detection).Name;
                     bool train = parse.GetValue(split) == "train";
-                    stdout.WriteLine($"weights {metadata.Version} ({path}), {(parse.GetValue(coco) is { } scored ? $"every image of {scored.Name}" : train ? "training split" : "held-out split")}, input short side {size.ShortSide}");
+                    var hints = InferenceHints.Read(metadata);
+                    float? duplicateIoU = parse.GetValue(duplicates) ?? hints.DuplicateIoU;
+                    stdout.WriteLine($"weights {metadata.Version} ({path}), {(parse.GetValue(coco) is { } scored ? $"every image of {scored.Name}" : train ? "training split" : "held-out split")}, input short side {size.ShortSide}, "
+                        + (duplicateIoU is { } iou ? string.Create(CultureInfo.InvariantCulture, $"detections overlapping a better one by IoU {iou:0.##} dropped") : "every detection kept"));
                     var ap50 = new List<double>();
                     foreach (var dataset in datasets)
                     {
                         var samples = train ? dataset.Train : dataset.Validation;
                         if (samples.Count == 0)
                             continue; // a scene held out whole has no training split
-                        var result = DetectionEvaluator.Evaluate(model, task, samples, size, TorchSharp.torch.CPU, boxFrame: InferenceHints.Read(metadata).BoxFrame);
+                        var result = DetectionEvaluator.Evaluate(model, task, samples, size, TorchSharp.torch.CPU, boxFrame: hints.BoxFrame, duplicateIoU: duplicateIoU);
                         var f1 = result.BestF1;
                         if (!double.IsNaN(result.Ap50))
                             ap50.Add(result.Ap50); // a split without persons has no AP

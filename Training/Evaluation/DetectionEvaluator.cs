@@ -17,16 +17,18 @@ public static class DetectionEvaluator
 
     /// <param name="boxFrame">What the weights' box fractions are fractions of (<see cref="InferenceHints.BoxFrame"/>;
     /// models our trainer trains: the padded canvas).</param>
+    /// <param name="duplicateIoU">Drop a detection overlapping a better one by at least this IoU, as runs do with the
+    /// weights' <see cref="InferenceHints.DuplicateIoU"/>; null keeps all.</param>
     public static Result Evaluate(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100,
-        BoxFrame boxFrame = BoxFrame.PaddedCanvas)
+        BoxFrame boxFrame = BoxFrame.PaddedCanvas, float? duplicateIoU = null)
     {
-        var results = Predict(model, task, samples, resize, device, maxDetections, boxFrame);
+        var results = Predict(model, task, samples, resize, device, maxDetections, boxFrame, duplicateIoU);
         return new Result(DetectionAveragePrecision.At(results, 0.5), DetectionAveragePrecision.Coco(results), samples.Count, samples.Sum(s => s.Boxes.Count),
             DetectionAveragePrecision.BestF1(results), DetectionAveragePrecision.LogAverageMissRate(results));
     }
 
     public static List<DetectionResult> Predict(UniHcpModel model, string task, IReadOnlyList<DetectionSample> samples, DetectionResize resize, Device device, int maxDetections = 100,
-        BoxFrame boxFrame = BoxFrame.PaddedCanvas)
+        BoxFrame boxFrame = BoxFrame.PaddedCanvas, float? duplicateIoU = null)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -44,7 +46,7 @@ public static class DetectionEvaluator
                 using var output = model.Run(task, model.Encode(image));
                 float[] logits = output.GlobalLogits!.to(ScalarType.Float32).cpu().data<float>().ToArray();
                 float[] boxes = output.Boxes!.to(ScalarType.Float32).cpu().data<float>().ToArray();
-                var detections = TaskDecoders.Detections(logits.AsSpan(0, queries), boxes.AsSpan(0, queries * 4), sample.Image.Width, sample.Image.Height, threshold: 0.001f, maxDetections, canvas: boxFrame.ImageScale(model, w, h));
+                var detections = TaskDecoders.Detections(logits.AsSpan(0, queries), boxes.AsSpan(0, queries * 4), sample.Image.Width, sample.Image.Height, threshold: 0.001f, maxDetections, duplicateIoU: duplicateIoU, canvas: boxFrame.ImageScale(model, w, h));
                 results.Add(new DetectionResult(sample.Boxes, sample.Ignore, detections.Select(d => new ScoredBox(d.Box, d.Score)).ToList()));
             }
             return results;

@@ -79,6 +79,13 @@ public sealed class TrainingCommandTests : IDisposable
         var (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file);
         Assert.True(evalCode == 0, evalOutput + evalError);
         Assert.Matches(@"test_ochuman\s+images\s+3\s+persons\s+5\s+AP50 \d\.\d{3}\s+AP \d\.\d{3}\s+MR-2 \d\.\d{3}", evalOutput);
+        Assert.Contains("every detection kept", evalOutput, StringComparison.Ordinal); // these weights record no duplicate IoU
+        (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file, "--duplicate-iou", "0.7");
+        Assert.True(evalCode == 0, evalOutput + evalError);
+        Assert.Contains("detections overlapping a better one by IoU 0.7 dropped", evalOutput, StringComparison.Ordinal);
+        (evalCode, _, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file, "--duplicate-iou", "2");
+        Assert.NotEqual(0, evalCode);
+        Assert.Contains("--duplicate-iou 2 must be within [0.05, 1].", evalError, StringComparison.Ordinal);
 
         var (badCode, _, badError) = await CliRunner.RunAsync("train", "detection", "--coco", Path.Combine(_dir, "absent.json"), "--out", Path.Combine(_dir, "never"));
         Assert.Equal(ExitCodes.BadInput, badCode);
