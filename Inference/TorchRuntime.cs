@@ -48,11 +48,33 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Sets the intra-op thread count used by libtorch on this process (0 = leave libtorch's default).</summary>
+    private static int s_threads; // the last count asked for; 0: libtorch's default
+
+    /// <summary>Sets the intra-op thread count used by libtorch on this process (0 = leave libtorch's default). OpenMP
+    /// keeps the count per calling thread, so threads that run the model later apply it with <see cref="ApplyThreadsHere"/>.</summary>
     public static void SetThreads(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         EnsureLoaded();
+        if (threads > 0)
+        {
+            Volatile.Write(ref s_threads, threads);
+            torch.set_num_threads(threads);
+        }
+    }
+
+    /// <summary>The count <see cref="SetThreads"/> was last given (0: none); settable so that a test can put it back.</summary>
+    internal static int RequestedThreads
+    {
+        get => Volatile.Read(ref s_threads);
+        set => Volatile.Write(ref s_threads, value);
+    }
+
+    /// <summary>Applies the count <see cref="SetThreads"/> was last given to the calling thread (a model thread
+    /// made after the engine was built); nothing when none was given.</summary>
+    internal static void ApplyThreadsHere()
+    {
+        int threads = Volatile.Read(ref s_threads);
         if (threads > 0)
             torch.set_num_threads(threads);
     }

@@ -43,6 +43,7 @@ internal sealed class ModelThread : IDisposable
 
     private void Loop()
     {
+        TorchRuntime.ApplyThreadsHere(); // OpenMP's thread count is per calling thread: Inference:Threads must reach this one
         foreach (var item in _work.GetConsumingEnumerable())
             item();
     }

@@ -37,11 +37,13 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
         Assert.True(result.FramesDecoded < 80, $"the interrupt stopped ingest early ({result.FramesDecoded} frames)");
         Assert.Equal(result.FramesDecoded, result.FramesAnalysed); // every frame published was analysed...
         await using var connection = await database.DataSource.OpenConnectionAsync();
-        long stored = await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id = 'hall'");
+        // Detected persons only: a finished track's lost spell is also filled with rows flagged interpolated (how many
+        // depends on where the interrupt fell), which are no person the model found.
+        long stored = await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id = 'hall' and not interpolated");
         Assert.True(stored > 0);
         Assert.Equal(result.Persons, stored); // ...and every person found is in the database
-        Assert.Equal(stored, await connection.ExecuteScalarAsync<long>("select count(distinct (frame_seq, det_index)) from observations where camera_id = 'hall'"));
-        Assert.Equal(result.FramesDecoded - 1, await connection.ExecuteScalarAsync<long>("select max(frame_seq) from observations where camera_id = 'hall'"));
+        Assert.Equal(stored, await connection.ExecuteScalarAsync<long>("select count(distinct (frame_seq, det_index)) from observations where camera_id = 'hall' and not interpolated"));
+        Assert.Equal(result.FramesDecoded - 1, await connection.ExecuteScalarAsync<long>("select max(frame_seq) from observations where camera_id = 'hall' and not interpolated"));
     }
 
     [Fact]

@@ -1,7 +1,13 @@
 using UniHCP.Pipeline.Inference.Engine;
+using static TorchSharp.torch;
 
 namespace UniHCP.Pipeline.Inference.Tests;
 
+/// <summary>Not run beside other tests: one test changes the process's requested libtorch thread count for a moment.</summary>
+[CollectionDefinition(nameof(ModelThreadTests), DisableParallelization = true)]
+public sealed class ModelThreadTestsCollection;
+
+[Collection(nameof(ModelThreadTests))]
 public sealed class ModelThreadTests
 {
     [Fact]
@@ -48,5 +54,24 @@ public sealed class ModelThreadTests
         Assert.True(await slow);
         Assert.Equal(2, await queued);
         Assert.Throws<ObjectDisposedException>(() => { _ = thread.RunAsync(() => 3); }); // thrown at the call, not in the task
+    }
+
+    [Fact]
+    public async Task The_thread_count_asked_for_before_reaches_the_model_thread()
+    {
+        TorchRuntime.EnsureLoaded();
+        int requested = TorchRuntime.RequestedThreads, here = get_num_threads();
+        try
+        {
+            TorchRuntime.SetThreads(1);
+            using var thread = new ModelThread("test model");
+
+            Assert.Equal(1, await thread.RunAsync(get_num_threads)); // OpenMP's count is per thread: it had to be applied there
+        }
+        finally
+        {
+            TorchRuntime.RequestedThreads = requested;
+            set_num_threads(here);
+        }
     }
 }
