@@ -29,6 +29,11 @@ internal static class PipelineArguments
 
     public static Option<int?> Batch { get; } = new("--batch") { Description = "Frames run through the model together (Inference:BatchFrames; default 4)." };
 
+    public static Option<int?> ModelLanes { get; } = new("--model-lanes")
+    {
+        Description = "Batches analysed side by side, each on its own thread with a share of the libtorch threads (Inference:ModelLanes; default 0: 2 with two or more cores, else 1).",
+    };
+
     public static Option<Precision?> Precision { get; } = new("--precision")
     {
         Description = "Float32 or BFloat16 (Inference:Precision; default BFloat16 on CPUs with AVX-512 BF16 or AMX, else Float32).",
@@ -49,7 +54,7 @@ internal static class PipelineArguments
     public static Option<int?> JpegQuality { get; } = new("--jpeg-quality") { Description = "JPEG quality of frames sent through Kafka; 0 sends them raw (Pipeline:JpegQuality; default 90)." };
 
     /// <summary>The inference options (run and stage infer).</summary>
-    public static IEnumerable<Option> Inference => [Weights, Tasks, PersonTasksEvery, Stride, Batch, Precision, Device, Threshold, ShortSide];
+    public static IEnumerable<Option> Inference => [Weights, Tasks, PersonTasksEvery, Stride, Batch, ModelLanes, Precision, Device, Threshold, ShortSide];
 
     /// <summary>The observability options (every pipeline process).</summary>
     public static IEnumerable<Option> Observability => [MetricsConsole, HttpPort];
@@ -63,6 +68,7 @@ internal static class PipelineArguments
             keys["Inference:Tasks"] = string.Join(",", tasks.SelectMany(t => t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
         Set(keys, parse, Stride, "Inference:DetectionStride");
         Set(keys, parse, Batch, "Inference:BatchFrames");
+        Set(keys, parse, ModelLanes, "Inference:ModelLanes");
         Set(keys, parse, PersonTasksEvery, "Inference:PersonTasksEvery");
         Set(keys, parse, Precision, "Inference:Precision");
         Set(keys, parse, Device, "Inference:Device");

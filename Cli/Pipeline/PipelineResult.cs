@@ -16,6 +16,7 @@ internal sealed record PipelineResult(
     long ZoneEvents,
     TimeSpan Elapsed,
     TimeSpan InferenceBusy,
+    int ModelLanes,
     TimeSpan StoreBusy,
     string ModelVersion,
     Exception? Failure)

@@ -24,7 +24,7 @@ internal static class RunSummary
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"observations {result.Observations} stored ({result.Persons} persons detected), tracks {result.Tracks}, identities {result.Identities}, dead letters {result.DeadLetters}{events}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"time {seconds:0.0} s, {result.FramesAnalysed / seconds:0.0} frames/s analysed; model busy {result.InferenceBusy.TotalSeconds / seconds:P0} of the time, database {result.StoreBusy.TotalSeconds / seconds:P0}; weights {result.ModelVersion}"));
+            $"time {seconds:0.0} s, {result.FramesAnalysed / seconds:0.0} frames/s analysed; model busy {result.InferenceBusy.TotalSeconds / Math.Max(1, result.ModelLanes) / seconds:P0} of the time ({result.ModelLanes} lane{(result.ModelLanes == 1 ? "" : "s")}), database {result.StoreBusy.TotalSeconds / seconds:P0}; weights {result.ModelVersion}"));
         output.WriteLine();
         output.WriteLine("results: infra/unihcp serve   then open the dashboard link it prints (http://127.0.0.1:8080/dashboard/)");
         output.WriteLine("         infra/unihcp query tracks --camera " + (result.Cameras.FirstOrDefault()?.CameraId ?? "sample"));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using TorchSharp;
 
 namespace UniHCP.Pipeline.Inference.Engine;
 
@@ -12,10 +13,16 @@ internal sealed class ModelThread : IDisposable
 {
     private readonly BlockingCollection<Action> _work = [];
     private readonly Thread _thread;
+    private readonly int _threads;
     private bool _disposed;
 
-    public ModelThread(string name)
+    /// <param name="name">The thread's name (seen in debuggers and /proc).</param>
+    /// <param name="threads">libtorch threads for this thread's calls; 0: the count <see cref="TorchRuntime.SetThreads"/>
+    /// was last given (libtorch's default when none was).</param>
+    public ModelThread(string name, int threads = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        _threads = threads;
         _thread = new Thread(Loop) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -43,7 +50,15 @@ internal sealed class ModelThread : IDisposable
 
     private void Loop()
     {
-        TorchRuntime.ApplyThreadsHere(); // OpenMP's thread count is per calling thread: Inference:Threads must reach this one
+        // OpenMP's thread count is per calling thread, so it is set here. libtorch sets a thread's count once more on its
+        // first parallel call, from the count last set by any thread: that first call is made before ours, so that
+        // another model thread's count cannot replace this one's later.
+        TorchRuntime.EnsureLoaded();
+        _ = torch.get_num_threads();
+        if (_threads > 0)
+            torch.set_num_threads(_threads);
+        else
+            TorchRuntime.ApplyThreadsHere();
         foreach (var item in _work.GetConsumingEnumerable())
             item();
     }

@@ -10,8 +10,9 @@ namespace UniHCP.Pipeline.Inference.Engine;
 /// The model as a service for frames: detection on whole frames, then every configured task on
 /// person crops, with results as typed records (tensors never leave this class). Built once by
 /// <see cref="PerceptionEngineBuilder"/>; device, precision, weights and task set cannot change (a new
-/// weights version means a new engine). Not thread-safe: all tensor work of a call runs on the
-/// calling thread, as libtorch's dispose scopes are per thread.
+/// weights version means a new engine). All tensor work of a call runs on the calling thread (libtorch's dispose
+/// scopes are per thread); calls from several threads at once are safe (the model is only read: the inference
+/// stage's lanes share one engine), but <see cref="Dispose"/> must not overlap a call.
 /// </summary>
 public sealed class PerceptionEngine : IDisposable
 {
@@ -44,7 +45,9 @@ public sealed class PerceptionEngine : IDisposable
 
     /// <summary>Encoder passes run so far (detection batches, crop batches, flip-test batches): tasks
     /// that read the same crop size share one pass.</summary>
-    public long EncoderPasses { get; private set; }
+    public long EncoderPasses => Interlocked.Read(ref _encoderPasses);
+
+    private long _encoderPasses;
 
     public string ModelVersion => Metadata.Version;
 
@@ -312,7 +315,7 @@ public sealed class PerceptionEngine : IDisposable
 
     private Tensor Encode(Tensor images)
     {
-        EncoderPasses++;
+        Interlocked.Increment(ref _encoderPasses);
         return _model.Encode(images);
     }
 

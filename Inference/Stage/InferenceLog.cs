@@ -14,6 +14,9 @@ internal static partial class InferenceLog
     [LoggerMessage(2002, LogLevel.Warning, "Frame {Sequence} of camera '{CameraId}' was not analysed: {Reason}")]
     public static partial void Rejected(ILogger logger, long sequence, string cameraId, string reason);
 
+    [LoggerMessage(2004, LogLevel.Information, "Model lanes: {Lanes} of {Threads} libtorch thread(s) each")]
+    public static partial void Lanes(ILogger logger, int lanes, int threads);
+
     [LoggerMessage(2003, LogLevel.Warning, "The snapshot of camera '{CameraId}' was not stored: {Reason}")]
     public static partial void SnapshotFailed(ILogger logger, string cameraId, string reason);
 }

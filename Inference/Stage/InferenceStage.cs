@@ -21,7 +21,10 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     private readonly CameraSnapshotTaker? _snapshotTaker = snapshots is not null && options.SnapshotEvery > TimeSpan.Zero ? new CameraSnapshotTaker(options.SnapshotEvery) : null;
     private readonly InferenceStageCounters _counters = new();
     private readonly PersonTaskSchedule? _schedule = options.PersonTasksEvery is { } every ? new PersonTaskSchedule(every, options.Tracker) : null;
-    private ModelThread? _modelThread; // made by RunAsync: all of its model calls run on it
+    private ModelThread[] _lanes = []; // made by RunAsync: all of its model calls run on them
+    private readonly PlanningTurns _turns = new();
+    private readonly Queue<InFlight> _inFlight = new();
+    private int _nextLane;
     private PerceptionEngine _engine = engine;
     private PerceptionEngine? _next;
 
@@ -46,7 +49,10 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         ArgumentNullException.ThrowIfNull(frames);
         ArgumentNullException.ThrowIfNull(persons);
         options.Validate();
-        _modelThread = new ModelThread("inference model");
+        var (lanes, threads) = options.Lanes(Environment.ProcessorCount, TorchRuntime.RequestedThreads);
+        _lanes = Enumerable.Range(0, lanes).Select(i => new ModelThread($"inference lane {i}", threads)).ToArray();
+        _counters.SetLanes(lanes);
+        InferenceLog.Lanes(logger, lanes, threads);
         try
         {
             await foreach (var batch in frames.ReadBatchesAsync(options.BatchFrames, cancellationToken).ConfigureAwait(false))
@@ -60,15 +66,17 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
                         pending.Add(delivery);
                         continue;
                     }
-                    await AnalyseAsync(pending, frames, persons, cancellationToken).ConfigureAwait(false);
-                    pending.Clear();
+                    await StartAsync(pending, frames, persons, cancellationToken).ConfigureAwait(false);
+                    pending = [];
+                    await FinishAsync(0, frames, persons, cancellationToken).ConfigureAwait(false);
                     await persons.PublishNoticeAsync(delivery.Notice, cancellationToken).ConfigureAwait(false);
                     if (delivery.Notice.IsTerminal)
                         _schedule?.Forget(delivery.CameraId);
                     frames.Acknowledge(delivery);
                 }
-                await AnalyseAsync(pending, frames, persons, cancellationToken).ConfigureAwait(false);
+                await StartAsync(pending, frames, persons, cancellationToken).ConfigureAwait(false);
             }
+            await FinishAsync(0, frames, persons, cancellationToken).ConfigureAwait(false);
             persons.Complete();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -78,23 +86,31 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         }
         finally
         {
-            _modelThread.Dispose();
-            _modelThread = null;
+            foreach (var lane in _lanes)
+                lane.Dispose(); // lets the batches in flight end (unpublished, unacknowledged: they come again)
+            _lanes = [];
             Interlocked.Exchange(ref _next, null)?.Dispose();
             _engine.Dispose();
         }
     }
 
-    private async Task AnalyseAsync(List<Delivery<VideoFrame>> deliveries, ITopicSubscription<VideoFrame> frames,
+    /// <summary>Counts and checks the frames, then hands the batch to the next model lane; with every lane busy,
+    /// first publishes the oldest batch in flight. Results are published in the order the batches were read.</summary>
+    private async Task StartAsync(List<Delivery<VideoFrame>> deliveries, ITopicSubscription<VideoFrame> frames,
         ITopicPublisher<PersonObservations> persons, CancellationToken cancellationToken)
     {
         if (deliveries.Count == 0)
             return;
-        if (Interlocked.Exchange(ref _next, null) is { } next)
+        if (Volatile.Read(ref _next) is not null)
         {
-            InferenceLog.Swapped(logger, _engine.ModelVersion, next.ModelVersion);
-            _engine.Dispose();
-            _engine = next;
+            // A new engine takes over between batches: the batches on the old one finish on it first.
+            await FinishAsync(0, frames, persons, cancellationToken).ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _next, null) is { } next)
+            {
+                InferenceLog.Swapped(logger, _engine.ModelVersion, next.ModelVersion);
+                _engine.Dispose();
+                _engine = next;
+            }
         }
         var analysed = new List<Delivery<VideoFrame>>();
         foreach (var delivery in deliveries)
@@ -117,24 +133,51 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             }
         }
 
+        await FinishAsync(_lanes.Length - 1, frames, persons, cancellationToken).ConfigureAwait(false);
         var batch = analysed.Select(d => d.Event!).ToList();
-        var results = await _modelThread!.RunAsync(() => Run(batch)).ConfigureAwait(false);
-        for (int i = 0; i < analysed.Count; i++)
+        var engine = _engine;
+        var turn = _turns.Next();
+        var lane = _lanes[_nextLane++ % _lanes.Length];
+        _inFlight.Enqueue(new InFlight(deliveries, analysed, lane.RunAsync(() => Run(engine, batch, turn))));
+    }
+
+    /// <summary>Publishes the oldest batches in flight until at most <paramref name="keep"/> remain.</summary>
+    private async Task FinishAsync(int keep, ITopicSubscription<VideoFrame> frames, ITopicPublisher<PersonObservations> persons, CancellationToken cancellationToken)
+    {
+        while (_inFlight.Count > keep)
         {
-            if (results[i] is { } result)
-                await persons.PublishAsync(WithThumbnails(result, analysed[i].Event!), OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
+            var (deliveries, analysed, running) = _inFlight.Peek();
+            var results = await running.ConfigureAwait(false);
+            _inFlight.Dequeue();
+            for (int i = 0; i < analysed.Count; i++)
+            {
+                if (results[i] is { } result)
+                    await persons.PublishAsync(WithThumbnails(result, analysed[i].Event!), OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
+            }
+            if (_snapshotTaker is not null)
+            {
+                foreach (var delivery in analysed)
+                    await SnapshotAsync(delivery.Event!, cancellationToken).ConfigureAwait(false);
+            }
+            foreach (var delivery in deliveries)
+                frames.Acknowledge(delivery);
         }
-        if (_snapshotTaker is not null)
-        {
-            foreach (var delivery in analysed)
-                await SnapshotAsync(delivery.Event!, cancellationToken).ConfigureAwait(false);
-        }
-        foreach (var delivery in deliveries)
-            frames.Acknowledge(delivery);
     }
 
     /// <summary>The batch through the engine; when the batch fails, each frame alone, so one bad frame costs only itself.</summary>
-    private PersonObservations?[] Run(List<VideoFrame> batch)
+    private PersonObservations?[] Run(PerceptionEngine engine, List<VideoFrame> batch, PlanningTurns.Turn turn)
+    {
+        try
+        {
+            return RunInTurn(engine, batch, turn);
+        }
+        finally
+        {
+            turn.End();
+        }
+    }
+
+    private PersonObservations?[] RunInTurn(PerceptionEngine engine, List<VideoFrame> batch, PlanningTurns.Turn turn)
     {
         var results = new PersonObservations?[batch.Count];
         if (batch.Count == 0)
@@ -142,7 +185,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         long started = Stopwatch.GetTimestamp();
         try
         {
-            var all = Process(batch);
+            var all = Process(engine, batch, turn);
             for (int i = 0; i < batch.Count; i++)
                 results[i] = all[i];
         }
@@ -153,7 +196,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             {
                 try
                 {
-                    results[i] = Process([batch[i]])[0];
+                    results[i] = Process(engine, [batch[i]], turn)[0];
                 }
                 catch (Exception single) when (single is not OutOfMemoryException)
                 {
@@ -169,8 +212,13 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         return results;
     }
 
-    private IReadOnlyList<PersonObservations> Process(List<VideoFrame> batch) =>
-        _schedule is null ? _engine.Process(batch) : _engine.Process(batch, (f, detections, describe) => _schedule.Plan(batch[f], detections, describe));
+    // Detection runs at once; the planning waits for the batches read before this one to have planned.
+    private IReadOnlyList<PersonObservations> Process(PerceptionEngine engine, List<VideoFrame> batch, PlanningTurns.Turn turn) =>
+        _schedule is null ? engine.Process(batch) : engine.Process(batch, (f, detections, describe) =>
+        {
+            turn.Wait();
+            _schedule.Plan(batch[f], detections, describe);
+        });
 
     private PersonObservations WithThumbnails(PersonObservations result, VideoFrame frame)
     {
@@ -196,6 +244,8 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             InferenceLog.SnapshotFailed(logger, frame.CameraId, ex.Message);
         }
     }
+
+    private sealed record InFlight(List<Delivery<VideoFrame>> Deliveries, List<Delivery<VideoFrame>> Analysed, Task<PersonObservations?[]> Results);
 
     private void Reject(VideoFrame frame, Exception reason)
     {

@@ -29,8 +29,15 @@ public sealed class InferenceStageCounters
     /// <summary>Model batches run.</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
-    /// <summary>Time spent inside the model.</summary>
+    /// <summary>Time spent inside the model, summed over the model lanes (so up to <see cref="Lanes"/> times the time passed).</summary>
     public TimeSpan Busy => TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks));
+
+    /// <summary>Model lanes the stage runs (0 before it starts).</summary>
+    public int Lanes => Volatile.Read(ref _lanes);
+
+    private int _lanes;
+
+    internal void SetLanes(int lanes) => Volatile.Write(ref _lanes, lanes);
 
     internal void AddReceived() => Interlocked.Increment(ref _received);
 

@@ -34,6 +34,10 @@ public sealed class InferenceServiceOptions
     /// <summary>Frames (from any cameras) run through the model together. Default 4.</summary>
     public int BatchFrames { get; set; } = 4;
 
+    /// <summary>Batches analysed side by side, each on its own thread with a share of the libtorch threads; 0 (default):
+    /// 2 on a machine with two or more cores, else 1.</summary>
+    public int ModelLanes { get; set; }
+
     /// <summary>Analyse every Nth frame of each camera. Default 1.</summary>
     public int DetectionStride { get; set; } = 1;
 
@@ -57,6 +61,7 @@ public sealed class InferenceServiceOptions
     public InferenceStageOptions Stage => new()
     {
         BatchFrames = BatchFrames,
+        ModelLanes = ModelLanes,
         DetectionStride = DetectionStride,
         ThumbnailHeight = ThumbnailHeight,
         BlurHeads = BlurHeads,

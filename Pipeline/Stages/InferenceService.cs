@@ -40,7 +40,7 @@ public sealed class InferenceService : StageService
         meter.CreateObservableCounter("unihcp.inference.frames_rejected", () => Counters?.Rejected ?? 0, "{frame}", "Frames the model could not take.");
         meter.CreateObservableCounter("unihcp.inference.persons", () => Counters?.Persons ?? 0, "{person}", "Persons detected.");
         meter.CreateObservableCounter("unihcp.inference.batches", () => Counters?.Batches ?? 0, "{batch}", "Model batches run.");
-        meter.CreateObservableCounter("unihcp.inference.busy", () => Counters?.Busy.TotalSeconds ?? 0, "s", "Time spent in the model.");
+        meter.CreateObservableCounter("unihcp.inference.busy", () => Counters?.Busy.TotalSeconds ?? 0, "s", "Time spent in the model, summed over its lanes.");
     }
 
     /// <summary>The stage (null before start): its counters, and a weights swap without stopping.</summary>

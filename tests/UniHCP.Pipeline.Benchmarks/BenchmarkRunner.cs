@@ -15,6 +15,7 @@ internal static class BenchmarkRunner
         ["kafka"] = KafkaBenchmark.RunAsync,
         ["training"] = TrainingBenchmark.RunAsync,
         ["detector"] = DetectorBenchmark.RunAsync,
+        ["lanes"] = ModelLanesBenchmark.RunAsync,
         ["prompt-tuning"] = PromptTuningBenchmark.RunAsync,
         ["codec"] = Codec.CodecBenchmark.RunAsync,
     };

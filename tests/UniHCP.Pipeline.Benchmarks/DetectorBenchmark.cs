@@ -25,7 +25,7 @@ internal static class DetectorBenchmark
     public static async Task<BenchmarkReport> RunAsync(BenchmarkSettings settings)
     {
         TorchRuntime.EnsureLoaded();
-        string weights = FindDefaultWeights();
+        string weights = RepositoryModels.DefaultWeights;
         var decoded = await VideoFrames.ReadAsync(SampleVideo.Locate(), i => i is >= 500 and < 532);
         var frames = decoded.Select(f => new VideoFrame("sample", f.Index, DateTimeOffset.UnixEpoch, TimeSpan.Zero, f.Width, f.Height, PixelFormat.Rgb24, f.Rgb)).ToList();
         var metadata = WeightsFile.ReadMetadata(weights);
@@ -126,16 +126,5 @@ internal static class DetectorBenchmark
             using var output = model.Run(task, model.EncodeFromTrunk(trunk));
             _ = output.Boxes!.sum().to(ScalarType.Float32).item<float>();
         }
-    }
-
-    private static string FindDefaultWeights()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "models", "default.safetensors");
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        throw new FileNotFoundException("models/default.safetensors not found above the benchmark's folder.");
     }
 }
