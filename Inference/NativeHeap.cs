@@ -12,7 +12,7 @@ namespace UniHCP.Pipeline.Inference;
 /// </summary>
 public static class NativeHeap
 {
-    /// <summary>Set to 0 (or false) to leave glibc's defaults: an A/B switch and an escape hatch.</summary>
+    /// <summary>Set to 0 (or false) to leave glibc's defaults: an A/B switch and an escape hatch; 1, true or unset: reuse.</summary>
     public const string Variable = "UNIHCP_REUSE_LARGE_ALLOCATIONS";
 
     private const int TrimThreshold = -1, MmapMax = -4; // mallopt parameters (malloc.h)
@@ -28,7 +28,7 @@ public static class NativeHeap
         if (State is not null)
             return;
         string? choice = Environment.GetEnvironmentVariable(Variable);
-        if (choice is "0" || string.Equals(choice, "false", StringComparison.OrdinalIgnoreCase))
+        if (!Wanted(choice))
             State = $"glibc defaults ({Variable}={choice})";
         else if (!OperatingSystem.IsLinux())
             State = "not Linux: the platform's defaults";
@@ -36,6 +36,18 @@ public static class NativeHeap
             State = "GLIBC_TUNABLES sets malloc: left as given";
         else
             State = TryReuse() ? "large blocks reused (mmap off, trim above 1 GB)" : "mallopt unavailable (not glibc): the platform's defaults";
+    }
+
+    /// <summary>Reads the variable: unset, empty, 1 or true reuse; 0 or false leave glibc's defaults; anything else is
+    /// refused (a misspelt switch must not quietly mean "on").</summary>
+    internal static bool Wanted(string? choice)
+    {
+        string value = choice?.Trim() ?? "";
+        if (value is "" or "1" || string.Equals(value, "true", StringComparison.OrdinalIgnoreCase))
+            return true;
+        if (value is "0" || string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
+            return false;
+        throw new ArgumentException($"{Variable} must be 1 or true (the default: keep large freed blocks) or 0 or false (glibc's defaults); got '{choice}'.");
     }
 
     private static bool TryReuse()

@@ -60,4 +60,16 @@ public sealed class TorchNativeLoadTests
         var big = ones([24L * 1024 * 1024], ScalarType.Int32); // 96 MB
         Assert.Equal(24L * 1024 * 1024, big.sum().item<long>());
     }
+
+    [Fact]
+    public void The_heap_switch_takes_yes_and_no_and_refuses_anything_else()
+    {
+        foreach (string? yes in new[] { null, "", "1", "true", "TRUE", " 1 " })
+            Assert.True(NativeHeap.Wanted(yes), $"'{yes}'");
+        foreach (string no in new[] { "0", "false", "False" })
+            Assert.False(NativeHeap.Wanted(no), no);
+        var error = Assert.Throws<ArgumentException>(() => NativeHeap.Wanted("off"));
+        Assert.Contains(NativeHeap.Variable, error.Message, StringComparison.Ordinal);
+        Assert.Contains("'off'", error.Message, StringComparison.Ordinal);
+    }
 }
