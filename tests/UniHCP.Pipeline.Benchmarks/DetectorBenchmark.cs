@@ -1,12 +1,9 @@
 using System.Diagnostics;
-using System.Globalization;
-using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Inference;
 using UniHCP.Pipeline.Inference.Checkpoints;
 using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Inference.Model;
 using UniHCP.Pipeline.Inference.Processing;
-using UniHCP.Pipeline.Ingest;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,8 +23,7 @@ internal static class DetectorBenchmark
     {
         TorchRuntime.EnsureLoaded();
         string weights = RepositoryModels.DefaultWeights;
-        var decoded = await VideoFrames.ReadAsync(SampleVideo.Locate(), i => i is >= 500 and < 532);
-        var frames = decoded.Select(f => new VideoFrame("sample", f.Index, DateTimeOffset.UnixEpoch, TimeSpan.Zero, f.Width, f.Height, PixelFormat.Rgb24, f.Rgb)).ToList();
+        var frames = await SampleFrames.ReadAsync(500, 32);
         var metadata = WeightsFile.ReadMetadata(weights);
         var precision = CpuFeatures.HasFastBFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
         var report = new BenchmarkReport(
@@ -83,11 +79,7 @@ internal static class DetectorBenchmark
             Console.Error.WriteLine($"round {i + 1}/{settings.Runs} done");
         }
         foreach (var round in rounds)
-        {
-            double median = samples[round.Name].Order().ElementAt(samples[round.Name].Count / 2);
-            report.Add(new BenchmarkCase(round.Name, samples[round.Name], frames.Count, "frames/s", round.Baseline,
-                string.Create(CultureInfo.InvariantCulture, $"{median / frames.Count * 1000:0.0} ms per frame")));
-        }
+            report.Add(SampleFrames.PerFrame(round.Name, samples[round.Name], frames.Count, round.Baseline));
         plain.Dispose();
         prepared.Dispose();
         return report;
