@@ -6,6 +6,7 @@ using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Inference.Stage;
 using UniHCP.Pipeline.Ingest;
 using UniHCP.Pipeline.Tracking.PerCamera;
+using static TorchSharp.torch;
 
 namespace UniHCP.Pipeline.Inference.Tests;
 
@@ -30,7 +31,8 @@ public sealed class ModelLanesTests
             if (i >= 5)
                 frames.Add(new VideoFrame("b", i - 5, start.AddMilliseconds(100 * i), TimeSpan.FromMilliseconds(100 * (i - 5)), f.Width, f.Height, PixelFormat.Rgb24, f.Rgb));
         }
-        int requested = TorchRuntime.RequestedThreads;
+        // The lanes set libtorch's process-wide count (what threads not yet started take) to theirs: both are put back.
+        int requested = TorchRuntime.RequestedThreads, here = get_num_threads();
         try
         {
             // One libtorch thread per call in both runs: the same kernels, so the same numbers to the bit.
@@ -47,6 +49,7 @@ public sealed class ModelLanesTests
         finally
         {
             TorchRuntime.RequestedThreads = requested;
+            set_num_threads(here);
         }
     }
 
