@@ -24,6 +24,7 @@ internal static class TrainDetectionCommand
         var heldOutScenes = new Option<string?>("--held-out-scenes") { Description = "Scenes (label file names, comma-separated) that only validate, whole: cameras the model never sees in training." };
         var pennFudan = new Option<bool>("--pennfudan") { Description = "Also train on Penn-Fudan (under --data; every sixth image held out)." };
         var cacheTrunk = new Option<bool>("--cache-trunk") { Description = "Compute the frozen trunk's output once per image, scale and mirror (kept in the run folder as trunk-cache.bin); steps then train only what follows it, several times faster (r18-s16 weights)." };
+        var tuneTail = new Option<bool>("--tune-trunk-tail") { Description = "Let the trunk's last block (ResNet stage 3's second block, r18-s16) learn too, at the encoder's tenth of --lr; with --cache-trunk the cache then holds what precedes it. Person tasks read the trunk: re-tune ReID and pose afterwards." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder); found by file_name, or by its trailing path parts." };
         var keepDefault = new Option<bool>("--keep-default-data") { Description = "Also draw from the default model's training data (Penn-Fudan and the sample video's teacher boxes, under --data), so the detector keeps what it knew." };
         var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder, for --keep-default-data.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
@@ -44,7 +45,7 @@ internal static class TrainDetectionCommand
         var evaluationSide = new Option<int?>("--evaluation-short-side") { Description = "Score the held-out images at this input short side, the long side capped at 1.67x as runs do (default: 576 capped at 768); give the size runs use, e.g. 512, so the report predicts them." };
         var command = new Command("detection", "Fine-tune weights' person detector on a site's own labelled images (COCO boxes), held-out AP reported during the run.")
         {
-            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk, shortSides, maxLong, evaluationSide,
+            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk, tuneTail, shortSides, maxLong, evaluationSide,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -108,7 +109,7 @@ internal static class TrainDetectionCommand
                         TimeLimit = parse.GetValue(timeLimit),
                         Version = parse.GetValue(version) ?? $"{metadata.Version}-site",
                         WarmupSteps = Math.Min(100, parse.GetValue(steps) / 10),
-                        FrozenEncoderParts = model.TrunkParts,
+                        FrozenEncoderParts = model.FrozenTrunkParts(parse.GetValue(tuneTail)),
                         BFloat16 = CpuFeatures.HasFastBFloat16,
                         // Weights that detect with a constant attention prior are fine-tuned with it, and keep it.
                         AttentionPrior = model.DetectionAttentionPrior,
@@ -126,12 +127,15 @@ internal static class TrainDetectionCommand
                             ["detection.site_data"] = string.Join("; ", siteData),
                             ["detection.datasets"] = string.Join("; ", datasets.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} (weight {d.Weight})"))),
                             ["detection.source_weights"] = metadata.Version,
+                            ["detection.trunk"] = parse.GetValue(tuneTail)
+                                ? $"trunk frozen in this run except its last block ({string.Join(", ", model.TrunkTailParts)}), which learned"
+                                : "trunk frozen in this run",
                             ["detection.training_sizes"] = string.Create(CultureInfo.InvariantCulture, $"short sides {string.Join(',', sides)}, long side at most {maxLongSide}; held out scored at {evaluationSize.ShortSide} (long side at most {evaluationSize.MaxLongSide})"),
                         },
                     };
                     var augment = new DetectionAugment { ShortSides = sides, MaxLongSide = maxLongSide };
                     using var cache = parse.GetValue(cacheTrunk)
-                        ? TrunkFeatureCache.LoadOrBuild(Path.Combine(options.OutputDirectory, "trunk-cache.bin"), model, drawn.SelectMany(d => d.Train).ToList(), augment, options.BFloat16, TorchSharp.torch.CPU, stdout, cancellationToken)
+                        ? TrunkFeatureCache.LoadOrBuild(Path.Combine(options.OutputDirectory, "trunk-cache.bin"), model, drawn.SelectMany(d => d.Train).ToList(), augment, options.BFloat16, TorchSharp.torch.CPU, stdout, cancellationToken, beforeTail: parse.GetValue(tuneTail))
                         : null;
                     ITrainingTask task = cache is null
                         ? new DetectionTrainingTask(spec.Name, datasets, parse.GetValue(batch), augment, new DetectionLossWeights())

@@ -66,11 +66,24 @@ public sealed class UniHcpModel : Module
     /// <summary>Parameter names' prefixes (under "backbone_module.") of the encoder's separable pretrained trunk; empty when it has none.</summary>
     public IReadOnlyList<string> TrunkParts => backbone_module.TrunkParts;
 
-    /// <summary>The encoder's pretrained trunk on normalised images: cacheable when the trunk is frozen.</summary>
-    public Tensor EncodeTrunk(Tensor normalized) => backbone_module.Trunk(normalized);
+    /// <summary>Parameter names' prefixes (under "backbone_module.") of the trunk's last block, which a training run
+    /// may fine-tune while caching the rest of the trunk; empty when the encoder has no separable trunk.</summary>
+    public IReadOnlyList<string> TrunkTailParts => backbone_module.TrunkTailParts;
 
-    /// <summary>Encoder tokens from <see cref="EncodeTrunk"/>'s output (equal to <see cref="EncodeNormalized"/> of the same input).</summary>
-    public Tensor EncodeFromTrunk(Tensor trunk) => backbone_module.TokensFromTrunk(trunk);
+    /// <summary>The trunk's parts a training run freezes: all of <see cref="TrunkParts"/>, or with
+    /// <paramref name="tuneTail"/> all but <see cref="TrunkTailParts"/>.</summary>
+    public IReadOnlyList<string> FrozenTrunkParts(bool tuneTail) =>
+        !tuneTail ? TrunkParts
+        : TrunkTailParts.Count > 0 ? backbone_module.TrunkPartsBeforeTail
+        : throw new ArgumentException($"The {Config.Name} configuration has no separable trunk whose last block could learn (r18-s16 has).");
+
+    /// <summary>The encoder's pretrained trunk on normalised images: cacheable when the trunk is frozen. With
+    /// <paramref name="beforeTail"/>, the output before <see cref="TrunkTailParts"/> (cacheable while the tail learns).</summary>
+    public Tensor EncodeTrunk(Tensor normalized, bool beforeTail = false) => backbone_module.Trunk(normalized, beforeTail);
+
+    /// <summary>Encoder tokens from <see cref="EncodeTrunk"/>'s output (equal to <see cref="EncodeNormalized"/> of the same
+    /// input); <paramref name="throughTail"/> when that output was taken before the tail.</summary>
+    public Tensor EncodeFromTrunk(Tensor trunk, bool throughTail = false) => backbone_module.TokensFromTrunk(trunk, throughTail);
 
     /// <summary>Training-only spatial prior on detection cross-attention (0: off, the published decoder; see
     /// QueryDecoder.AnchorAttentionPrior). Not saved with the weights; inference never sets it.</summary>

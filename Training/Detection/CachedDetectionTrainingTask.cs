@@ -8,6 +8,7 @@ namespace UniHCP.Pipeline.Training.Detection;
 /// and losses as <see cref="DetectionTrainingTask"/>, with the encoder's pretrained trunk frozen so
 /// that a step runs only the feature pyramid and the decoder. Each image is drawn at a random cached
 /// scale and mirror, then cropped on the token grid (a translation and zoom the head must not memorise).
+/// A cache made before the trunk's last block runs that block in every step, so it can learn too.
 /// </summary>
 public sealed class CachedDetectionTrainingTask(string task, IReadOnlyList<DetectionDataset> datasets, TrunkFeatureCache cache, int batchSize, DetectionLossWeights weights, double cropProbability = 0.5, double minCropShare = 0.6, float minVisibleShare = 0.4f) : ITrainingTask
 {
@@ -29,7 +30,7 @@ public sealed class CachedDetectionTrainingTask(string task, IReadOnlyList<Detec
         long h = views.Max(v => v.Trunk.shape[1]), w = views.Max(v => v.Trunk.shape[2]);
         var padded = views.Select(v => nn.functional.pad(v.Trunk, [0, w - v.Trunk.shape[2], 0, h - v.Trunk.shape[1]]).unsqueeze(0)).ToList();
         var targets = views.Select(v => Target(v.Boxes, v.Ignore, (float)v.Trunk.shape[2] / w, (float)v.Trunk.shape[1] / h, device)).ToList();
-        var tokens = model.EncodeFromTrunk(cat(padded, 0).to(device));
+        var tokens = model.EncodeFromTrunk(cat(padded, 0).to(device), throughTail: cache.BeforeTail);
         var layers = model.RunAllLayers(Task, tokens);
         try
         {

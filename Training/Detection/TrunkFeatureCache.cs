@@ -24,7 +24,15 @@ public sealed class TrunkFeatureCache : IDisposable
 {
     private readonly Dictionary<DetectionSample, List<TrunkView>> _views;
 
-    private TrunkFeatureCache(Dictionary<DetectionSample, List<TrunkView>> views) => _views = views;
+    private TrunkFeatureCache(Dictionary<DetectionSample, List<TrunkView>> views, bool beforeTail)
+    {
+        _views = views;
+        BeforeTail = beforeTail;
+    }
+
+    /// <summary>The views hold the trunk's output before its last block (UniHcpModel.TrunkTailParts), which then
+    /// runs in every step and may learn; otherwise the whole trunk's output.</summary>
+    public bool BeforeTail { get; }
 
     /// <summary>Bytes held by the cached trunk outputs.</summary>
     public long Bytes => _views.Values.SelectMany(v => v).Sum(v => v.Trunk.NumberOfElements * v.Trunk.ElementSize);
@@ -36,8 +44,9 @@ public sealed class TrunkFeatureCache : IDisposable
 
     /// <summary>Runs the trunk on each sample at every short side in <paramref name="augment"/>, plain and (when
     /// the augmentation flips) mirrored, in bfloat16 when <paramref name="bfloat16"/> (as the training
-    /// passes would). Progress goes to <paramref name="log"/>.</summary>
-    public static TrunkFeatureCache Build(UniHcpModel model, IEnumerable<DetectionSample> samples, DetectionAugment augment, bool bfloat16, Device device, TextWriter log, CancellationToken cancellationToken = default)
+    /// passes would). Progress goes to <paramref name="log"/>. With <paramref name="beforeTail"/> the views stop
+    /// before the trunk's last block, so that a run can fine-tune it.</summary>
+    public static TrunkFeatureCache Build(UniHcpModel model, IEnumerable<DetectionSample> samples, DetectionAugment augment, bool bfloat16, Device device, TextWriter log, CancellationToken cancellationToken = default, bool beforeTail = false)
     {
         if (model.TrunkParts.Count == 0)
             throw new ArgumentException($"The {model.Config.Name} configuration has no separable encoder trunk to cache (r18-s16 has).");
@@ -62,7 +71,7 @@ public sealed class TrunkFeatureCache : IDisposable
                     {
                         using var scope = NewDisposeScope();
                         var (normalized, target) = DetectionBatcher.Prepare(model, sample, new DetectionResize(side, augment.MaxLongSide), flip, augment with { CropSize = 0 }, null, device);
-                        var trunk = trunkModel.EncodeTrunk(normalized)[0].to(ScalarType.BFloat16).cpu();
+                        var trunk = trunkModel.EncodeTrunk(normalized, beforeTail)[0].to(ScalarType.BFloat16).cpu();
                         list.Add(new TrunkView(trunk.MoveToOuterDisposeScope(), Floats(target.Boxes), Floats(target.Ignore)));
                     }
                 }
@@ -81,7 +90,7 @@ public sealed class TrunkFeatureCache : IDisposable
         {
             trunkModel.train(wasTraining);
         }
-        return new TrunkFeatureCache(views);
+        return new TrunkFeatureCache(views, beforeTail);
     }
 
     /// <summary>
@@ -89,14 +98,14 @@ public sealed class TrunkFeatureCache : IDisposable
     /// from the same trunk weights, samples and augmentation (a resumed run skips the trunk passes); a
     /// new or mismatching file is (re)written.
     /// </summary>
-    public static TrunkFeatureCache LoadOrBuild(string file, UniHcpModel model, IReadOnlyList<DetectionSample> samples, DetectionAugment augment, bool bfloat16, Device device, TextWriter log, CancellationToken cancellationToken = default)
+    public static TrunkFeatureCache LoadOrBuild(string file, UniHcpModel model, IReadOnlyList<DetectionSample> samples, DetectionAugment augment, bool bfloat16, Device device, TextWriter log, CancellationToken cancellationToken = default, bool beforeTail = false)
     {
-        string key = Key(model, samples, augment, bfloat16);
+        string key = Key(model, samples, augment, bfloat16, beforeTail);
         if (File.Exists(file))
         {
             try
             {
-                if (TryLoad(file, key, samples) is { } loaded)
+                if (TryLoad(file, key, samples, beforeTail) is { } loaded)
                 {
                     log.WriteLine($"trunk cache: {loaded.ViewCount} views read from {file}");
                     return loaded;
@@ -108,25 +117,27 @@ public sealed class TrunkFeatureCache : IDisposable
                 log.WriteLine($"trunk cache: {file} is unreadable ({ex.Message}); rebuilding it");
             }
         }
-        var cache = Build(model, samples, augment, bfloat16, device, log, cancellationToken);
+        var cache = Build(model, samples, augment, bfloat16, device, log, cancellationToken, beforeTail);
         cache.Save(file, key);
         return cache;
     }
 
-    // What the cached outputs depend on: the trunk's weights (a checksum), the images, the scales and mirrors.
-    private static string Key(UniHcpModel model, IReadOnlyList<DetectionSample> samples, DetectionAugment augment, bool bfloat16)
+    // What the cached outputs depend on: the weights of the trunk's cached part (a checksum), where it stops, the
+    // images, the scales and mirrors.
+    private static string Key(UniHcpModel model, IReadOnlyList<DetectionSample> samples, DetectionAugment augment, bool bfloat16, bool beforeTail)
     {
+        var cachedParts = model.FrozenTrunkParts(beforeTail);
         double checksum = 0;
         using (no_grad())
         {
             foreach (var (name, parameter) in model.named_parameters())
             {
-                if (model.TrunkParts.Any(part => name.StartsWith($"backbone_module.{part}.", StringComparison.Ordinal)))
+                if (cachedParts.Any(part => name.StartsWith($"backbone_module.{part}.", StringComparison.Ordinal)))
                     checksum += parameter.to(ScalarType.Float64).abs().sum().item<double>();
             }
         }
         var ids = string.Join('|', samples.Select(s => $"{s.Dataset}/{s.Id}/{s.Image.Width}x{s.Image.Height}/{s.Boxes.Count}/{s.Ignore.Count}"));
-        return string.Create(CultureInfo.InvariantCulture, $"v1;{model.Config.Name};{checksum:R};{string.Join(',', augment.ShortSides)};{augment.MaxLongSide};{augment.FlipProbability > 0};{augment.MinBoxSide};{bfloat16};{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ids)))}");
+        return string.Create(CultureInfo.InvariantCulture, $"v1;{model.Config.Name};{checksum:R};{string.Join(',', augment.ShortSides)};{augment.MaxLongSide};{augment.FlipProbability > 0};{augment.MinBoxSide};{bfloat16};{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ids)))}{(beforeTail ? ";before-tail" : "")}");
     }
 
     private void Save(string file, string key)
@@ -156,7 +167,7 @@ public sealed class TrunkFeatureCache : IDisposable
         File.Move(partial, file, overwrite: true);
     }
 
-    private static TrunkFeatureCache? TryLoad(string file, string key, IReadOnlyList<DetectionSample> samples)
+    private static TrunkFeatureCache? TryLoad(string file, string key, IReadOnlyList<DetectionSample> samples, bool beforeTail)
     {
         using var reader = new BinaryReader(File.OpenRead(file));
         if (reader.ReadString() != Magic)
@@ -190,7 +201,7 @@ public sealed class TrunkFeatureCache : IDisposable
             }
             if (views.Count != byName.Count)
                 throw new InvalidDataException($"{views.Count} of {byName.Count} samples");
-            return new TrunkFeatureCache(views);
+            return new TrunkFeatureCache(views, beforeTail);
         }
         catch
         {

@@ -84,4 +84,33 @@ public sealed class ResNetEncoderTests
         var error = Assert.Throws<NotSupportedException>(() => stride8.EncodeTrunk(normalized));
         Assert.Contains("r18-s16", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_trunk_also_splits_before_its_last_block_which_then_runs_with_the_rest()
+    {
+        using var scope = NewDisposeScope();
+        TorchRuntime.EnsureLoaded();
+        using var model = TestModels.Seeded(6, ModelConfig.ResNet18Fast, new TaskRegistry([TaskRegistry.Detection(3, 10)]));
+        model.eval();
+        using var inference = inference_mode();
+        var normalized = model.NormalizeImages(TestModels.Images(2, 80, 64));
+
+        var whole = model.EncodeNormalized(normalized);
+        var beforeTail = model.EncodeTrunk(normalized, beforeTail: true);
+        var split = model.EncodeFromTrunk(beforeTail, throughTail: true);
+
+        Assert.Equal([2, 256, 5, 4], beforeTail.shape);
+        Assert.False(beforeTail.allclose(model.EncodeTrunk(normalized)), "the output before the last block is not the trunk's output");
+        Assert.True(whole.allclose(split, rtol: 1e-5, atol: 1e-5), $"max difference {(whole - split).abs().max().item<float>()}");
+        Assert.Equal(["layer3.1"], model.TrunkTailParts);
+        Assert.Equal(model.TrunkParts, model.FrozenTrunkParts(tuneTail: false));
+        // Frozen parts are matched as prefixes: the tail's stage is named block by block so that its last block learns.
+        var frozen = model.FrozenTrunkParts(tuneTail: true);
+        var names = model.named_parameters().Select(p => p.name).Where(n => n.StartsWith("backbone_module.layer3.", StringComparison.Ordinal)).ToList();
+        Assert.All(names.Where(n => n.StartsWith("backbone_module.layer3.0.", StringComparison.Ordinal)), n => Assert.Contains(frozen, part => n.StartsWith($"backbone_module.{part}.", StringComparison.Ordinal)));
+        Assert.Equal(2, names.Count(n => n.StartsWith("backbone_module.layer3.1.", StringComparison.Ordinal)));
+        Assert.All(names.Where(n => n.StartsWith("backbone_module.layer3.1.", StringComparison.Ordinal)), n => Assert.DoesNotContain(frozen, part => n.StartsWith($"backbone_module.{part}.", StringComparison.Ordinal)));
+        using var stride8 = TestModels.Seeded(6, ModelConfig.ResNet18, new TaskRegistry([TaskRegistry.Detection(3, 10)]));
+        Assert.Contains("r18-s16", Assert.Throws<ArgumentException>(() => stride8.FrozenTrunkParts(tuneTail: true)).Message, StringComparison.Ordinal);
+    }
 }

@@ -27,12 +27,22 @@ internal abstract class EncoderModule(string name) : Module<Tensor, Tensor>(name
     /// <see cref="Trunk"/> returns; empty when this encoder cannot be split that way.</summary>
     public virtual IReadOnlyList<string> TrunkParts => [];
 
-    /// <summary>The pretrained trunk's output for a normalised input: what a training run with the trunk
-    /// frozen can compute once per image and cache. <see cref="TokensFromTrunk"/> finishes the encoder.</summary>
-    public virtual Tensor Trunk(Tensor normalized) => throw new NotSupportedException($"The {GetName()} encoder has no separable trunk.");
+    /// <summary>Parameter prefixes (under "backbone_module.") of the trunk's last block: the part of the trunk a
+    /// training run may fine-tune while still caching what precedes it; empty when this encoder has no trunk.</summary>
+    public virtual IReadOnlyList<string> TrunkTailParts => [];
 
-    /// <summary>Tokens from <see cref="Trunk"/>'s output: Tokens(x) == TokensFromTrunk(Trunk(x)).</summary>
-    public virtual Tensor TokensFromTrunk(Tensor trunk) => throw new NotSupportedException($"The {GetName()} encoder has no separable trunk.");
+    /// <summary>The prefixes of <see cref="TrunkParts"/> without <see cref="TrunkTailParts"/> (what
+    /// Trunk(x, beforeTail: true) runs).</summary>
+    public virtual IReadOnlyList<string> TrunkPartsBeforeTail => [];
+
+    /// <summary>The pretrained trunk's output for a normalised input: what a training run with the trunk
+    /// frozen can compute once per image and cache. <see cref="TokensFromTrunk"/> finishes the encoder.
+    /// With <paramref name="beforeTail"/>, the output of the block before <see cref="TrunkTailParts"/>.</summary>
+    public virtual Tensor Trunk(Tensor normalized, bool beforeTail = false) => throw new NotSupportedException($"The {GetName()} encoder has no separable trunk.");
+
+    /// <summary>Tokens from <see cref="Trunk"/>'s output: Tokens(x) == TokensFromTrunk(Trunk(x)) ==
+    /// TokensFromTrunk(Trunk(x, beforeTail: true), throughTail: true).</summary>
+    public virtual Tensor TokensFromTrunk(Tensor trunk, bool throughTail = false) => throw new NotSupportedException($"The {GetName()} encoder has no separable trunk.");
 
     /// <summary>Folds frozen normalisations into the layers before them (float32 arithmetic, before any
     /// cast to a lower precision); a no-op for encoders without any. See <see cref="UniHcpModel.PrepareForInference"/>.</summary>

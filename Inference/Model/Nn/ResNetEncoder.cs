@@ -61,21 +61,37 @@ internal sealed class ResNetEncoder : EncoderModule
 
     public override IReadOnlyList<string> TrunkParts => HasTrunk ? ["conv1", "bn1", "layer1", "layer2", "layer3"] : [];
 
-    public override Tensor Trunk(Tensor normalized)
+    // Stage 3's second block: the trunk's last 2.4 % of FLOPs, and the features the detector reads most directly.
+    public override IReadOnlyList<string> TrunkTailParts => HasTrunk ? ["layer3.1"] : [];
+
+    public override IReadOnlyList<string> TrunkPartsBeforeTail => HasTrunk ? ["conv1", "bn1", "layer1", "layer2", "layer3.0"] : [];
+
+    public override Tensor Trunk(Tensor normalized, bool beforeTail = false)
     {
-        if (!HasTrunk)
-            throw new NotSupportedException($"Only the stride-16, stage-3 ResNet-18 (r18-s16) has a separable trunk; this one has stride {_stride} and {(layer4 is null ? 3 : 4)} stages.");
+        RequireTrunk();
         using var scope = NewDisposeScope();
-        return Stages(normalized.to(conv1.weight!.dtype)).C3.MoveToOuterDisposeScope();
+        var x = StagesOneAndTwo(normalized.to(conv1.weight!.dtype));
+        foreach (var block in beforeTail ? layer3.Take(layer3.Count - 1) : layer3)
+            x = block.call(x);
+        return x.MoveToOuterDisposeScope();
     }
 
-    public override Tensor TokensFromTrunk(Tensor trunk)
+    public override Tensor TokensFromTrunk(Tensor trunk, bool throughTail = false)
+    {
+        RequireTrunk();
+        if (trunk.dim() != 4 || trunk.shape[1] != 256)
+            throw new ArgumentException($"Trunk features must be [B, 256, H/16, W/16]; got [{string.Join(", ", trunk.shape)}].");
+        using var scope = NewDisposeScope();
+        var c3 = trunk.to(conv1.weight!.dtype);
+        if (throughTail)
+            c3 = layer3[layer3.Count - 1].call(ChannelsLast(c3));
+        return fpn.call(null, c3, null).MoveToOuterDisposeScope();
+    }
+
+    private void RequireTrunk()
     {
         if (!HasTrunk)
             throw new NotSupportedException($"Only the stride-16, stage-3 ResNet-18 (r18-s16) has a separable trunk; this one has stride {_stride} and {(layer4 is null ? 3 : 4)} stages.");
-        if (trunk.dim() != 4 || trunk.shape[1] != 256)
-            throw new ArgumentException($"Trunk features must be [B, 256, H/16, W/16]; got [{string.Join(", ", trunk.shape)}].");
-        return fpn.call(null, trunk.to(conv1.weight!.dtype), null);
     }
 
     /// <summary>The ImageNet network's global-average-pooled stage-4 features [B, 512]: what the
@@ -103,14 +119,7 @@ internal sealed class ResNetEncoder : EncoderModule
 
     private (Tensor C2, Tensor C3, Tensor? C4) Stages(Tensor x)
     {
-        x = ChannelsLast(x);
-        // Pooling before the ReLU gives the same numbers (ReLU is monotonic, so it commutes with max) and
-        // runs the ReLU on a quarter of the pixels: measured 20.7 -> 15.2 ms per 683x512 frame for the stem.
-        x = functional.max_pool2d(bn1.call(conv1.call(x)), kernel_size: 3, stride: 2, padding: 1).relu_();
-        foreach (var block in layer1)
-            x = block.call(x);
-        foreach (var block in layer2)
-            x = block.call(x);
+        x = StagesOneAndTwo(x);
         var c2 = x;
         foreach (var block in layer3)
             x = block.call(x);
@@ -120,6 +129,19 @@ internal sealed class ResNetEncoder : EncoderModule
         foreach (var block in layer4)
             x = block.call(x);
         return (c2, c3, x);
+    }
+
+    private Tensor StagesOneAndTwo(Tensor x)
+    {
+        x = ChannelsLast(x);
+        // Pooling before the ReLU gives the same numbers (ReLU is monotonic, so it commutes with max) and
+        // runs the ReLU on a quarter of the pixels: measured 20.7 -> 15.2 ms per 683x512 frame for the stem.
+        x = functional.max_pool2d(bn1.call(conv1.call(x)), kernel_size: 3, stride: 2, padding: 1).relu_();
+        foreach (var block in layer1)
+            x = block.call(x);
+        foreach (var block in layer2)
+            x = block.call(x);
+        return x;
     }
 
     private static ModuleList<BasicBlock> Stage(int input, int output, int blocks, int stride) =>
