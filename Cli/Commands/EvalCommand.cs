@@ -218,7 +218,7 @@ internal static class EvalCommand
         var split = new Option<string>("--split") { Description = "held-out (the default model's validation splits) or train (the images it learned from: tells under- from over-fitting).", DefaultValueFactory = _ => "held-out" };
         split.AcceptOnlyFromAmong("held-out", "train");
         var prior = new Option<double?>("--attention-prior") { Description = "Diagnostic for training runs: score with the decoder's spatial attention prior at this strength (default: what the weights file records, usually none)." };
-        var shortSide = new Option<int?>("--detection-short-side") { Description = "Input short side in pixels to score at, the long side capped at 1.67x (default: 576 capped at 768, the sample video's own size); what `run --detection-short-side` trades for speed." };
+        var shortSide = new Option<int?>("--detection-short-side") { Description = "Input short side in pixels to score at, the long side capped at 1.67x (default: the size the weights record, which runs use; else 576 capped at 768, the sample video's own size); what `run --detection-short-side` trades for speed." };
         var coco = new Option<FileInfo?>("--coco") { Description = "Score on every image of a COCO detection file instead (person boxes; iscrowd boxes are ignore regions)." };
         var images = new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder)." };
         var scenes = new Option<DirectoryInfo?>("--scenes") { Description = "Score on scenes labelled by `unihcp label` instead (one label file per video): each scene's validation part (its last 20 %), or all of it with --held-out-scenes, or its training part with --split train." };
@@ -236,13 +236,17 @@ internal static class EvalCommand
             var stdout = parse.InvocationConfiguration.Output;
             try
             {
-                var size = parse.GetValue(shortSide) is { } side
-                    ? side is >= 32 and <= 4096 ? InferenceHints.Resize(side) : throw new ArgumentException($"--detection-short-side {side} must be between 32 and 4096 pixels.")
-                    : DefaultModelRecipe.EvaluationSize;
+                if (parse.GetValue(shortSide) is { } given && given is < 32 or > 4096)
+                    throw new ArgumentException($"--detection-short-side {given} must be between 32 and 4096 pixels.");
                 string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
                 {
+                    var hints = InferenceHints.Read(metadata);
+                    // Scored at the size runs use, so that the numbers predict them.
+                    var size = parse.GetValue(shortSide) is { } side ? InferenceHints.Resize(side)
+                        : hints.DetectionShortSide is not null ? hints.DetectionResize
+                        : DefaultModelRecipe.EvaluationSize;
                     if (parse.GetValue(prior) is { } strength)
                         model.DetectionAttentionPrior = strength;
                     var heldOut = (parse.GetValue(heldOutScenes) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
@@ -253,9 +257,8 @@ internal static class EvalCommand
                             : await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken);
                     string task = model.Tasks.Tasks.First(t => t.Type == TaskType.Detection).Name;
                     bool train = parse.GetValue(split) == "train";
-                    var hints = InferenceHints.Read(metadata);
                     float? duplicateIoU = parse.GetValue(duplicates) ?? hints.DuplicateIoU;
-                    stdout.WriteLine($"weights {metadata.Version} ({path}), {(parse.GetValue(coco) is { } scored ? $"every image of {scored.Name}" : train ? "training split" : "held-out split")}, input short side {size.ShortSide}, "
+                    stdout.WriteLine($"weights {metadata.Version} ({path}), {(parse.GetValue(coco) is { } scored ? $"every image of {scored.Name}" : train ? "training split" : "held-out split")}, input short side {size.ShortSide} (long side at most {size.MaxLongSide}), "
                         + (duplicateIoU is { } iou ? string.Create(CultureInfo.InvariantCulture, $"detections overlapping a better one by IoU {iou:0.##} dropped") : "every detection kept"));
                     var ap50 = new List<double>();
                     foreach (var dataset in datasets)

@@ -80,6 +80,13 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(evalCode == 0, evalOutput + evalError);
         Assert.Matches(@"test_ochuman\s+images\s+3\s+persons\s+5\s+AP50 \d\.\d{3}\s+AP \d\.\d{3}\s+MR-2 \d\.\d{3}", evalOutput);
         Assert.Contains("every detection kept", evalOutput, StringComparison.Ordinal); // these weights record no duplicate IoU
+        Assert.Contains("input short side 576 (long side at most 768)", evalOutput, StringComparison.Ordinal); // nor an input size
+        string sized = Path.Combine(_dir, "sized.safetensors");
+        var (exportCode, exportOutput, exportError) = await CliRunner.RunAsync("weights", "export", Path.Combine(run, "model.safetensors"), "--out", sized, "--detection-short-side", "288");
+        Assert.True(exportCode == 0, exportOutput + exportError);
+        (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", sized, "--coco", file);
+        Assert.True(evalCode == 0, evalOutput + evalError);
+        Assert.Contains("input short side 288 (long side at most 480)", evalOutput, StringComparison.Ordinal); // the size runs of them use
         (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file, "--duplicate-iou", "0.7");
         Assert.True(evalCode == 0, evalOutput + evalError);
         Assert.Contains("detections overlapping a better one by IoU 0.7 dropped", evalOutput, StringComparison.Ordinal);
