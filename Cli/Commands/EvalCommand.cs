@@ -230,7 +230,8 @@ internal static class EvalCommand
             if (result.GetValueOrDefault<float?>() is { } iou && iou is not (>= 0.05f and <= 1))
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"--duplicate-iou {iou} must be within [0.05, 1]."));
         });
-        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, on a COCO detection file (--coco), or per scene (--scenes).") { weights, data, split, prior, shortSide, coco, images, scenes, videos, heldOutScenes, duplicates };
+        var maxLongSide = new Option<int?>("--detection-max-long-side") { Description = "Cap on the input's long side in pixels (default: what the weights record with their size, else 1.67x the short side)." };
+        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, on a COCO detection file (--coco), or per scene (--scenes).") { weights, data, split, prior, shortSide, maxLongSide, coco, images, scenes, videos, heldOutScenes, duplicates };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -244,9 +245,11 @@ internal static class EvalCommand
                 {
                     var hints = InferenceHints.Read(metadata);
                     // Scored at the size runs use, so that the numbers predict them.
-                    var size = parse.GetValue(shortSide) is { } side ? InferenceHints.Resize(side)
+                    var size = InferenceHints.WithMaxLongSide(
+                        parse.GetValue(shortSide) is { } side ? InferenceHints.Resize(side)
                         : hints.DetectionShortSide is not null ? hints.DetectionResize
-                        : DefaultModelRecipe.EvaluationSize;
+                        : DefaultModelRecipe.EvaluationSize,
+                        parse.GetValue(maxLongSide), "--detection-max-long-side");
                     if (parse.GetValue(prior) is { } strength)
                         model.DetectionAttentionPrior = strength;
                     var heldOut = (parse.GetValue(heldOutScenes) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);

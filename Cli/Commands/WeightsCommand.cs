@@ -113,6 +113,7 @@ internal static class WeightsCommand
         var version = new Option<string?>("--version") { Description = "Version to record (default: the source's)." };
         var half = new Option<bool>("--half") { Description = "Store the tensors as float16 (half the size)." };
         var shortSide = new Option<int?>("--detection-short-side") { Description = "Record the detection input short side the weights were trained for (runs default to it)." };
+        var maxLongSide = new Option<int?>("--detection-max-long-side") { Description = "Record a cap on the detection input's long side (runs default to it; without it, 1333/800 of the short side)." };
         var shift = new Option<float?>("--score-logit-shift") { Description = "Record a detection score calibration: added to the logits, so that the operating point lands at 0.5." };
         var duplicates = new Option<float?>("--duplicate-iou") { Description = "Record that detections overlapping a better one by this IoU are dropped." };
         var prior = new Option<double?>("--attention-prior") { Description = "Record that the detection decoder runs with this spatial attention prior (see `train default --attention-prior`); 0 removes it." };
@@ -120,7 +121,7 @@ internal static class WeightsCommand
         var provenance = new Option<string[]>("--provenance") { Description = "Add or replace a provenance entry, KEY=VALUE (repeat), e.g. data terms; inference.* keys are set by their own options.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var command = new Command("export", "Write a deployable copy of a weights file: optionally half precision, a new version, inference hints and provenance entries.")
         {
-            source, output, version, half, shortSide, shift, duplicates, prior, defaultTasks, provenance,
+            source, output, version, half, shortSide, maxLongSide, shift, duplicates, prior, defaultTasks, provenance,
         };
         command.SetAction((parse, _) =>
         {
@@ -136,6 +137,8 @@ internal static class WeightsCommand
                     var hints = new Dictionary<string, string>(metadata.Provenance, StringComparer.Ordinal);
                     if (parse.GetValue(shortSide) is { } side)
                         hints[InferenceHints.ShortSideKey] = side.ToString(CultureInfo.InvariantCulture);
+                    if (parse.GetValue(maxLongSide) is { } cap)
+                        hints[InferenceHints.MaxLongSideKey] = cap.ToString(CultureInfo.InvariantCulture);
                     if (parse.GetValue(shift) is { } logitShift)
                         hints[InferenceHints.ScoreLogitShiftKey] = logitShift.ToString("R", CultureInfo.InvariantCulture);
                     if (parse.GetValue(duplicates) is { } iou)
@@ -172,6 +175,7 @@ internal static class WeightsCommand
                         hints[entry[..equals].Trim()] = entry[(equals + 1)..].Trim();
                     }
                     metadata = metadata with { Provenance = hints };
+                    InferenceHints.Read(metadata); // a hint out of range is refused here, not by the first run
                     string to = parse.GetValue(output)!.FullName;
                     WeightsFile.Save(to, model, metadata, parse.GetValue(half));
                     parse.InvocationConfiguration.Output.WriteLine($"wrote {to} ({new FileInfo(to).Length / (1024.0 * 1024.0):0.0} MiB), version {metadata.Version}");

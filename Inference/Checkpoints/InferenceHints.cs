@@ -11,6 +11,9 @@ namespace UniHCP.Pipeline.Inference.Checkpoints;
 /// </summary>
 /// <param name="DetectionShortSide">Detection input short side the weights were trained at (null: the release's 800).
 /// A CPU model run at 800 only spends time.</param>
+/// <param name="DetectionMaxLongSide">Cap on the detection input's long side (null: the release's 1333 / 800 of the
+/// short side). Wide cameras read at a smaller size than the short side alone gives, closer to the views the weights
+/// learned from.</param>
 /// <param name="ScoreLogitShift">Added to every detection logit: calibrates a young model whose scores sit low so that
 /// its operating point lands at the usual thresholds (0: none).</param>
 /// <param name="DuplicateIoU">Suppress a detection overlapping a better one by this IoU (null: keep all, as the
@@ -22,6 +25,7 @@ namespace UniHCP.Pipeline.Inference.Checkpoints;
 /// <param name="BoxFrame">What predicted box fractions are fractions of.</param>
 public sealed record InferenceHints(
     int? DetectionShortSide,
+    int? DetectionMaxLongSide,
     float ScoreLogitShift,
     float? DuplicateIoU,
     double AttentionPrior,
@@ -29,6 +33,7 @@ public sealed record InferenceHints(
     BoxFrame BoxFrame)
 {
     public const string ShortSideKey = "inference.detection_short_side";
+    public const string MaxLongSideKey = "inference.detection_max_long_side";
     public const string ScoreLogitShiftKey = "inference.score_logit_shift";
     public const string DuplicateIoUKey = "inference.duplicate_iou";
     public const string AttentionPriorKey = "inference.detection_attention_prior";
@@ -44,6 +49,9 @@ public sealed record InferenceHints(
         double? side = Number(metadata, ShortSideKey);
         if (side is { } s && (s is < 32 or > 4096 || s != Math.Floor(s)))
             throw Bad(metadata, ShortSideKey, "a whole number of pixels within 32-4096");
+        double? maxLong = Number(metadata, MaxLongSideKey);
+        if (maxLong is { } m && (m < (side ?? 800) || m > 8192 || m != Math.Floor(m)))
+            throw Bad(metadata, MaxLongSideKey, $"a whole number of pixels from the short side ({side ?? 800}) to 8192");
         double shift = Number(metadata, ScoreLogitShiftKey) ?? 0;
         if (Math.Abs(shift) > 20)
             throw Bad(metadata, ScoreLogitShiftKey, "within [-20, 20]");
@@ -66,14 +74,29 @@ public sealed record InferenceHints(
             // Files written before the convention was recorded are all ours (official checkpoints are only read
             // through the importer, which records 'unpadded'): they predict on the padded canvas.
             : BoxFrame.PaddedCanvas;
-        return new InferenceHints(side is { } whole ? (int)whole : null, (float)shift, iou is { } i ? (float)i : null, prior, tasks, frame);
+        return new InferenceHints(side is { } whole ? (int)whole : null, maxLong is { } cap ? (int)cap : null, (float)shift, iou is { } i ? (float)i : null, prior, tasks, frame);
     }
 
     /// <summary>The detection resize the file asks for (the release rule, short side 800, when it records none).</summary>
-    public DetectionResize DetectionResize => DetectionShortSide is { } side ? Resize(side) : new DetectionResize();
+    public DetectionResize DetectionResize => DetectionShortSide is null && DetectionMaxLongSide is null
+        ? new DetectionResize()
+        : Resize(DetectionShortSide ?? 800, DetectionMaxLongSide);
 
-    /// <summary>A resize to <paramref name="shortSide"/> with the release's aspect cap (1333 / 800).</summary>
-    public static DetectionResize Resize(int shortSide) => new(shortSide, (int)Math.Ceiling(shortSide * 1333.0 / 800));
+    /// <summary>A resize to <paramref name="shortSide"/> with the long side capped at <paramref name="maxLongSide"/>,
+    /// else at the release's aspect cap (1333 / 800 of the short side).</summary>
+    public static DetectionResize Resize(int shortSide, int? maxLongSide = null) => new(shortSide, maxLongSide ?? (int)Math.Ceiling(shortSide * 1333.0 / 800));
+
+    /// <summary><paramref name="resize"/> with its long side capped at <paramref name="maxLongSide"/> instead, when given;
+    /// an error naming <paramref name="source"/> when the cap is under the short side or beyond 8192.</summary>
+    public static DetectionResize WithMaxLongSide(DetectionResize resize, int? maxLongSide, string source)
+    {
+        ArgumentNullException.ThrowIfNull(resize);
+        if (maxLongSide is not { } cap)
+            return resize;
+        return cap >= resize.ShortSide && cap <= 8192
+            ? resize with { MaxLongSide = cap }
+            : throw new ArgumentException($"{source} {cap} must be from the detection short side ({resize.ShortSide}) to 8192 pixels.");
+    }
 
     /// <summary>The person tasks a run performs when the caller names none: the recorded default, else every trained
     /// task but detection and cloth-changing ReID (a second embedding that a deployment asks for by name).</summary>

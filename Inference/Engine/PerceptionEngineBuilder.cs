@@ -50,7 +50,7 @@ public sealed class PerceptionEngineBuilder
             var options = _options with
             {
                 Tasks = _options.Tasks ?? hints.PersonTasks(metadata),
-                DetectionResize = _options.DetectionResize ?? hints.DetectionResize,
+                DetectionResize = InferenceHints.WithMaxLongSide(_options.DetectionResize ?? hints.DetectionResize, _options.DetectionMaxLongSide, "The detection long-side cap"),
                 ScoreLogitShift = _options.ScoreLogitShift ?? hints.ScoreLogitShift,
                 DuplicateIoU = _options.DuplicateIoU ?? hints.DuplicateIoU,
             };

@@ -22,6 +22,10 @@ public sealed record PerceptionOptions
     /// <summary>Detection input size; null: what the weights were trained at, else the release's short side 800.</summary>
     public DetectionResize? DetectionResize { get; init; }
 
+    /// <summary>Cap on the detection input's long side, applied to <see cref="DetectionResize"/> or to the weights'
+    /// own size; null: the resize's own cap.</summary>
+    public int? DetectionMaxLongSide { get; init; }
+
     /// <summary>Minimum detection score of a reported person (release evaluation keeps 0.05 for AP).</summary>
     public float DetectionThreshold { get; init; } = 0.5f;
 

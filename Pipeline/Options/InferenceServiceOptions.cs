@@ -31,6 +31,10 @@ public sealed class InferenceServiceOptions
     /// <summary>Detection input short side in pixels; null: what the weights were trained at, else 800.</summary>
     public int? DetectionShortSide { get; set; }
 
+    /// <summary>Cap on the detection input's long side in pixels; null: what the weights record, else 1333/800 of
+    /// the short side (a run that sets DetectionShortSide without it gets that ratio).</summary>
+    public int? DetectionMaxLongSide { get; set; }
+
     /// <summary>Frames (from any cameras) run through the model together. Default 4.</summary>
     public int BatchFrames { get; set; } = 4;
 
@@ -78,6 +82,7 @@ public sealed class InferenceServiceOptions
             : Tasks.Trim() == "none" ? []
             : Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         DetectionResize = DetectionShortSide is { } side ? InferenceHints.Resize(side) : null,
+        DetectionMaxLongSide = DetectionMaxLongSide,
         ClothingColours = ClothingColours,
     };
 
@@ -85,6 +90,8 @@ public sealed class InferenceServiceOptions
     {
         if (DetectionShortSide is < 32 or > 4096)
             throw new ArgumentException($"Inference: DetectionShortSide must be 32-4096 pixels (got {DetectionShortSide}).");
+        if (DetectionMaxLongSide is < 32 or > 8192 || DetectionMaxLongSide < DetectionShortSide)
+            throw new ArgumentException($"Inference: DetectionMaxLongSide must be 32-8192 pixels and not under DetectionShortSide (got {DetectionMaxLongSide}).");
         if (!(PersonTasksEvery >= 0) || PersonTasksEvery > 3600)
             throw new ArgumentException($"Inference: PersonTasksEvery must be 0 (every detection) to 3600 seconds (got {PersonTasksEvery}).");
         if (string.IsNullOrWhiteSpace(Device))

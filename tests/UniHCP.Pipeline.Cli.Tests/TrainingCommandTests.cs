@@ -87,6 +87,17 @@ public sealed class TrainingCommandTests : IDisposable
         (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", sized, "--coco", file);
         Assert.True(evalCode == 0, evalOutput + evalError);
         Assert.Contains("input short side 288 (long side at most 480)", evalOutput, StringComparison.Ordinal); // the size runs of them use
+        (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", sized, "--coco", file, "--detection-max-long-side", "400");
+        Assert.True(evalCode == 0, evalOutput + evalError);
+        Assert.Contains("input short side 288 (long side at most 400)", evalOutput, StringComparison.Ordinal);
+        (exportCode, exportOutput, exportError) = await CliRunner.RunAsync("weights", "export", Path.Combine(run, "model.safetensors"), "--out", Path.Combine(_dir, "capped.safetensors"), "--detection-short-side", "288", "--detection-max-long-side", "384");
+        Assert.True(exportCode == 0, exportOutput + exportError);
+        (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(_dir, "capped.safetensors"), "--coco", file);
+        Assert.True(evalCode == 0, evalOutput + evalError);
+        Assert.Contains("input short side 288 (long side at most 384)", evalOutput, StringComparison.Ordinal);
+        (exportCode, _, exportError) = await CliRunner.RunAsync("weights", "export", Path.Combine(run, "model.safetensors"), "--out", Path.Combine(_dir, "never.safetensors"), "--detection-short-side", "288", "--detection-max-long-side", "200");
+        Assert.NotEqual(0, exportCode);
+        Assert.Contains("'inference.detection_max_long_side' = '200' must be a whole number of pixels from the short side (288)", exportError, StringComparison.Ordinal);
         (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file, "--duplicate-iou", "0.7");
         Assert.True(evalCode == 0, evalOutput + evalError);
         Assert.Contains("detections overlapping a better one by IoU 0.7 dropped", evalOutput, StringComparison.Ordinal);

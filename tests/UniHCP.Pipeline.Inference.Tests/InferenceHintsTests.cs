@@ -63,6 +63,7 @@ public sealed class InferenceHintsTests : IDisposable
         var metadata = WeightsMetadata.For("hinted", ModelConfig.Tiny, TaskRegistry.Standard, new Dictionary<string, string>
         {
             [InferenceHints.ShortSideKey] = "96",
+            [InferenceHints.MaxLongSideKey] = "120",
             [InferenceHints.ScoreLogitShiftKey] = "1.5",
             [InferenceHints.DuplicateIoUKey] = "0.7",
             [InferenceHints.DefaultTasksKey] = "pose",
@@ -70,7 +71,7 @@ public sealed class InferenceHintsTests : IDisposable
 
         using (var fromFile = new PerceptionEngineBuilder().WithModel(TestModels.Tiny(), metadata).WithOptions(new PerceptionOptions()).Build())
         {
-            Assert.Equal(InferenceHints.Resize(96), fromFile.DetectionResize);
+            Assert.Equal(new DetectionResize(96, 120), fromFile.DetectionResize);
             Assert.Equal(1.5f, fromFile.Options.ScoreLogitShift);
             Assert.Equal(0.7f, fromFile.Options.DuplicateIoU);
             Assert.Equal(["pose"], fromFile.CropTasks.Select(t => t.Name));
@@ -81,6 +82,13 @@ public sealed class InferenceHintsTests : IDisposable
         Assert.Equal(0f, given.Options.ScoreLogitShift);
         Assert.Equal(0.5f, given.Options.DuplicateIoU);
         Assert.Equal(["reid"], given.CropTasks.Select(t => t.Name));
+        // A run's own long-side cap applies to the file's size or to its own.
+        using (var capped = new PerceptionEngineBuilder().WithModel(TestModels.Tiny(), metadata).WithOptions(new PerceptionOptions { DetectionMaxLongSide = 200 }).Build())
+            Assert.Equal(new DetectionResize(96, 200), capped.DetectionResize);
+        using (var both = new PerceptionEngineBuilder().WithModel(TestModels.Tiny(), metadata).WithOptions(overrides with { DetectionMaxLongSide = 100 }).Build())
+            Assert.Equal(new DetectionResize(64, 100), both.DetectionResize);
+        var under = Assert.Throws<ArgumentException>(() => new PerceptionEngineBuilder().WithModel(TestModels.Tiny(), metadata).WithOptions(new PerceptionOptions { DetectionMaxLongSide = 90 }).Build());
+        Assert.Contains("long-side cap 90 must be from the detection short side (96)", under.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -95,6 +103,8 @@ public sealed class InferenceHintsTests : IDisposable
     [Theory]
     [InlineData(InferenceHints.ShortSideKey, "wide")]
     [InlineData(InferenceHints.ShortSideKey, "10")]
+    [InlineData(InferenceHints.MaxLongSideKey, "700")]
+    [InlineData(InferenceHints.MaxLongSideKey, "900.5")]
     [InlineData(InferenceHints.ScoreLogitShiftKey, "NaN")]
     [InlineData(InferenceHints.DuplicateIoUKey, "2")]
     [InlineData(InferenceHints.AttentionPriorKey, "-1")]
