@@ -61,7 +61,7 @@ internal sealed class ResNetEncoder : EncoderModule
 
     public override IReadOnlyList<string> TrunkParts => HasTrunk ? ["conv1", "bn1", "layer1", "layer2", "layer3"] : [];
 
-    // Stage 3's second block: the trunk's last 2.4 % of FLOPs, and the features the detector reads most directly.
+    // Stage 3's second block (about 16 % of the trunk's multiply-adds at stride 16): the features the detector reads most directly.
     public override IReadOnlyList<string> TrunkTailParts => HasTrunk ? ["layer3.1"] : [];
 
     public override IReadOnlyList<string> TrunkPartsBeforeTail => HasTrunk ? ["conv1", "bn1", "layer1", "layer2", "layer3.0"] : [];
