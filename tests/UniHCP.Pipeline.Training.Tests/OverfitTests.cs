@@ -1,4 +1,5 @@
 using UniHCP.Pipeline.Inference.Checkpoints;
+using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Inference.Model;
 using UniHCP.Pipeline.Inference.Processing;
 using UniHCP.Pipeline.Training.Data;
@@ -18,10 +19,17 @@ public sealed class OverfitTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [SharedDataTheory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_small_model_learns_a_handful_of_real_images(bool bfloat16)
+    [SharedDataFact]
+    public void A_small_model_learns_a_handful_of_real_images() => LearnsFourImages(bfloat16: false);
+
+    /// <summary>The same in bfloat16 autocast, where the CPU does bf16 arithmetic in hardware: there the trainers pick
+    /// it. Elsewhere they pick float32 (only `train default --precision bf16` asks otherwise), and libtorch emulates
+    /// bf16 at about 14 times the float32 case's time (617 of the 1,000 steps in 28 minutes on a 2-core AMD EPYC without
+    /// AVX-512, whose float32 case takes 3), so the case is skipped there, saying why.</summary>
+    [BFloat16HardwareFact]
+    public void A_small_model_learns_a_handful_of_real_images_in_bfloat16() => LearnsFourImages(bfloat16: true);
+
+    private void LearnsFourImages(bool bfloat16)
     {
         const int steps = 1000;
         var samples = PennFudanReader.Read(SharedData.PennFudan).Take(4).ToList();
@@ -43,4 +51,12 @@ public sealed class OverfitTests : IDisposable
         double after = summary.Metrics["four.ap50"];
         Assert.True(after >= 0.9, $"AP50 on the training images after {steps} steps ({(bfloat16 ? "bf16" : "f32")}): {after:0.000} (before: {before.Ap50:0.000}); log:\n{log}");
     }
+}
+
+/// <summary>A test of bfloat16 training that reads ../shared/data: skipped, with the reason shown, where the data is
+/// absent or the CPU has no bf16 arithmetic (AVX-512 BF16 or AMX).</summary>
+internal sealed class BFloat16HardwareFactAttribute : FactAttribute
+{
+    public BFloat16HardwareFactAttribute() => Skip = SharedData.SkipReason
+        ?? (CpuFeatures.HasFastBFloat16 ? null : "this CPU has no bf16 arithmetic (AVX-512 BF16 or AMX): the trainers train in float32 here, which the float32 case covers, and emulated bf16 would take about 45 minutes.");
 }
