@@ -10,6 +10,8 @@ namespace UniHCP.Pipeline.Ingest;
 /// <param name="Connections">Times the source was opened and delivered frames (live sources reconnect).</param>
 /// <param name="Elapsed">Wall time from start to end.</param>
 /// <param name="Message">The failure reason, or other detail worth showing.</param>
+/// <param name="SourceFrameRate">A file's own frame rate (its frames over this many per second are its duration); null
+/// for a live source or a file that delivered no frame.</param>
 public sealed record CameraIngestReport(
     string CameraId,
     string Location,
@@ -19,7 +21,8 @@ public sealed record CameraIngestReport(
     int Height,
     int Connections,
     TimeSpan Elapsed,
-    string? Message)
+    string? Message,
+    double? SourceFrameRate = null)
 {
     /// <summary>Frames per second over the whole run.</summary>
     public double FramesPerSecond => Elapsed > TimeSpan.Zero ? Frames / Elapsed.TotalSeconds : 0;

@@ -28,6 +28,7 @@ internal sealed class CameraIngestor(
     private int _connections;
     private int _width;
     private int _height;
+    private double? _sourceRate;
 
     public async Task<CameraIngestReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -59,7 +60,7 @@ internal sealed class CameraIngestor(
                 break;
         }
         return new CameraIngestReport(source.Id, source.DisplayLocation, status, _nextSequence, _width, _height,
-            _connections, time.GetElapsedTime(started), message);
+            _connections, time.GetElapsedTime(started), message, _sourceRate);
     }
 
     private async Task<(CameraIngestStatus, string?)> RunFileAsync(CancellationToken cancellationToken)
@@ -90,6 +91,7 @@ internal sealed class CameraIngestor(
                 }
                 start = source.StartTime ?? probe.CreationTime ?? time.GetUtcNow();
                 rate = source.FrameRate ?? (probe.FrameRate > 0 ? probe.FrameRate : 25);
+                _sourceRate = rate;
                 _connections = 1;
                 IngestLog.Opened(logger, source.Id, source.DisplayLocation, probe.Describe());
                 await PublishNoticeAsync(CameraNoticeKind.Connected, probe.Describe(), cancellationToken).ConfigureAwait(false);

@@ -19,7 +19,8 @@ internal sealed record PipelineResult(
     int ModelLanes,
     TimeSpan StoreBusy,
     string ModelVersion,
-    Exception? Failure)
+    Exception? Failure,
+    bool ModelInFloat32 = false)
 {
     public long FramesDecoded => Cameras.Sum(c => c.Frames);
 

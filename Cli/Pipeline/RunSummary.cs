@@ -25,12 +25,44 @@ internal static class RunSummary
             $"observations {result.Observations} stored ({result.Persons} persons detected), tracks {result.Tracks}, identities {result.Identities}, dead letters {result.DeadLetters}{events}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"time {seconds:0.0} s, {result.FramesAnalysed / seconds:0.0} frames/s analysed; model busy {result.InferenceBusy.TotalSeconds / Math.Max(1, result.ModelLanes) / seconds:P0} of the time ({result.ModelLanes} lane{(result.ModelLanes == 1 ? "" : "s")}), database {result.StoreBusy.TotalSeconds / seconds:P0}; weights {result.ModelVersion}"));
+        if (PaceNote(result, seconds) is { } note)
+            output.WriteLine(note);
         output.WriteLine();
         output.WriteLine("results: infra/unihcp serve   then open the dashboard link it prints (http://127.0.0.1:8080/dashboard/)");
         output.WriteLine("         infra/unihcp query tracks --camera " + (result.Cameras.FirstOrDefault()?.CameraId ?? "sample"));
         if (result.ZoneEvents > 0)
             output.WriteLine("         infra/unihcp query counts --camera " + (result.Cameras.FirstOrDefault()?.CameraId ?? "sample"));
         output.WriteLine("         database: " + Describe(store));
+    }
+
+    /// <summary>
+    /// When recorded files took longer than they last, says so and how to keep pace: a live camera like them would have
+    /// frames dropped on this machine, which an operator should know before pointing one at it. Null when every camera
+    /// kept pace, or when one is live or never delivered a frame (no duration to compare with).
+    /// </summary>
+    internal static string? PaceNote(PipelineResult result, double seconds)
+    {
+        if (result.Cameras.Count == 0 || result.FramesAnalysed == 0 || result.Cameras.Any(c => c.SourceFrameRate is not > 0 || c.Frames == 0))
+            return null;
+        double videoSeconds = result.Cameras.Max(c => c.Frames / c.SourceFrameRate!.Value);
+        double pace = videoSeconds / seconds;
+        if (pace >= 0.95)
+            return null;
+        var note = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"note: {videoSeconds:0.0} s of video took {seconds:0.0} s ({pace:0.00}x its own pace): a live camera like it would lose frames on this machine."));
+        double modelShare = result.InferenceBusy.TotalSeconds / Math.Max(1, result.ModelLanes) / seconds;
+        if (modelShare >= 0.8)
+        {
+            // The model is the bottleneck: analysing fewer frames is what keeps pace. The stride that would, from the
+            // frames this run analysed per second against the frames the cameras deliver per second.
+            double delivered = result.Cameras.Sum(c => c.SourceFrameRate!.Value);
+            int stride = (int)Math.Ceiling(delivered / (result.FramesAnalysed / seconds) - 1e-9);
+            note.Append(string.Create(CultureInfo.InvariantCulture,
+                $" To keep pace: --detection-stride {Math.Max(2, stride)} (analyse one frame in {Math.Max(2, stride)} of each camera), or a smaller --detection-short-side (fewer small, far people found)."));
+            if (result.ModelInFloat32)
+                note.Append(" The model ran in float32: CPUs with AVX-512 BF16 or AMX run it in bfloat16, about 1.8x as fast.");
+        }
+        return note.ToString();
     }
 
     private static string Describe(StoreOptions store)

@@ -50,6 +50,7 @@ internal sealed class RunView
             .FirstOrDefault(e => e is not Core.Transport.TopicFaultedException) ?? Monitor.FirstFailure?.Error;
         return new PipelineResult(Ingest.Reports, inference.Analysed, inference.Skipped, inference.Rejected, inference.Persons,
             Store.Stage.Counters.Observations, Tracking.Stage.TracksStarted, Identities.Stage?.Identities ?? 0, Store.Stage.Counters.DeadLetters, Events.Stage?.Stored ?? 0,
-            Stopwatch.GetElapsedTime(_started), inference.Busy, inference.Lanes, Store.Stage.Counters.Busy, Inference.Engine?.ModelVersion ?? "-", failure);
+            Stopwatch.GetElapsedTime(_started), inference.Busy, inference.Lanes, Store.Stage.Counters.Busy, Inference.Engine?.ModelVersion ?? "-", failure,
+            Inference.Engine?.Options.Precision == UniHCP.Pipeline.Inference.Engine.Precision.Float32);
     }
 }
