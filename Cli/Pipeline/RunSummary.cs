@@ -25,7 +25,7 @@ internal static class RunSummary
             $"observations {result.Observations} stored ({result.Persons} persons detected), tracks {result.Tracks}, identities {result.Identities}, dead letters {result.DeadLetters}{events}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"time {seconds:0.0} s, {result.FramesAnalysed / seconds:0.0} frames/s analysed; model busy {result.InferenceBusy.TotalSeconds / Math.Max(1, result.ModelLanes) / seconds:P0} of the time ({result.ModelLanes} lane{(result.ModelLanes == 1 ? "" : "s")}), database {result.StoreBusy.TotalSeconds / seconds:P0}; weights {result.ModelVersion}"));
-        if (PaceNote(result, seconds) is { } note)
+        if (PaceNote(result) is { } note)
             output.WriteLine(note);
         output.WriteLine();
         output.WriteLine("results: infra/unihcp serve   then open the dashboard link it prints (http://127.0.0.1:8080/dashboard/)");
@@ -37,28 +37,30 @@ internal static class RunSummary
 
     /// <summary>
     /// When recorded files took longer than they last, says so and how to keep pace: a live camera like them would have
-    /// frames dropped on this machine, which an operator should know before pointing one at it. Null when every camera
-    /// kept pace, or when one is live or never delivered a frame (no duration to compare with).
+    /// frames dropped on this machine, which an operator should know before pointing one at it. The cameras' own reading
+    /// time is compared (the model's loading and the run's closing work are not the video's pace). Null when every
+    /// camera kept pace, or when one is live or never delivered a frame (no duration to compare with).
     /// </summary>
-    internal static string? PaceNote(PipelineResult result, double seconds)
+    internal static string? PaceNote(PipelineResult result)
     {
         if (result.Cameras.Count == 0 || result.FramesAnalysed == 0 || result.Cameras.Any(c => c.SourceFrameRate is not > 0 || c.Frames == 0))
             return null;
         double videoSeconds = result.Cameras.Max(c => c.Frames / c.SourceFrameRate!.Value);
-        double pace = videoSeconds / seconds;
+        double readSeconds = Math.Max(result.Cameras.Max(c => c.Elapsed.TotalSeconds), 1e-6);
+        double pace = videoSeconds / readSeconds;
         if (pace >= 0.95)
             return null;
         var note = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
-            $"note: {videoSeconds:0.0} s of video took {seconds:0.0} s ({pace:0.00}x its own pace): a live camera like it would lose frames on this machine."));
-        double modelShare = result.InferenceBusy.TotalSeconds / Math.Max(1, result.ModelLanes) / seconds;
+            $"note: {videoSeconds:0.0} s of video took {readSeconds:0.0} s to read and analyse ({pace:0.00}x its own pace): a live camera like it would lose frames on this machine."));
+        double modelShare = result.InferenceBusy.TotalSeconds / Math.Max(1, result.ModelLanes) / Math.Max(result.Elapsed.TotalSeconds, 1e-6);
         if (modelShare >= 0.8)
         {
-            // The model is the bottleneck: analysing fewer frames is what keeps pace. The stride that would, from the
-            // frames this run analysed per second against the frames the cameras deliver per second.
-            double delivered = result.Cameras.Sum(c => c.SourceFrameRate!.Value);
-            int stride = (int)Math.Ceiling(delivered / (result.FramesAnalysed / seconds) - 1e-9);
+            // The model is the bottleneck, so analysing fewer frames is what keeps pace: the stride this run used
+            // (frames decoded per frame analysed) stretched by how far it fell behind.
+            double stride = Math.Max(1, Math.Round((double)result.FramesDecoded / result.FramesAnalysed));
+            int keeping = Math.Max((int)stride + 1, (int)Math.Ceiling(stride / pace - 1e-9));
             note.Append(string.Create(CultureInfo.InvariantCulture,
-                $" To keep pace: --detection-stride {Math.Max(2, stride)} (analyse one frame in {Math.Max(2, stride)} of each camera), or a smaller --detection-short-side (fewer small, far people found)."));
+                $" To keep pace: --detection-stride {keeping} (analyse one frame in {keeping} of each camera; tracks see people less often), or a smaller --detection-short-side (fewer small, far people found)."));
             if (result.ModelInFloat32)
                 note.Append(" The model ran in float32: CPUs with AVX-512 BF16 or AMX run it in bfloat16, about 1.8x as fast.");
         }

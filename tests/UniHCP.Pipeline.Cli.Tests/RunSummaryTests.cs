@@ -9,45 +9,46 @@ public sealed class RunSummaryTests
     [Fact]
     public void A_model_bound_run_slower_than_the_video_says_by_how_much_and_which_stride_keeps_pace()
     {
-        // The sample video (795 frames at 10 frames/s) analysed at 4 frames/s, both lanes busy.
-        var result = Result([Camera(795, 10)], analysed: 795, elapsed: 198.7, modelBusy: 2 * 195, float32: true);
+        // The sample video (795 frames at 10 frames/s) read and analysed in 198.7 s, both lanes busy; the run as a whole
+        // (the model's loading, the closing work) took longer, which is not the video's pace.
+        var result = Result([Camera(795, 10, read: 198.7)], analysed: 795, elapsed: 206, modelBusy: 2 * 200, float32: true);
 
-        string? note = RunSummary.PaceNote(result, 198.7);
+        string? note = RunSummary.PaceNote(result);
 
         Assert.NotNull(note);
-        Assert.Contains("79.5 s of video took 198.7 s (0.40x its own pace)", note, StringComparison.Ordinal);
-        Assert.Contains("--detection-stride 3 (analyse one frame in 3 of each camera)", note, StringComparison.Ordinal);
+        Assert.Contains("79.5 s of video took 198.7 s to read and analyse (0.40x its own pace)", note, StringComparison.Ordinal);
+        Assert.Contains("--detection-stride 3 (analyse one frame in 3 of each camera;", note, StringComparison.Ordinal);
         Assert.Contains("float32", note, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Two_cameras_need_the_frames_of_both_and_a_bfloat16_run_is_not_told_about_precision()
+    public void A_run_with_a_stride_already_is_told_a_larger_one_and_a_bfloat16_run_nothing_of_precision()
     {
-        // Two 10 frames/s files of 40 s each, 12 frames/s analysed: 20 delivered per second need a stride of 2.
-        var result = Result([Camera(400, 10), Camera(400, 10)], analysed: 800, elapsed: 66.7, modelBusy: 66, float32: false, lanes: 1);
+        // Two 40 s files read with a stride of 2 in 50 s: 2 / 0.8 -> a stride of 3.
+        var result = Result([Camera(400, 10, read: 50), Camera(400, 10, read: 48)], analysed: 400, elapsed: 55, modelBusy: 54, float32: false, lanes: 1);
 
-        string? note = RunSummary.PaceNote(result, 66.7);
+        string? note = RunSummary.PaceNote(result);
 
         Assert.NotNull(note);
-        Assert.Contains("--detection-stride 2", note, StringComparison.Ordinal);
+        Assert.Contains("--detection-stride 3", note, StringComparison.Ordinal);
         Assert.DoesNotContain("float32", note, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void No_note_when_the_run_kept_pace_a_camera_is_live_or_the_model_was_not_the_bottleneck_of_advice()
+    public void No_note_when_the_run_kept_pace_a_camera_is_live_or_none_delivered_and_no_advice_when_the_model_idled()
     {
-        Assert.Null(RunSummary.PaceNote(Result([Camera(795, 10)], analysed: 795, elapsed: 80, modelBusy: 150, float32: false), 80));
-        Assert.Null(RunSummary.PaceNote(Result([Camera(795, 10), Camera(300, null)], analysed: 1095, elapsed: 300, modelBusy: 590, float32: false), 300));
-        Assert.Null(RunSummary.PaceNote(Result([Camera(0, 10)], analysed: 0, elapsed: 5, modelBusy: 0, float32: false), 5));
+        Assert.Null(RunSummary.PaceNote(Result([Camera(795, 10, read: 80)], analysed: 795, elapsed: 88, modelBusy: 150, float32: false)));
+        Assert.Null(RunSummary.PaceNote(Result([Camera(795, 10, read: 300), Camera(300, null, read: 300)], analysed: 1095, elapsed: 300, modelBusy: 590, float32: false)));
+        Assert.Null(RunSummary.PaceNote(Result([Camera(0, 10, read: 5)], analysed: 0, elapsed: 5, modelBusy: 0, float32: false)));
 
         // Slow, but the model idled most of the time (the database or the source held it back): no stride advice.
-        string? note = RunSummary.PaceNote(Result([Camera(795, 10)], analysed: 795, elapsed: 200, modelBusy: 2 * 60, float32: true), 200);
+        string? note = RunSummary.PaceNote(Result([Camera(795, 10, read: 200)], analysed: 795, elapsed: 200, modelBusy: 2 * 60, float32: true));
         Assert.NotNull(note);
         Assert.DoesNotContain("--detection-stride", note, StringComparison.Ordinal);
     }
 
-    private static CameraIngestReport Camera(long frames, double? rate) =>
-        new("cam", "video.mp4", CameraIngestStatus.Completed, frames, 768, 576, 1, TimeSpan.FromSeconds(1), null, rate);
+    private static CameraIngestReport Camera(long frames, double? rate, double read) =>
+        new("cam", "video.mp4", CameraIngestStatus.Completed, frames, 768, 576, 1, TimeSpan.FromSeconds(read), null, rate);
 
     private static PipelineResult Result(IReadOnlyList<CameraIngestReport> cameras, long analysed, double elapsed, double modelBusy, bool float32, int lanes = 2) =>
         new(cameras, analysed, 0, 0, 0, 0, 0, 0, 0, 0, TimeSpan.FromSeconds(elapsed), TimeSpan.FromSeconds(modelBusy), lanes, TimeSpan.Zero, "test-1", null, float32);
