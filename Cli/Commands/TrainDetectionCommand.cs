@@ -42,7 +42,7 @@ internal static class TrainDetectionCommand
         var optimizer = CommonOptions.Optimizer();
         var shortSides = CommonOptions.TrainingShortSides();
         var maxLong = CommonOptions.TrainingMaxLongSide();
-        var evaluationSide = new Option<int?>("--evaluation-short-side") { Description = "Score the held-out images at this input short side, the long side capped at 1.67x as runs do (default: 576 capped at 768); give the size runs use, e.g. 512, so the report predicts them." };
+        var evaluationSide = new Option<int?>("--evaluation-short-side") { Description = "Score the held-out images at this input short side, the long side capped at 1.67x as runs given that size do (default: the size the weights record, which runs use, else 576 capped at 768). Detections overlapping a better one are dropped as the weights record, as runs do." };
         var command = new Command("detection", "Fine-tune weights' person detector on a site's own labelled images (COCO boxes), held-out AP reported during the run.")
         {
             weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk, tuneTail, shortSides, maxLong, evaluationSide,
@@ -55,9 +55,13 @@ internal static class TrainDetectionCommand
                 if (!(parse.GetValue(siteWeight) > 0) || double.IsInfinity(parse.GetValue(siteWeight)))
                     throw new ArgumentException($"--site-weight must be a positive number; got {parse.GetValue(siteWeight)}.");
                 var (sides, maxLongSide) = CommonOptions.ParseTrainingSizes(parse.GetValue(shortSides)!, parse.GetValue(maxLong));
+                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
+                // Held-out images are scored as runs of these weights read them (size, duplicates dropped), so that the
+                // report predicts `eval detection` and the runs.
+                var hints = InferenceHints.Read(WeightsFile.ReadMetadata(path));
                 var evaluationSize = parse.GetValue(evaluationSide) is { } side
                     ? side is >= 32 and <= 4096 ? InferenceHints.Resize(side) : throw new ArgumentException($"--evaluation-short-side {side} must be between 32 and 4096 pixels.")
-                    : DefaultModelRecipe.EvaluationSize;
+                    : hints.DetectionShortSide is not null ? hints.DetectionResize : DefaultModelRecipe.EvaluationSize;
                 var cocoFile = parse.GetValue(coco);
                 var sceneFolder = parse.GetValue(scenes);
                 if (cocoFile is null && sceneFolder is null)
@@ -88,13 +92,12 @@ internal static class TrainDetectionCommand
                     datasets.AddRange(await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken));
                 ApplyDatasetWeights(datasets, parse.GetValue(datasetWeight) ?? []);
                 for (int i = 0; i < datasets.Count; i++)
-                    datasets[i] = datasets[i] with { EvaluationSize = evaluationSize };
+                    datasets[i] = datasets[i] with { EvaluationSize = evaluationSize, DuplicateIoU = hints.DuplicateIoU };
                 if (datasets.All(d => d.Train.Count == 0))
                     throw new ArgumentException("Every dataset given is held out whole: nothing to train on.");
                 // Datasets held out whole only validate; drawing never picks them.
                 var drawn = datasets.Where(d => d.Train.Count > 0).ToList();
                 string dataName = string.Join(" + ", new[] { cocoFile?.Name, sceneFolder is null ? null : $"scenes {sceneFolder.Name}" }.Where(n => n is not null));
-                string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 TorchRuntime.SetThreads(parse.GetValue(threads));
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
@@ -117,6 +120,8 @@ internal static class TrainDetectionCommand
                         Optimizer = parse.GetValue(optimizer)!,
                     };
                     options.Validate();
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"held-out images scored at short side {evaluationSize.ShortSide} (long side at most {evaluationSize.MaxLongSide}), ")
+                        + (hints.DuplicateIoU is { } dropped ? string.Create(CultureInfo.InvariantCulture, $"detections overlapping a better one by IoU {dropped:0.##} dropped") : "every detection kept"));
                     var before = DetectionTrainingTask.EvaluateHeldOut(model, spec.Name, datasets, TorchSharp.torch.CPU);
                     stdout.WriteLine("held-out before: " + string.Join(", ", before.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.000}"))));
                     var trained = metadata with
@@ -130,7 +135,7 @@ internal static class TrainDetectionCommand
                             ["detection.trunk"] = parse.GetValue(tuneTail)
                                 ? $"trunk frozen in this run except its last block ({string.Join(", ", model.TrunkTailParts)}), which learned"
                                 : "trunk frozen in this run",
-                            ["detection.training_sizes"] = string.Create(CultureInfo.InvariantCulture, $"short sides {string.Join(',', sides)}, long side at most {maxLongSide}; held out scored at {evaluationSize.ShortSide} (long side at most {evaluationSize.MaxLongSide})"),
+                            ["detection.training_sizes"] = string.Create(CultureInfo.InvariantCulture, $"short sides {string.Join(',', sides)}, long side at most {maxLongSide}; held out scored at {evaluationSize.ShortSide} (long side at most {evaluationSize.MaxLongSide}){(hints.DuplicateIoU is { } iou ? string.Create(CultureInfo.InvariantCulture, $", duplicates above IoU {iou:0.##} dropped") : string.Empty)}"),
                         },
                     };
                     var augment = new DetectionAugment { ShortSides = sides, MaxLongSide = maxLongSide };

@@ -95,6 +95,16 @@ public sealed class TrainingCommandTests : IDisposable
         (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(_dir, "capped.safetensors"), "--coco", file);
         Assert.True(evalCode == 0, evalOutput + evalError);
         Assert.Contains("input short side 288 (long side at most 384)", evalOutput, StringComparison.Ordinal);
+        // Fine-tuning such weights scores its held-out images as their runs read them: recorded size and duplicates.
+        string recorded = Path.Combine(_dir, "recorded.safetensors");
+        (exportCode, exportOutput, exportError) = await CliRunner.RunAsync("weights", "export", Path.Combine(run, "model.safetensors"), "--out", recorded, "--detection-short-side", "288", "--detection-max-long-side", "384", "--duplicate-iou", "0.7");
+        Assert.True(exportCode == 0, exportOutput + exportError);
+        var (retrainCode, retrainOutput, retrainError) = await CliRunner.RunAsync("train", "detection", "--coco", file, "--weights", recorded, "--out", Path.Combine(_dir, "retrained"),
+            "--steps", "1", "--evaluate-every", "1", "--batch-size", "1", "--short-sides", "256", "--max-long-side", "384");
+        Assert.True(retrainCode == 0, retrainOutput + retrainError);
+        Assert.Contains("held-out images scored at short side 288 (long side at most 384), detections overlapping a better one by IoU 0.7 dropped", retrainOutput, StringComparison.Ordinal);
+        Assert.Equal("short sides 256, long side at most 384; held out scored at 288 (long side at most 384), duplicates above IoU 0.7 dropped",
+            WeightsFile.ReadMetadata(Path.Combine(_dir, "retrained", "model.safetensors")).Provenance["detection.training_sizes"]);
         (exportCode, _, exportError) = await CliRunner.RunAsync("weights", "export", Path.Combine(run, "model.safetensors"), "--out", Path.Combine(_dir, "never.safetensors"), "--detection-short-side", "288", "--detection-max-long-side", "200");
         Assert.NotEqual(0, exportCode);
         Assert.Contains("'inference.detection_max_long_side' = '200' must be a whole number of pixels from the short side (288)", exportError, StringComparison.Ordinal);
