@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using UniHCP.Pipeline.Inference.Checkpoints;
 using UniHCP.Pipeline.Inference.Engine;
 
 namespace UniHCP.Pipeline.Cli.Pipeline;
@@ -18,8 +20,19 @@ internal static class UntrainedTasks
         var trainedIdle = engine.Metadata.Tasks.Where(t => t.Trained && t.Type != Inference.Model.TaskType.Detection && !engine.CropTasks.Any(c => c.Name == t.Name)).Select(t => t.Name).ToList();
         if (trainedIdle.Count > 0)
             output.WriteLine($"note: {string.Join(", ", trainedIdle)} {(trainedIdle.Count == 1 ? "is" : "are")} trained but not run here (each person would cost a crop pass); --tasks {string.Join(",", trainedIdle)} runs {(trainedIdle.Count == 1 ? "it" : "them")}.");
-        if (engine.Metadata.Provenance.TryGetValue("training.metrics", out string? json) && Metrics(json) is { Count: > 0 } metrics)
-            output.WriteLine("held-out metrics recorded in the weights: " + string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:0.###}")));
+        foreach (string line in RecordedMetrics(engine.Metadata))
+            output.WriteLine(line);
+    }
+
+    /// <summary>The held-out metrics the weights record, and how the trainer scored detection when the file says: it
+    /// may have used another input size than runs do, and the numbers must not pass for the run's.</summary>
+    internal static IEnumerable<string> RecordedMetrics(WeightsMetadata metadata)
+    {
+        if (!metadata.Provenance.TryGetValue("training.metrics", out string? json) || Metrics(json) is not { Count: > 0 } metrics)
+            yield break;
+        yield return "held-out metrics recorded in the weights: " + string.Join(", ", metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.###}")));
+        if (metadata.Provenance.TryGetValue("detection.training_sizes", out string? sizes) && sizes.IndexOf("held out scored at ", StringComparison.Ordinal) is var at and >= 0)
+            yield return $"  (detection {sizes[at..]} by the trainer; `unihcp eval detection` scores as this run reads)";
     }
 
     private static Dictionary<string, double>? Metrics(string json)

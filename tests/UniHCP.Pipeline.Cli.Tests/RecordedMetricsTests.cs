@@ -1,0 +1,32 @@
+using UniHCP.Pipeline.Cli.Pipeline;
+using UniHCP.Pipeline.Hosting;
+using UniHCP.Pipeline.Inference.Checkpoints;
+
+namespace UniHCP.Pipeline.Cli.Tests;
+
+/// <summary>What a run says of the held-out metrics its weights record.</summary>
+public sealed class RecordedMetricsTests
+{
+    [Fact]
+    public void The_default_model_s_trainer_metrics_come_with_the_size_the_trainer_scored_at()
+    {
+        var metadata = WeightsFile.ReadMetadata(DefaultWeights.Resolve(null));
+
+        var lines = UntrainedTasks.RecordedMetrics(metadata).ToList();
+
+        Assert.Equal(2, lines.Count);
+        Assert.StartsWith("held-out metrics recorded in the weights: ", lines[0], StringComparison.Ordinal);
+        Assert.Matches(@"london_crossing_eyelevel\.ap50 0\.\d+", lines[0]);
+        // The default file's trainer scored at 512 with the long side up to 854; runs read 16:9 cameras at 768.
+        Assert.Equal("  (detection held out scored at 512 (long side at most 854) by the trainer; `unihcp eval detection` scores as this run reads)", lines[1]);
+    }
+
+    [Fact]
+    public void Weights_without_recorded_metrics_say_nothing_and_a_malformed_record_is_not_an_error()
+    {
+        var metadata = WeightsFile.ReadMetadata(DefaultWeights.Resolve(null));
+
+        Assert.Empty(UntrainedTasks.RecordedMetrics(metadata with { Provenance = new Dictionary<string, string>() }));
+        Assert.Empty(UntrainedTasks.RecordedMetrics(metadata with { Provenance = new Dictionary<string, string> { ["training.metrics"] = "{not json" } }));
+    }
+}
