@@ -67,6 +67,14 @@ internal static class CommonOptions
         return (sides, maxLongSide);
     }
 
+    /// <summary>The run's seed (batch order, augmentation, a new model's starting parameters): runs that differ only
+    /// in it are the independent ingredients `weights average` takes.</summary>
+    public static Option<int> Seed() => new("--seed")
+    {
+        Description = "Seed of the run's batch sampling and augmentation (and of a new model's starting parameters).",
+        DefaultValueFactory = _ => 1,
+    };
+
     public static Option<TimeSpan?> Duration() => new("--duration")
     {
         Description = "Stop after this long: 90, 90s, 2m, 1h or 00:01:30. Default: until the sources end (files) or Ctrl+C (live).",

@@ -29,9 +29,10 @@ internal static class TrainAttributesCommand
         scope.AcceptOnlyFromAmong("queries", "all");
         var optimizer = CommonOptions.Optimizer();
         var version = new Option<string>("--version") { Description = "Version of the exported weights (default: the source's with \"-<task>\")." };
+        var seed = CommonOptions.Seed();
         var command = new Command("attributes", "Learn a site's own attribute set (or train an attribute task further) from labelled person crops; every fifth crop is held out for mA and F1.")
         {
-            weights, labels, task, template, output, steps, batch, lr, scope, optimizer, version,
+            weights, labels, task, template, output, steps, batch, lr, scope, optimizer, version, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,6 +65,7 @@ internal static class TrainAttributesCommand
                     bool queriesOnly = parse.GetValue(scope) == "queries";
                     var options = new TrainerOptions
                     {
+                        Seed = parse.GetValue(seed),
                         OutputDirectory = parse.GetValue(output)!.FullName,
                         Steps = parse.GetValue(steps),
                         LearningRate = parse.GetValue(lr),

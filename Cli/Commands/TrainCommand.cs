@@ -53,9 +53,10 @@ internal static class TrainCommand
         anchorInit.AcceptOnlyFromAmong("grid", "random");
         var optimizer = CommonOptions.Optimizer();
         var anchors = new Option<int>("--anchors") { Description = "Detection anchor points (3 queries each).", DefaultValueFactory = _ => DefaultModelRecipe.DefaultAnchors };
+        var seed = CommonOptions.Seed();
         var command = new Command("default", "Train the default CPU model (ResNet-18 encoder) on ../shared/data: Penn-Fudan and the sample video's teacher labels.")
         {
-            data, encoder, output, steps, batch, lr, shortSides, maxLong, crop, evaluateEvery, timeLimit, threads, version, modelConfig, precision, cacheTrunk, anchors, anchorInit, prior, priorFade, optimizer,
+            data, encoder, output, steps, batch, lr, shortSides, maxLong, crop, evaluateEvery, timeLimit, threads, version, modelConfig, precision, cacheTrunk, anchors, anchorInit, prior, priorFade, optimizer, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -66,6 +67,7 @@ internal static class TrainCommand
                 var (sides, maxLongSide) = CommonOptions.ParseTrainingSizes(parse.GetValue(shortSides)!, parse.GetValue(maxLong));
                 var options = new TrainerOptions
                 {
+                    Seed = parse.GetValue(seed),
                     OutputDirectory = parse.GetValue(output)!.FullName,
                     Steps = parse.GetValue(steps),
                     LearningRate = parse.GetValue(lr),

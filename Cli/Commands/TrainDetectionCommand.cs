@@ -43,9 +43,10 @@ internal static class TrainDetectionCommand
         var shortSides = CommonOptions.TrainingShortSides();
         var maxLong = CommonOptions.TrainingMaxLongSide();
         var evaluationSide = new Option<int?>("--evaluation-short-side") { Description = "Score the held-out images at this input short side, the long side capped at 1.67x as runs given that size do (default: the size the weights record, which runs use, else 576 capped at 768). Detections overlapping a better one are dropped as the weights record, as runs do." };
+        var seed = CommonOptions.Seed();
         var command = new Command("detection", "Fine-tune weights' person detector on a site's own labelled images (COCO boxes), held-out AP reported during the run.")
         {
-            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk, tuneTail, shortSides, maxLong, evaluationSide,
+            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk, tuneTail, shortSides, maxLong, evaluationSide, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -105,6 +106,7 @@ internal static class TrainDetectionCommand
                     var spec = model.Tasks.FirstOf(TaskType.Detection) ?? throw new ArgumentException($"The weights {metadata.Version} have no detection task.");
                     var options = new TrainerOptions
                     {
+                        Seed = parse.GetValue(seed),
                         OutputDirectory = parse.GetValue(output)!.FullName,
                         Steps = parse.GetValue(steps),
                         LearningRate = parse.GetValue(lr),

@@ -186,7 +186,8 @@ internal static class TrainPersonTaskCommand
         var threads = CommonOptions.Threads();
         var version = new Option<string>("--version") { Description = $"Version of the exported weights (default: the source's with \"-{primary.Name}\")." };
         var optimizer = CommonOptions.Optimizer();
-        var command = new Command(primary.Name, primary.Description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, with, withBatch, lossWeights, timeLimit, threads, version, optimizer };
+        var seed = CommonOptions.Seed();
+        var command = new Command(primary.Name, primary.Description) { weights, data, output, steps, batch, lr, evaluateEvery, scope, with, withBatch, lossWeights, timeLimit, threads, version, optimizer, seed };
         foreach (var extra in primary.ExtraOptions?.Invoke() ?? [])
             command.Options.Add(extra);
         command.SetAction(async (parse, cancellationToken) =>
@@ -214,6 +215,7 @@ internal static class TrainPersonTaskCommand
                     WarnAboutSharedHeads(metadata, runs.Select(r => r.Spec.Type).ToList(), headsOnly ? heads : ["all"], stdout);
                     var options = new TrainerOptions
                     {
+                        Seed = parse.GetValue(seed),
                         OutputDirectory = parse.GetValue(output)!.FullName,
                         Steps = parse.GetValue(steps),
                         LearningRate = parse.GetValue(lr),

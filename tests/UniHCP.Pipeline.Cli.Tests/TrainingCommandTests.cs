@@ -66,7 +66,7 @@ public sealed class TrainingCommandTests : IDisposable
 
         var (exitCode, output, error) = await CliRunner.RunAsync("train", "detection", "--coco", file, "--weights", TinyWeights(), "--out", run,
             "--steps", "2", "--evaluate-every", "2", "--batch-size", "1", "--dataset-weight", "test_ochuman=3",
-            "--short-sides", "256,288", "--max-long-side", "480", "--evaluation-short-side", "288");
+            "--short-sides", "256,288", "--max-long-side", "480", "--evaluation-short-side", "288", "--seed", "5");
 
         Assert.True(exitCode == 0, output + error);
         Assert.Contains("2 training and 1 held-out images, 5 persons", output, StringComparison.Ordinal);
@@ -74,6 +74,7 @@ public sealed class TrainingCommandTests : IDisposable
         var metadata = WeightsFile.ReadMetadata(Path.Combine(run, "model.safetensors"));
         Assert.Contains("fine-tuned on test_ochuman.json (2 images)", metadata.Tasks.Single(t => t.Type == TaskType.Detection).Source, StringComparison.Ordinal);
         Assert.Equal("test_ochuman (weight 3)", metadata.Provenance["detection.datasets"]);
+        Assert.Equal("5", metadata.Provenance["training.seed"]);
         Assert.Equal("short sides 256,288, long side at most 480; held out scored at 288 (long side at most 480)", metadata.Provenance["detection.training_sizes"]);
 
         var (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file);
