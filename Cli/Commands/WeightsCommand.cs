@@ -6,7 +6,7 @@ using UniHCP.Pipeline.Inference.Model;
 
 namespace UniHCP.Pipeline.Cli.Commands;
 
-/// <summary>`unihcp weights import|info`: official checkpoints into our format, and what a weights file holds.</summary>
+/// <summary>`unihcp weights import|info|export|average`: official checkpoints into our format, what a weights file holds, deployable copies and averages.</summary>
 internal static class WeightsCommand
 {
     public static Command Create()
@@ -15,6 +15,7 @@ internal static class WeightsCommand
         command.Subcommands.Add(Import());
         command.Subcommands.Add(Info());
         command.Subcommands.Add(Export());
+        command.Subcommands.Add(Average());
         command.Subcommands.Add(ImportImageNetResNet18());
         return command;
     }
@@ -189,6 +190,49 @@ internal static class WeightsCommand
         });
         return command;
     }
+
+    private static Command Average()
+    {
+        var files = new Argument<FileInfo[]>("files") { Description = "Two or more weights files fine-tuned from one starting file (the starting file itself may be one).", Arity = new ArgumentArity(2, 64) };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The averaged weights file to write.", Required = true };
+        var shares = new Option<string?>("--shares") { Description = "Each file's share, comma-separated in the files' order (normalised to sum to 1; default: equal)." };
+        var version = new Option<string?>("--version") { Description = "Version to record (default: the first file's with \"-avg\")." };
+        var half = new Option<bool>("--half") { Description = "Store the tensors as float16 (half the size)." };
+        var command = new Command("average", "Average weights files fine-tuned from one start (a model soup): inference hints, tasks and provenance from the first, the ingredients recorded.")
+        {
+            files, output, shares, version, half,
+        };
+        command.SetAction((parse, _) =>
+        {
+            try
+            {
+                TorchRuntime.EnsureLoaded();
+                var paths = parse.GetValue(files)!.Select(f => f.FullName).ToList();
+                var given = parse.GetValue(shares) is { } text ? ParseShares(text) : null;
+                var (model, metadata) = WeightsAverage.Average(paths, given);
+                using (model)
+                {
+                    metadata = metadata with { Version = parse.GetValue(version) ?? metadata.Version + "-avg" };
+                    string to = parse.GetValue(output)!.FullName;
+                    WeightsFile.Save(to, model, metadata, parse.GetValue(half));
+                    parse.InvocationConfiguration.Output.WriteLine($"averaged {metadata.Provenance[WeightsAverage.ProvenanceKey]}");
+                    parse.InvocationConfiguration.Output.WriteLine($"wrote {to} ({new FileInfo(to).Length / (1024.0 * 1024.0):0.0} MiB), version {metadata.Version}; inference hints from {Path.GetFileName(paths[0])}");
+                }
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or WeightsMismatchException or ArgumentException)
+            {
+                return Task.FromResult(ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex));
+            }
+        });
+        return command;
+    }
+
+    private static List<double> ParseShares(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries).Select(part =>
+            double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double share)
+                ? share
+                : throw new ArgumentException($"--shares '{text}': '{part}' is not a number.")).ToList();
 
     private static Command Info()
     {

@@ -93,4 +93,78 @@ public sealed class WeightsCommandTests : IDisposable
         Assert.Equal(2, info.ExitCode);
         Assert.Contains("not usable", info.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Average_weighs_every_floating_tensor_by_its_share_and_records_the_ingredients()
+    {
+        TorchRuntime.EnsureLoaded();
+        string first = Path.Combine(_dir, "first.safetensors"), second = Path.Combine(_dir, "second.safetensors");
+        Dictionary<string, Tensor> expected;
+        using (var model = new UniHcpModel(ModelConfig.Tiny, TaskRegistry.Standard))
+        {
+            var hints = new Dictionary<string, string> { [InferenceHints.ShortSideKey] = "288", ["data"] = "scenes", ["training.metrics"] = "{\"a.ap50\":0.5}" };
+            WeightsFile.Save(first, model, WeightsMetadata.For("tiny-a", ModelConfig.Tiny, TaskRegistry.Standard, hints));
+            // The second ingredient is the first plus one everywhere, so the 1:3 mean is the first plus 0.75 whatever
+            // the random initialisation was.
+            expected = model.state_dict().ToDictionary(p => p.Key, p => p.Value.is_floating_point() ? p.Value.detach().add(0.75) : p.Value.detach().clone());
+            using (no_grad())
+            {
+                foreach (var tensor in model.state_dict().Values.Where(t => t.is_floating_point()))
+                    tensor.add_(1.0);
+            }
+            WeightsFile.Save(second, model, WeightsMetadata.For("tiny-b", ModelConfig.Tiny, TaskRegistry.Standard));
+        }
+        string output = Path.Combine(_dir, "soup.safetensors");
+
+        var average = await CliRunner.RunAsync("weights", "average", first, second, "--shares", "1,3", "-o", output);
+
+        Assert.True(average.ExitCode == 0, average.Error);
+        Assert.Contains("averaged 0.25 x tiny-a (first.safetensors) + 0.75 x tiny-b (second.safetensors)", average.Output, StringComparison.Ordinal);
+        var (soup, metadata) = WeightsFile.Load(output);
+        using (soup)
+        {
+            foreach (var (name, tensor) in soup.state_dict())
+                Assert.True(tensor.allclose(expected[name], rtol: 0, atol: 1e-5), $"{name} is not the 1:3 mean");
+        }
+        Assert.Equal("tiny-a-avg", metadata.Version);
+        Assert.Equal("288", metadata.Provenance[InferenceHints.ShortSideKey]);
+        Assert.Equal("scenes", metadata.Provenance["data"]);
+        Assert.False(metadata.Provenance.ContainsKey("training.metrics"), "the first file's held-out metrics are not the mean's");
+        Assert.StartsWith("0.25 x tiny-a", metadata.Provenance[WeightsAverage.ProvenanceKey], StringComparison.Ordinal);
+        foreach (var tensor in expected.Values)
+            tensor.Dispose();
+    }
+
+    [Fact]
+    public async Task Average_refuses_files_that_do_not_share_a_layout_and_bad_shares()
+    {
+        TorchRuntime.EnsureLoaded();
+        string standard = Path.Combine(_dir, "standard.safetensors"), detectionOnly = Path.Combine(_dir, "detection.safetensors");
+        using (var model = new UniHcpModel(ModelConfig.Tiny, TaskRegistry.Standard))
+            WeightsFile.Save(standard, model, WeightsMetadata.For("tiny-standard", ModelConfig.Tiny, TaskRegistry.Standard));
+        var detection = new TaskRegistry(TaskRegistry.Standard.Tasks.Where(t => t.Type == TaskType.Detection));
+        using (var model = new UniHcpModel(ModelConfig.Tiny, detection))
+            WeightsFile.Save(detectionOnly, model, WeightsMetadata.For("tiny-detection", ModelConfig.Tiny, detection));
+        string output = Path.Combine(_dir, "never.safetensors");
+
+        var layout = await CliRunner.RunAsync("weights", "average", standard, detectionOnly, "-o", output);
+        Assert.Equal(2, layout.ExitCode);
+        Assert.Contains("detection.safetensors", layout.Error, StringComparison.Ordinal);
+
+        var one = await CliRunner.RunAsync("weights", "average", standard, "-o", output);
+        Assert.NotEqual(0, one.ExitCode);
+
+        var count = await CliRunner.RunAsync("weights", "average", standard, standard, "--shares", "1", "-o", output);
+        Assert.Equal(2, count.ExitCode);
+        Assert.Contains("1 shares given for 2 weights files", count.Error, StringComparison.Ordinal);
+
+        var negative = await CliRunner.RunAsync("weights", "average", standard, standard, "--shares", "1,-1", "-o", output);
+        Assert.Equal(2, negative.ExitCode);
+        Assert.Contains("above 0", negative.Error, StringComparison.Ordinal);
+
+        var word = await CliRunner.RunAsync("weights", "average", standard, standard, "--shares", "1,half", "-o", output);
+        Assert.Equal(2, word.ExitCode);
+        Assert.Contains("'half' is not a number", word.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
 }
