@@ -8,17 +8,36 @@ namespace UniHCP.Pipeline.Cli.Tests;
 public sealed class RecordedMetricsTests
 {
     [Fact]
-    public void The_default_model_s_trainer_metrics_come_with_the_size_the_trainer_scored_at()
+    public void Detection_metrics_come_with_the_size_the_trainer_scored_at()
+    {
+        var metadata = WeightsFile.ReadMetadata(DefaultWeights.Resolve(null)) with
+        {
+            Provenance = new Dictionary<string, string>
+            {
+                ["training.metrics"] = "{\"london_crossing_eyelevel.ap50\":0.416}",
+                ["detection.training_sizes"] = "short sides 448,512, long side at most 854; held out scored at 512 (long side at most 854)",
+            },
+        };
+
+        var lines = UntrainedTasks.RecordedMetrics(metadata).ToList();
+
+        Assert.Equal(2, lines.Count);
+        Assert.Equal("held-out metrics recorded in the weights: london_crossing_eyelevel.ap50 0.416", lines[0]);
+        // A trainer that scored at 512 with the long side up to 854, while runs read 16:9 cameras at 768, must say so.
+        Assert.Equal("  (detection held out scored at 512 (long side at most 854) by the trainer; `unihcp eval detection` scores as this run reads)", lines[1]);
+    }
+
+    [Fact]
+    public void The_default_model_records_its_person_tasks_metrics_and_no_trainer_size_for_its_averaged_detector()
     {
         var metadata = WeightsFile.ReadMetadata(DefaultWeights.Resolve(null));
 
         var lines = UntrainedTasks.RecordedMetrics(metadata).ToList();
 
-        Assert.Equal(2, lines.Count);
-        Assert.StartsWith("held-out metrics recorded in the weights: ", lines[0], StringComparison.Ordinal);
-        Assert.Matches(@"london_crossing_eyelevel\.ap50 0\.\d+", lines[0]);
-        // The default file's trainer scored at 512 with the long side up to 854; runs read 16:9 cameras at 768.
-        Assert.Equal("  (detection held out scored at 512 (long side at most 854) by the trainer; `unihcp eval detection` scores as this run reads)", lines[1]);
+        // The default file is an average (`weights average`): its detector was never scored by one trainer.
+        Assert.Single(lines);
+        Assert.Matches(@"scenes\.reid_map 0\.\d+", lines[0]);
+        Assert.DoesNotContain("london_crossing", lines[0], StringComparison.Ordinal);
     }
 
     [Fact]
