@@ -8,7 +8,8 @@ namespace UniHCP.Pipeline.Tracking.CrossCamera;
 /// recent identities it could physically be - seen on a linked camera within the transit window, and
 /// not on a track of the same camera at the same time - by cosine similarity of ReID embeddings; the
 /// best above the threshold is taken, else a new identity begins. The thresholds are configured or learned from
-/// the tracks seen together (<see cref="SimilarityCalibration"/>). Identities whose tracks keep
+/// the tracks seen together (<see cref="SimilarityCalibration"/>); tracks that settle while they are still being
+/// learned wait, ended or not, and are linked in the order they began once they are known. Identities whose tracks keep
 /// looking alike are merged once the evidence is repeated. Identity events are returned for
 /// publishing. One instance serves all cameras; callers serialise access (the tracking stage does).
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class IdentityService
     private readonly Dictionary<(string Camera, long Track), long> _assignment = [];
     private readonly Dictionary<(long, long), int> _mergeEvidence = [];
     private readonly SimilarityCalibration _calibration;
+    private readonly WaitingTracks _waiting = new();
     private long _nextId;
 
     /// <param name="options">Linking constraints.</param>
@@ -46,6 +48,9 @@ public sealed class IdentityService
     private double? MergeThreshold(int candidates) => JoinThreshold(candidates) is not { } join ? null
         : Math.Max(join, _options.MergeSimilarity ?? _calibration.Quantile(1 - (_options.FalseMergeRate / Math.Max(1, candidates))) ?? join);
 
+    /// <summary>Tracks that settled before the thresholds were known and were linked when they became known.</summary>
+    public long LinkedAfterWaiting { get; private set; }
+
     /// <summary>Distinct pairs of tracks seen together that the learned thresholds come from.</summary>
     public int CalibrationPairs => _calibration.Pairs;
 
@@ -64,7 +69,12 @@ public sealed class IdentityService
         var settled = tracks.Where(t => t.Status == TrackStatus.Confirmed && t.HasEmbedding && t.Hits >= _options.MinTrackHits && t.LastDetectionIndex is not null).ToList();
         _calibration.Observe(cameraId, settled);
         if (JoinSimilarity is null)
+        {
+            _waiting.Remember(cameraId, time, settled);
             return events;
+        }
+        if (_waiting.Count > 0)
+            LinkWaiting(cameraId, settled, events);
         foreach (var track in settled)
         {
             var key = (cameraId, track.Id);
@@ -75,38 +85,60 @@ public sealed class IdentityService
                 MergeIfEvidence(identity, cameraId, track, time, events);
                 continue;
             }
-            var (best, similarity) = BestCandidate(cameraId, track, time);
-            if (best is null)
-            {
-                best = new Identity(_nextId++);
-                _identities[best.Id] = best;
-                similarity = 0;
-            }
-            best.Seen(cameraId, track.Id, track.Embedding.Span, time);
-            _assignment[key] = best.Id;
-            events.Add(new IdentityEvent(cameraId, track.Id, best.Id, IdentityEventKind.Assigned, time, similarity));
+            events.Add(Assign(cameraId, track.Id, track.FirstSeen, track.Embedding.Span, time));
         }
         return events;
+    }
+
+    // The thresholds have just become known: the tracks that settled before wait no longer. Those not in this frame
+    // (ended, or missed in it) are linked now, in the order they began, each as of its latest sighting - so that a
+    // person who came and went in the first minutes of a camera still has an identity; the others follow as usual.
+    private void LinkWaiting(string cameraId, List<ITrackAppearance> settled, List<IdentityEvent> events)
+    {
+        var now = settled.Select(t => (cameraId, t.Id)).ToHashSet();
+        LinkedAfterWaiting += _waiting.Count;
+        foreach (var waiting in _waiting.InOrderOfStart().Where(w => !now.Contains((w.Camera, w.Track))))
+        {
+            events.Add(Assign(waiting.Camera, waiting.Track, waiting.FirstSeen, waiting.Embedding, waiting.LastSeen));
+            if (waiting.Ended)
+                TrackEnded(waiting.Camera, waiting.Track);
+        }
+        _waiting.Clear();
+    }
+
+    private IdentityEvent Assign(string cameraId, long trackId, DateTimeOffset firstSeen, ReadOnlySpan<float> embedding, DateTimeOffset time)
+    {
+        var (best, similarity) = BestCandidate(cameraId, firstSeen, embedding);
+        if (best is null)
+        {
+            best = new Identity(_nextId++);
+            _identities[best.Id] = best;
+            similarity = 0;
+        }
+        best.Seen(cameraId, trackId, embedding, time);
+        _assignment[(cameraId, trackId)] = best.Id;
+        return new IdentityEvent(cameraId, trackId, best.Id, IdentityEventKind.Assigned, time, similarity);
     }
 
     /// <summary>A track ended (removed by its tracker): its identity no longer occupies the camera.</summary>
     public void TrackEnded(string cameraId, long trackId)
     {
+        _waiting.Ended(cameraId, trackId);
         _calibration.TrackEnded(cameraId, trackId);
         if (_assignment.Remove((cameraId, trackId), out long id) && _identities.TryGetValue(id, out var identity))
             identity.Ended(cameraId, trackId);
     }
 
-    private (Identity? Identity, double Similarity) BestCandidate(string cameraId, ITrackAppearance track, DateTimeOffset time)
+    private (Identity? Identity, double Similarity) BestCandidate(string cameraId, DateTimeOffset firstSeen, ReadOnlySpan<float> embedding)
     {
-        var candidates = _identities.Values.Where(i => Possible(i, cameraId, track.FirstSeen)).ToList();
+        var candidates = _identities.Values.Where(i => Possible(i, cameraId, firstSeen)).ToList();
         if (candidates.Count == 0 || JoinThreshold(candidates.Count) is not { } join)
             return (null, 0);
         Identity? best = null;
         double bestSimilarity = join;
         foreach (var identity in candidates)
         {
-            double similarity = identity.Similarity(track.Embedding.Span);
+            double similarity = identity.Similarity(embedding);
             if (similarity >= bestSimilarity)
             {
                 best = identity;

@@ -96,7 +96,7 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
         {
             _thresholdsKnown = true;
             if (options.MinSimilarity is null)
-                TrackingLog.ThresholdsLearned(logger, _identities.CalibrationPairs, join, _identities.MergeSimilarity ?? join);
+                TrackingLog.ThresholdsLearned(logger, _identities.CalibrationPairs, join, _identities.MergeSimilarity ?? join, _identities.LinkedAfterWaiting);
         }
         foreach (var identityEvent in events)
             await identities.PublishAsync(identityEvent, OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);

@@ -8,8 +8,8 @@ internal static partial class TrackingLog
     [LoggerMessage(3000, LogLevel.Debug, "Frame {Sequence} of camera '{CameraId}' is not newer than the last one; skipped")]
     public static partial void NotNewer(ILogger logger, long sequence, string cameraId);
 
-    [LoggerMessage(3001, LogLevel.Information, "Identities: thresholds learned from {Pairs} pairs of people seen together: a track joins an identity at cosine {Join:F3}, merges at {Merge:F3}; identities are given from now on")]
-    public static partial void ThresholdsLearned(ILogger logger, int pairs, double join, double merge);
+    [LoggerMessage(3001, LogLevel.Information, "Identities: thresholds learned from {Pairs} pairs of people seen together: a track joins an identity at cosine {Join:F3}, merges at {Merge:F3}; identities are given from now on, and were given to the {Waiting} tracks that had waited for them")]
+    public static partial void ThresholdsLearned(ILogger logger, int pairs, double join, double merge, long waiting);
 
     [LoggerMessage(3002, LogLevel.Information, "Events: camera '{CameraId}' resumes from its checkpoint at frame {Frame} (geometry version {Version})")]
     public static partial void EventsResumed(ILogger logger, string cameraId, long frame, int version);

@@ -12,6 +12,7 @@ public sealed class IdentityServiceTests
     private static readonly float[] s_alice = Unit([0.9f, 0.1f, 0.2f, 0.1f]);
     private static readonly float[] s_alice2 = Unit([0.85f, 0.15f, 0.25f, 0.05f]); // Alice seen by another camera
     private static readonly float[] s_bob = Unit([0.1f, 0.9f, 0.1f, 0.3f]);
+    private static readonly float[] s_carol = Unit([0.2f, 0.1f, 0.9f, 0.2f]);
 
     private sealed class Scene(IdentityOptions options)
     {
@@ -197,20 +198,43 @@ public sealed class IdentityServiceTests
     }
 
     [Fact]
-    public void Until_enough_people_were_seen_together_no_identities_are_given()
+    public void Until_enough_people_were_seen_together_identities_wait_and_then_reach_the_tracks_that_waited()
     {
         var scene = new Scene(new IdentityOptions { CalibrationPairs = 2 });
-        scene.Walk("entrance", 0, 3, s_alice);
-        scene.Walk("hall", 20, 23, s_alice2);
+        var first = scene.Walk("entrance", 0, 3, s_alice);
+        var hall = scene.Walk("hall", 20, 23, s_alice2);
         Assert.Empty(scene.Events);
         Assert.Null(scene.Identities.JoinSimilarity);
 
         // Alice and Bob together: one pair; Alice and Bob together again on another camera: the second.
-        scene.Walk("entrance", 30, 33, s_alice, s_bob);
+        var together = scene.Walk("entrance", 30, 33, s_alice, s_bob);
         Assert.Empty(scene.Events);
-        scene.Walk("hall", 40, 43, s_alice2, s_bob);
+        var again = scene.Walk("hall", 40, 43, s_alice2, s_bob);
         Assert.Equal(2, scene.Identities.CalibrationPairs);
         Assert.Equal(2, scene.Events.Select(e => e.IdentityId).Distinct().Count());
+
+        // The tracks that ended while the thresholds were unknown were linked when they became known, each as of
+        // its last sighting: Alice's first three tracks are the identity of her fourth, Bob's first his second's.
+        long alice = scene.IdentityOf("hall", again[s_alice2]);
+        Assert.Equal([alice, alice, alice], [scene.IdentityOf("entrance", first[s_alice]), scene.IdentityOf("hall", hall[s_alice2]), scene.IdentityOf("entrance", together[s_alice])]);
+        Assert.Equal(scene.IdentityOf("hall", again[s_bob]), scene.IdentityOf("entrance", together[s_bob]));
+        Assert.NotEqual(alice, scene.IdentityOf("hall", again[s_bob]));
+        var late = scene.Events.Single(e => e.CameraId == "entrance" && e.TrackId == first[s_alice]);
+        Assert.Equal((IdentityEventKind.Assigned, s_t0 + TimeSpan.FromSeconds(3)), (late.Kind, late.Time));
+        Assert.Equal(4, scene.Identities.LinkedAfterWaiting); // the four ended tracks; the last two never waited
+        Assert.Null(scene.Identities.IdentityOf("entrance", first[s_alice])); // ended: it holds no camera
+    }
+
+    [Fact]
+    public void Tracks_that_waited_together_on_one_camera_never_share_an_identity()
+    {
+        // Two people who look alike pass the entrance together before anything is learned; then Bob and Carol are
+        // seen together (the pair that teaches the thresholds).
+        var scene = new Scene(new IdentityOptions { CalibrationPairs = 2 });
+        var twins = scene.Walk("entrance", 0, 3, s_alice, s_alice2);
+        scene.Walk("hall", 20, 25, s_bob, s_carol);
+
+        Assert.NotEqual(scene.IdentityOf("entrance", twins[s_alice]), scene.IdentityOf("entrance", twins[s_alice2]));
     }
 
     [Fact]
