@@ -12,9 +12,6 @@ internal sealed class WaitingTracks(int capacity = 2000)
 
     public int Count => _tracks.Count;
 
-    /// <summary>Ended tracks let go for want of room.</summary>
-    public long LetGo { get; private set; }
-
     /// <summary>Takes the settled tracks of one camera's frame: their latest appearance and sighting.</summary>
     public void Remember(string camera, DateTimeOffset time, IEnumerable<ITrackAppearance> settled)
     {
@@ -34,10 +31,7 @@ internal sealed class WaitingTracks(int capacity = 2000)
         waiting.Ended = true;
         _ended.Enqueue((camera, track));
         while (_ended.Count > capacity)
-        {
             _tracks.Remove(_ended.Dequeue());
-            LetGo++;
-        }
     }
 
     /// <summary>The waiting tracks, earliest start first (ties in camera and track order, so every run links alike).</summary>
