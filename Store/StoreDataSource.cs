@@ -26,9 +26,25 @@ public static class StoreDataSource
         // tracks; docs/benchmarks.md, "Vector search").
         if (builder.Options?.Contains("jit", StringComparison.Ordinal) != true)
             builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? "-c jit=off" : builder.Options + " -c jit=off";
+        // Statements the store repeats (the writer's per-track upserts, above all) prepared on each connection once
+        // they have run a few times, instead of parsed and planned on every execution: parsing and planning took a
+        // quarter of the server's time at 15,000 observations a second, and the track phase of a write fell to
+        // half (docs/benchmarks.md, "Store"). An operator's connection string that sets it (e.g. 0 behind a
+        // pooler that cannot keep prepared statements) wins.
+        if (!SetsAutoPrepare(options.ConnectionString ?? string.Empty))
+            builder.MaxAutoPrepare = AutoPreparedStatements;
         var dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString);
         // pgvector's types (halfvec for embeddings) as Pgvector.HalfVector; the extension comes with migration 0003.
         dataSource.UseVector();
         return dataSource.Build();
+    }
+
+    /// <summary>How many statements each connection keeps prepared unless the connection string says otherwise.</summary>
+    public const int AutoPreparedStatements = 64;
+
+    private static bool SetsAutoPrepare(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare");
     }
 }

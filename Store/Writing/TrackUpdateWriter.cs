@@ -182,7 +182,7 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource, TimeSpan inte
             await importer.WriteAsync(p.Box.X2, NpgsqlDbType.Real, cancellationToken).ConfigureAwait(false);
             await importer.WriteAsync(p.Box.Y2, NpgsqlDbType.Real, cancellationToken).ConfigureAwait(false);
             await importer.WriteAsync(p.Score, NpgsqlDbType.Real, cancellationToken).ConfigureAwait(false);
-            await WriteArrayAsync(importer, p.Keypoints?.SelectMany(k => new[] { k.X, k.Y, k.Score, k.Visible ? 1f : 0f }).ToArray(), cancellationToken).ConfigureAwait(false);
+            await WriteArrayAsync(importer, Flatten(p.Keypoints), cancellationToken).ConfigureAwait(false);
             await WriteArrayAsync(importer, row.Attributes, cancellationToken).ConfigureAwait(false);
             if (p.Parsing is { } parsing)
             {
@@ -203,6 +203,23 @@ public sealed class TrackUpdateWriter(NpgsqlDataSource dataSource, TimeSpan inte
             await importer.WriteAsync(row.Model, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         }
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // A keypoint as four values (x, y, score, visible as 1 or 0), in the joints' order.
+    private static float[]? Flatten(IReadOnlyList<Keypoint>? keypoints)
+    {
+        if (keypoints is null)
+            return null;
+        var values = new float[keypoints.Count * 4];
+        for (int i = 0; i < keypoints.Count; i++)
+        {
+            var k = keypoints[i];
+            values[4 * i] = k.X;
+            values[(4 * i) + 1] = k.Y;
+            values[(4 * i) + 2] = k.Score;
+            values[(4 * i) + 3] = k.Visible ? 1f : 0f;
+        }
+        return values;
     }
 
     private static Task WriteArrayAsync(NpgsqlBinaryImporter importer, float[]? values, CancellationToken cancellationToken) =>
