@@ -20,7 +20,8 @@ internal sealed record PipelineResult(
     TimeSpan StoreBusy,
     string ModelVersion,
     Exception? Failure,
-    bool ModelInFloat32 = false)
+    bool ModelInFloat32 = false,
+    long IgnoredDetections = 0)
 {
     public long FramesDecoded => Cameras.Sum(c => c.Frames);
 

@@ -20,9 +20,10 @@ internal static class RunSummary
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"frames {result.FramesDecoded} decoded, {result.FramesAnalysed} analysed ({result.FramesSkipped} skipped by the stride, {result.FramesRejected} rejected)"));
+        string ignored = result.IgnoredDetections > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {result.IgnoredDetections} more in ignore areas, dropped") : "";
         string events = result.ZoneEvents > 0 ? string.Create(CultureInfo.InvariantCulture, $", zone and line events {result.ZoneEvents}") : "";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"observations {result.Observations} stored ({result.Persons} persons detected), tracks {result.Tracks}, identities {result.Identities}, dead letters {result.DeadLetters}{events}"));
+            $"observations {result.Observations} stored ({result.Persons} persons detected{ignored}), tracks {result.Tracks}, identities {result.Identities}, dead letters {result.DeadLetters}{events}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"time {seconds:0.0} s, {result.FramesAnalysed / seconds:0.0} frames/s analysed; model busy {result.InferenceBusy.TotalSeconds / Math.Max(1, result.ModelLanes) / seconds:P0} of the time ({result.ModelLanes} lane{(result.ModelLanes == 1 ? "" : "s")}), database {result.StoreBusy.TotalSeconds / seconds:P0}; weights {result.ModelVersion}"));
         if (PaceNote(result) is { } note)

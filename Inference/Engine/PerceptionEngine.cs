@@ -20,6 +20,7 @@ public sealed class PerceptionEngine : IDisposable
     private readonly Device _device;
     private readonly TaskSpec _detection;
     private readonly List<CropGroup> _cropGroups;
+    private readonly IgnoreAreaFilter? _ignore;
     private bool _disposed;
     private static readonly Dictionary<string, float> s_noParts = [];
 
@@ -34,6 +35,7 @@ public sealed class PerceptionEngine : IDisposable
         _detection = model.Tasks.FirstOf(TaskType.Detection)
             ?? throw new ArgumentException("The weights have no detection task; the engine needs one to find persons.");
         CropTasks = cropTasks;
+        _ignore = options.IgnoreAreas.Count > 0 ? new IgnoreAreaFilter(options.IgnoreAreas) : null;
         // Tasks that read the same crop size share one encoder pass.
         _cropGroups = cropTasks
             .GroupBy(t => InputSize(t.Type))
@@ -50,6 +52,9 @@ public sealed class PerceptionEngine : IDisposable
     private long _encoderPasses;
 
     public string ModelVersion => Metadata.Version;
+
+    /// <summary>Detections dropped so far because their foot point lay in an ignore area (<see cref="PerceptionOptions.IgnoreAreas"/>).</summary>
+    public long IgnoredDetections => _ignore?.Dropped ?? 0;
 
     /// <summary>The options in effect: the caller's, with what it left null filled from <see cref="Hints"/>.</summary>
     public PerceptionOptions Options { get; }
@@ -177,9 +182,10 @@ public sealed class PerceptionEngine : IDisposable
             for (int k = 0; k < indices.Count; k++)
             {
                 var frame = frames[indices[k]];
-                result[indices[k]] = TaskDecoders.Detections(
+                var found = TaskDecoders.Detections(
                     logits.AsSpan(k * queries, queries), boxes.AsSpan(k * queries * 4, queries * 4),
                     frame.Width, frame.Height, Options.DetectionThreshold, Options.MaxDetections, Options.ScoreLogitShift ?? 0, Options.DuplicateIoU, canvas);
+                result[indices[k]] = _ignore is null ? found : _ignore.Keep(frame.CameraId, found);
             }
         }
         return [.. result];

@@ -1,3 +1,4 @@
+using UniHCP.Pipeline.Core.Geometry;
 using UniHCP.Pipeline.Inference.Processing;
 
 namespace UniHCP.Pipeline.Inference.Engine;
@@ -63,6 +64,10 @@ public sealed record PerceptionOptions
     /// torso and leg regions (<see cref="Processing.ClothingColours"/>). Default on: operators search by colour.</summary>
     public bool ClothingColours { get; init; } = true;
 
+    /// <summary>Per camera id, polygons where a detection whose foot point lies inside is dropped before anything else
+    /// sees it (<see cref="IgnoreAreaFilter"/>). Empty: none.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<IgnoreArea>> IgnoreAreas { get; init; } = new Dictionary<string, IReadOnlyList<IgnoreArea>>();
+
     /// <summary>Crops per network pass (memory bound).</summary>
     public int MaxCropsPerBatch { get; init; } = 16;
 
@@ -83,6 +88,9 @@ public sealed record PerceptionOptions
             throw new ArgumentException($"ScoreLogitShift must be within [-20, 20] (got {ScoreLogitShift}).");
         if (VisibilityThreshold is < 0 or > 1)
             throw new ArgumentException($"VisibilityThreshold must be within [0, 1] (got {VisibilityThreshold}).");
+        var areaProblems = IgnoreAreas.SelectMany(c => IgnoreArea.Problems(c.Key, c.Value)).ToList();
+        if (areaProblems.Count > 0)
+            throw new ArgumentException("IgnoreAreas: " + string.Join(" ", areaProblems));
         PoseInput.Validate("Pose");
         AttributeInput.Validate("Attribute");
         ReIdInput.Validate("ReID");

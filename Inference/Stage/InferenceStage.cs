@@ -52,6 +52,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         var (lanes, threads) = options.Lanes(Environment.ProcessorCount, TorchRuntime.RequestedThreads);
         _lanes = Enumerable.Range(0, lanes).Select(i => new ModelThread($"inference lane {i}", threads)).ToArray();
         _counters.SetLanes(lanes);
+        _counters.IgnoredNow = () => Volatile.Read(ref _engine).IgnoredDetections;
         InferenceLog.Lanes(logger, lanes, threads);
         try
         {
@@ -108,8 +109,9 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             if (Interlocked.Exchange(ref _next, null) is { } next)
             {
                 InferenceLog.Swapped(logger, _engine.ModelVersion, next.ModelVersion);
+                _counters.KeepIgnored(_engine.IgnoredDetections);
                 _engine.Dispose();
-                _engine = next;
+                Volatile.Write(ref _engine, next);
             }
         }
         var analysed = new List<Delivery<VideoFrame>>();

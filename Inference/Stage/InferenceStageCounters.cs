@@ -26,6 +26,16 @@ public sealed class InferenceStageCounters
     /// <summary>Persons found in the analysed frames.</summary>
     public long Persons => Interlocked.Read(ref _persons);
 
+    /// <summary>Detections dropped because their foot point lay in an ignore area of their camera.</summary>
+    public long Ignored => Interlocked.Read(ref _ignoredBefore) + (IgnoredNow?.Invoke() ?? 0);
+
+    private long _ignoredBefore;
+
+    // The engine in use counts its own; an engine replaced by new weights leaves its count here.
+    internal Func<long>? IgnoredNow { get; set; }
+
+    internal void KeepIgnored(long count) => Interlocked.Add(ref _ignoredBefore, count);
+
     /// <summary>Model batches run.</summary>
     public long Batches => Interlocked.Read(ref _batches);
 

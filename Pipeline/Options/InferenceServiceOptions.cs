@@ -1,3 +1,4 @@
+using UniHCP.Pipeline.Core.Geometry;
 using UniHCP.Pipeline.Inference.Checkpoints;
 using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Inference.Stage;
@@ -62,6 +63,10 @@ public sealed class InferenceServiceOptions
     /// descriptions at a fraction of the crops, which keeps the main job real-time with ReID on.</summary>
     public double PersonTasksEvery { get; set; } = 2;
 
+    /// <summary>Per camera id, polygons (frame pixels) where a detection whose foot point lies inside is dropped before
+    /// tracking: a sign or a mannequin the detector takes for a person. Empty: none.</summary>
+    public Dictionary<string, List<IgnoreArea>> IgnoreAreas { get; set; } = new(StringComparer.Ordinal);
+
     public InferenceStageOptions Stage => new()
     {
         BatchFrames = BatchFrames,
@@ -84,6 +89,7 @@ public sealed class InferenceServiceOptions
         DetectionResize = DetectionShortSide is { } side ? InferenceHints.Resize(side) : null,
         DetectionMaxLongSide = DetectionMaxLongSide,
         ClothingColours = ClothingColours,
+        IgnoreAreas = IgnoreAreas.ToDictionary(c => c.Key, c => (IReadOnlyList<IgnoreArea>)c.Value, StringComparer.Ordinal),
     };
 
     public void Validate()

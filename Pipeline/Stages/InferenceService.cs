@@ -39,6 +39,7 @@ public sealed class InferenceService : StageService
         meter.CreateObservableCounter("unihcp.inference.frames_skipped", () => Counters?.Skipped ?? 0, "{frame}", "Frames left out by the detection stride.");
         meter.CreateObservableCounter("unihcp.inference.frames_rejected", () => Counters?.Rejected ?? 0, "{frame}", "Frames the model could not take.");
         meter.CreateObservableCounter("unihcp.inference.persons", () => Counters?.Persons ?? 0, "{person}", "Persons detected.");
+        meter.CreateObservableCounter("unihcp.inference.ignored", () => Counters?.Ignored ?? 0, "{person}", "Detections dropped because their foot point lay in an ignore area.");
         meter.CreateObservableCounter("unihcp.inference.batches", () => Counters?.Batches ?? 0, "{batch}", "Model batches run.");
         meter.CreateObservableCounter("unihcp.inference.busy", () => Counters?.Busy.TotalSeconds ?? 0, "s", "Time spent in the model, summed over its lanes.");
     }
