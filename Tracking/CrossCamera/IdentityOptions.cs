@@ -17,6 +17,12 @@ public sealed record IdentityOptions
     /// until then tracks wait for one. Default 200.</summary>
     public int CalibrationPairs { get; init; } = 200;
 
+    /// <summary>With learned thresholds, when every camera's input has ended (recorded files) before
+    /// <see cref="CalibrationPairs"/> pairs were seen: learn them from the pairs there are if at least this many, and
+    /// give the tracks that waited their identities, rather than none at all (a short or quiet recording). Rougher
+    /// thresholds from fewer pairs, so the log says how many. 0: never. Default 50.</summary>
+    public int EndOfInputPairs { get; init; } = 50;
+
     /// <summary>Which cameras people walk between, with transit times. Empty: every pair of cameras is
     /// linked with <see cref="DefaultMinTransit"/> .. <see cref="DefaultMaxTransit"/>.</summary>
     public IReadOnlyList<CameraLink> Links { get; init; } = [];
@@ -51,6 +57,8 @@ public sealed record IdentityOptions
             throw new ArgumentException($"Identities: similarities must be in [-1, 1] with MergeSimilarity ({MergeSimilarity}) >= MinSimilarity ({MinSimilarity}).");
         if (!(FalseJoinRate is > 0 and < 1) || !(FalseMergeRate is > 0 and < 1) || CalibrationPairs is < 1 or > 100_000)
             throw new ArgumentException($"Identities: need FalseJoinRate ({FalseJoinRate}) and FalseMergeRate ({FalseMergeRate}) in (0, 1) and CalibrationPairs 1-100000 (got {CalibrationPairs}).");
+        if (EndOfInputPairs is < 0 or > 100_000)
+            throw new ArgumentException($"Identities: EndOfInputPairs must be 0 (never) to 100000 (got {EndOfInputPairs}).");
         if (MinTrackHits < 1 || MergeEvidence < 1 || Retention <= TimeSpan.Zero || DefaultMinTransit < TimeSpan.Zero || DefaultMaxTransit < DefaultMinTransit)
             throw new ArgumentException("Identities: MinTrackHits and MergeEvidence >= 1, Retention > 0, 0 <= DefaultMinTransit <= DefaultMaxTransit.");
         if (AppearanceMomentum is < 0 or >= 1)

@@ -90,6 +90,19 @@ public sealed class IdentityService
         return events;
     }
 
+    /// <summary>Every camera's input has ended: if the thresholds are still unknown, learns them from the pairs seen so far
+    /// when there are at least <see cref="IdentityOptions.EndOfInputPairs"/>, and links the tracks that waited. The
+    /// events that gives (none when the thresholds were known already or too few pairs were seen).</summary>
+    public IReadOnlyList<IdentityEvent> InputEnded()
+    {
+        var events = new List<IdentityEvent>();
+        if (JoinSimilarity is not null || !_calibration.MakeDo(_options.EndOfInputPairs))
+            return events;
+        if (_waiting.Count > 0)
+            LinkWaiting(string.Empty, [], events);
+        return events;
+    }
+
     // The thresholds have just become known: the tracks that settled before wait no longer. Those not in this frame
     // (ended, or missed in it) are linked now, in the order they began, each as of its latest sighting - so that a
     // person who came and went in the first minutes of a camera still has an identity; the others follow as usual.

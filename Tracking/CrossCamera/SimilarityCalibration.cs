@@ -14,6 +14,7 @@ namespace UniHCP.Pipeline.Tracking.CrossCamera;
 internal sealed class SimilarityCalibration(int needed, int capacity = 4096)
 {
     private readonly double[] _finished = new double[Math.Max(capacity, needed)];
+    private int _needed = needed;
     private readonly Dictionary<(string Camera, long A, long B), double> _alive = [];
     private int _finishedCount;
     private int _next;
@@ -27,7 +28,7 @@ internal sealed class SimilarityCalibration(int needed, int capacity = 4096)
     /// pairs were seen. Quantiles beyond what the sample resolves give its largest value.</summary>
     public double? Quantile(double quantile)
     {
-        if (Pairs < needed)
+        if (Pairs < _needed)
             return null;
         if (_sorted is null)
         {
@@ -35,6 +36,18 @@ internal sealed class SimilarityCalibration(int needed, int capacity = 4096)
             Array.Sort(_sorted);
         }
         return _sorted[Math.Clamp((int)Math.Ceiling(quantile * _sorted.Length) - 1, 0, _sorted.Length - 1)];
+    }
+
+    /// <summary>Makes do with the pairs seen so far when they are at least <paramref name="minimum"/> (above 0): the
+    /// quantiles are known from now on. Whether they are.</summary>
+    public bool MakeDo(int minimum)
+    {
+        if (Pairs >= _needed)
+            return true;
+        if (minimum < 1 || Pairs < minimum)
+            return false;
+        _needed = Pairs;
+        return true;
     }
 
     /// <summary>Takes the settled tracks matched in one frame of one camera.</summary>

@@ -48,7 +48,7 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
                 if (delivery.IsNotice)
                 {
                     if (delivery.Notice.IsTerminal)
-                        EndCamera(delivery.CameraId);
+                        await EndCameraAsync(delivery.CameraId, identities, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -56,6 +56,8 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
                 }
                 updates.Acknowledge(delivery);
             }
+            await PublishAsync(identities, _identities.InputEnded(), cancellationToken).ConfigureAwait(false);
+            LogThresholds(atEnd: true);
             identities.Complete();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -92,12 +94,25 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
             live.Add(track);
         }
         var events = _identities.Observe(update.CameraId, update.CaptureTime, live);
-        if (!_thresholdsKnown && _identities.JoinSimilarity is { } join)
-        {
-            _thresholdsKnown = true;
-            if (options.MinSimilarity is null)
-                TrackingLog.ThresholdsLearned(logger, _identities.CalibrationPairs, join, _identities.MergeSimilarity ?? join, _identities.LinkedAfterWaiting);
-        }
+        LogThresholds(atEnd: false);
+        await PublishAsync(identities, events, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void LogThresholds(bool atEnd)
+    {
+        if (_thresholdsKnown || _identities.JoinSimilarity is not { } join)
+            return;
+        _thresholdsKnown = true;
+        if (options.MinSimilarity is not null)
+            return;
+        if (atEnd)
+            TrackingLog.ThresholdsLearnedAtEnd(logger, _identities.CalibrationPairs, options.CalibrationPairs, join, _identities.MergeSimilarity ?? join, _identities.LinkedAfterWaiting);
+        else
+            TrackingLog.ThresholdsLearned(logger, _identities.CalibrationPairs, join, _identities.MergeSimilarity ?? join, _identities.LinkedAfterWaiting);
+    }
+
+    private async Task PublishAsync(ITopicPublisher<IdentityEvent> identities, IReadOnlyList<IdentityEvent> events, CancellationToken cancellationToken)
+    {
         foreach (var identityEvent in events)
             await identities.PublishAsync(identityEvent, OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _events, events.Count);
@@ -105,7 +120,9 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
             _given.UnionWith(events.Select(e => e.IdentityId));
     }
 
-    private void EndCamera(string cameraId)
+    // A camera's input ended: its tracks end. When it was the last camera still sending, the identities that waited for
+    // thresholds get them from what was seen (IdentityOptions.EndOfInputPairs).
+    private async Task EndCameraAsync(string cameraId, ITopicPublisher<IdentityEvent> identities, CancellationToken cancellationToken)
     {
         if (_cameras.Remove(cameraId, out var tracks))
         {
@@ -113,5 +130,10 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
                 _identities.TrackEnded(cameraId, track);
         }
         _lastTime.Remove(cameraId);
+        if (_lastTime.Count == 0)
+        {
+            await PublishAsync(identities, _identities.InputEnded(), cancellationToken).ConfigureAwait(false);
+            LogThresholds(atEnd: true);
+        }
     }
 }

@@ -238,11 +238,40 @@ public sealed class IdentityServiceTests
     }
 
     [Fact]
+    public void When_every_input_ended_before_enough_pairs_the_pairs_seen_teach_the_thresholds_and_the_waiting_tracks_get_identities()
+    {
+        // A short recording: one pair of people seen together where three were asked for; at least one suffices at the end.
+        var scene = new Scene(new IdentityOptions { CalibrationPairs = 3, EndOfInputPairs = 1 });
+        var first = scene.Walk("entrance", 0, 3, s_alice);
+        var together = scene.Walk("hall", 20, 23, s_alice2, s_bob);
+        Assert.Empty(scene.Events);
+
+        var events = scene.Identities.InputEnded();
+
+        Assert.NotNull(scene.Identities.JoinSimilarity);
+        Assert.Equal(3, events.Count);
+        long alice = events.Single(e => e.CameraId == "entrance" && e.TrackId == first[s_alice]).IdentityId;
+        Assert.Equal(alice, events.Single(e => e.CameraId == "hall" && e.TrackId == together[s_alice2]).IdentityId);
+        Assert.NotEqual(alice, events.Single(e => e.CameraId == "hall" && e.TrackId == together[s_bob]).IdentityId);
+        Assert.Empty(scene.Identities.InputEnded()); // once known, the end of the input changes nothing
+
+        // Fewer pairs than EndOfInputPairs, or 0 (never): the tracks keep waiting, no identities.
+        var quiet = new Scene(new IdentityOptions { CalibrationPairs = 3, EndOfInputPairs = 2 });
+        quiet.Walk("hall", 20, 23, s_alice2, s_bob);
+        Assert.Empty(quiet.Identities.InputEnded());
+        Assert.Null(quiet.Identities.JoinSimilarity);
+        var never = new Scene(new IdentityOptions { CalibrationPairs = 3, EndOfInputPairs = 0 });
+        never.Walk("hall", 20, 23, s_alice2, s_bob);
+        Assert.Empty(never.Identities.InputEnded());
+    }
+
+    [Fact]
     public void Bad_options_are_refused()
     {
         Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { MinSimilarity = 0.9, MergeSimilarity = 0.8 }));
         Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { FalseJoinRate = 0 }));
         Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { CalibrationPairs = 0 }));
+        Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { EndOfInputPairs = -1 }));
         Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { Links = [new CameraLink("a", "b", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1))] }));
     }
 
