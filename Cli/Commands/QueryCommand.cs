@@ -27,6 +27,7 @@ internal static class QueryCommand
         command.Subcommands.Add(Similar());
         command.Subcommands.Add(Counts());
         command.Subcommands.Add(Dwell());
+        command.Subcommands.Add(Still());
         return command;
     }
 
@@ -150,6 +151,50 @@ internal static class QueryCommand
             TextTable.Write(output, rows);
         }));
         return command;
+    }
+
+    private static Command Still()
+    {
+        var minDuration = new Option<string>("--min-duration") { Description = "Only tracks at least this long (90, 20s, 2m).", DefaultValueFactory = _ => "20s" };
+        var maxSpread = new Option<double>("--max-spread") { Description = "Most the foot point may range, as a fraction of the box height.", DefaultValueFactory = _ => 0.2 };
+        var command = new Command("still", "Long tracks whose foot point hardly moved - people standing still, or objects taken for persons - with ignore areas to check and paste into Inference:IgnoreAreas.") { minDuration, maxSpread, From, To, Cameras };
+        command.SetAction((parse, ct) => RunAsync(parse, async (dataSource, window, output) =>
+        {
+            if (!DurationParser.TryParse(parse.GetValue(minDuration) ?? "", out var duration))
+                throw new ArgumentException($"--min-duration: '{parse.GetValue(minDuration)}' is not a duration (90, 20s, 2m, 00:00:20).");
+            var still = await new StillTrackQueries(dataSource).FindAsync(window, duration, parse.GetValue(maxSpread), ct);
+            var rows = still.Select(t => new[]
+            {
+                t.CameraId, t.TrackId.ToString(CultureInfo.InvariantCulture), t.FirstSeen.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                Seconds(t.Duration.TotalSeconds), Cell(t.Observations),
+                string.Create(CultureInfo.InvariantCulture, $"({t.FootX:0}, {t.FootY:0})"), string.Create(CultureInfo.InvariantCulture, $"{t.Spread:0} px"), string.Create(CultureInfo.InvariantCulture, $"{t.Height:0} px"),
+            }).Prepend(["camera", "track", "first seen", "duration", "observations", "foot", "spread", "height"]).ToList();
+            TextTable.Write(output, rows);
+            output.WriteLine($"{still.Count} still tracks.");
+            if (still.Count == 0)
+                return;
+            output.WriteLine("Ignore areas around them (check each on the camera's picture: a person who stood still is listed too):");
+            WriteAreas(output, StillTrackQueries.SuggestAreas(still));
+        }));
+        return command;
+    }
+
+    // The configuration fragment, one area a line (the layout of docs/examples/ignore-areas-sample.json).
+    private static void WriteAreas(TextWriter output, Dictionary<string, List<Core.Geometry.IgnoreArea>> areas)
+    {
+        output.WriteLine("{ \"Inference\": { \"IgnoreAreas\": {");
+        int c = 0;
+        foreach (var (camera, list) in areas)
+        {
+            output.WriteLine($"  {System.Text.Json.JsonSerializer.Serialize(camera)}: [");
+            for (int i = 0; i < list.Count; i++)
+            {
+                string points = string.Join(", ", list[i].Points.Select(p => string.Create(CultureInfo.InvariantCulture, $"{{ \"X\": {p.X:0.#}, \"Y\": {p.Y:0.#} }}")));
+                output.WriteLine($"    {{ \"Name\": {System.Text.Json.JsonSerializer.Serialize(list[i].Name)}, \"Points\": [ {points} ] }}{(i + 1 < list.Count ? "," : "")}");
+            }
+            output.WriteLine($"  ]{(++c < areas.Count ? "," : "")}");
+        }
+        output.WriteLine("} } }");
     }
 
     private static string Cell(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -128,6 +128,34 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
     }
 
     [Fact]
+    public async Task Still_tracks_are_listed_with_ignore_areas_that_a_next_run_takes_as_they_are()
+    {
+        string cut = Path.Combine(_dir, "cut.avi");
+        await Clips.SampleCutAsync(cut, frames: 10);
+        var (exitCode, output, error) = await CliRunner.RunAsync("run", "--source", $"kiosk={cut}", "--config", Config(), "--threshold", Threshold, "--tasks", "none");
+        Assert.True(exitCode == 0, output + error);
+
+        // In one second the sign stands still; the walkers move more than a fifth of their height.
+        (exitCode, output, error) = await CliRunner.RunAsync("query", "still", "--min-duration", "0.5s", "--camera", "kiosk", "--config", Config());
+        Assert.True(exitCode == 0, output + error);
+        Assert.Matches(@"kiosk\s+\d+\s+\S+ \S+\s+0\.[5-9] s\s+\d+\s+\(3[4-8], 1(3[5-9]|4[01])\)", output);
+        string suggested = Path.Combine(_dir, "suggested.json");
+        string fragment = output[output.IndexOf("{ \"Inference\"", StringComparison.Ordinal)..];
+        using (var json = System.Text.Json.JsonDocument.Parse(fragment))
+        {
+            await File.WriteAllTextAsync(suggested, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, "Inference": {{json.RootElement.GetProperty("Inference").GetRawText()}} }""");
+        }
+
+        (exitCode, output, error) = await CliRunner.RunAsync("run", "--source", $"kiosk={cut}", "--config", suggested, "--threshold", Threshold, "--tasks", "none");
+        Assert.True(exitCode == 0, output + error);
+        Assert.True(Number(output, @"(\d+) more in ignore areas, dropped") >= 8, output);
+
+        (exitCode, _, error) = await CliRunner.RunAsync("query", "still", "--min-duration", "soon", "--config", Config());
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--min-duration: 'soon' is not a duration", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_options_and_missing_weights_stop_before_any_work_with_the_reason()
     {
         var (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--weights", Path.Combine(_dir, "none.safetensors"), "--config", Config());
