@@ -54,6 +54,7 @@ public sealed class ApiHost : IAsyncDisposable
         if (embedder is not null)
             builder.Services.AddSingleton(embedder);
         builder.Services.AddSingleton<TrackQueries>();
+        builder.Services.AddSingleton<StillTrackQueries>();
         builder.Services.AddSingleton<AttributeSearch>();
         builder.Services.AddSingleton<SimilarSearch>();
         builder.Services.AddSingleton<DashboardQueries>();

@@ -74,7 +74,12 @@ public static class QueryParameters
     }
 
     /// <summary>A bucket such as "30s", "5m", "1h", "1d" or a TimeSpan ("00:05:00").</summary>
-    public static TimeSpan? Bucket(string? value)
+    public static TimeSpan? Bucket(string? value) => Span(value, "bucket", "a bucket size");
+
+    /// <summary>A duration given as <see cref="Bucket"/>s are; <paramref name="fallback"/> when not given.</summary>
+    public static TimeSpan Duration(string? value, string name, TimeSpan fallback) => Span(value, name, "a duration") ?? fallback;
+
+    private static TimeSpan? Span(string? value, string name, string what)
     {
         if (string.IsNullOrWhiteSpace(value))
             return null;
@@ -94,6 +99,6 @@ public static class QueryParameters
         }
         if (v.Length <= 20 && TimeSpan.TryParse(v, CultureInfo.InvariantCulture, out var parsed) && parsed > TimeSpan.Zero)
             return parsed;
-        throw new QueryValidationException("bucket", $"'{QueryValidationException.Shorten(value)}' is not a bucket size; use 30s, 5m, 1h or 1d.");
+        throw new QueryValidationException(name, $"'{QueryValidationException.Shorten(value)}' is not {what}; use 30s, 5m, 1h or 1d.");
     }
 }

@@ -12,6 +12,9 @@ internal static class TrackEndpoints
     /// <summary>A track with where and when it was seen.</summary>
     public sealed record TrackDetailResponse(TrackDetail Detail, IReadOnlyList<TrackPoint> Path);
 
+    /// <summary>Still tracks and ignore areas around them (<see cref="StillTrackQueries"/>).</summary>
+    public sealed record StillTracksResponse(IReadOnlyList<StillTrack> Tracks, Dictionary<string, List<Core.Geometry.IgnoreArea>> IgnoreAreas);
+
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/cameras", async (TrackQueries queries, CancellationToken ct) => Results.Ok(await queries.CamerasAsync(ct)))
@@ -25,6 +28,18 @@ internal static class TrackEndpoints
                 return Results.Ok(await queries.ListAsync(window, QueryParameters.Paging(page, pageSize), ct));
             })
             .Produces<Page<TrackSummary>>().ProducesProblem(StatusCodes.Status400BadRequest).WithName("ListTracks").WithSummary("Tracks seen in a time window (default: the last 7 days), newest first; optional cameras (repeat camera= or comma-separate).");
+
+        api.MapGet("/tracks/still", async (StillTrackQueries queries, TimeProvider clock, CancellationToken ct,
+                [FromQuery] string? from, [FromQuery] string? to, [FromQuery(Name = "camera")] string[]? cameras,
+                [FromQuery] string? minDuration, [FromQuery] string? maxSpread) =>
+            {
+                var window = QueryParameters.Window(from, to, cameras, clock.GetUtcNow());
+                var still = await queries.FindAsync(window, QueryParameters.Duration(minDuration, "minDuration", TimeSpan.FromSeconds(20)),
+                    QueryParameters.Double(maxSpread, "maxSpread", 0.2, 0.001, 10), ct);
+                return Results.Ok(new StillTracksResponse(still, StillTrackQueries.SuggestAreas(still)));
+            })
+            .Produces<StillTracksResponse>().ProducesProblem(StatusCodes.Status400BadRequest).WithName("ListStillTracks")
+            .WithSummary("Tracks of at least minDuration (default 20s) whose foot point ranged over at most maxSpread (default 0.2) of their box height - people standing still, or objects taken for persons - with ignore areas around them (Inference:IgnoreAreas) to check.");
 
         api.MapGet("/tracks/{camera}/{track}", async (TrackQueries queries, string camera, string track, [FromQuery] string? detectionsOnly, CancellationToken ct) =>
             {

@@ -72,6 +72,25 @@ public sealed class ApiTests(ApiServer server)
     }
 
     [Fact]
+    public async Task Still_tracks_come_back_with_ignore_areas_around_them()
+    {
+        using var client = server.Client();
+        // Seeded people drift 1 px a second under 100 px boxes: over 20 s P1's foot ranges 18 px (0.18 of its height),
+        // the 30-s tracks' 27 px (0.27).
+        var still = await JsonAsync(await client.GetAsync($"/api/tracks/still?{Window}"));
+        var looser = await JsonAsync(await client.GetAsync($"/api/tracks/still?{Window}&minDuration=25s&maxSpread=0.3"));
+
+        var track = Assert.Single(still.GetProperty("tracks").EnumerateArray());
+        Assert.Equal(("cam-a", 1L), (track.GetProperty("cameraId").GetString(), track.GetProperty("trackId").GetInt64()));
+        Assert.Equal(120, track.GetProperty("footY").GetDouble(), 6);
+        Assert.Equal("still 1", still.GetProperty("ignoreAreas").GetProperty("cam-a")[0].GetProperty("name").GetString());
+        Assert.Equal(["cam-a/2", "cam-b/1", "cam-c/1"], looser.GetProperty("tracks").EnumerateArray()
+            .Select(t => $"{t.GetProperty("cameraId").GetString()}/{t.GetProperty("trackId").GetInt64()}"));
+        await ProblemAsync(await client.GetAsync($"/api/tracks/still?{Window}&minDuration=soon"), HttpStatusCode.BadRequest);
+        await ProblemAsync(await client.GetAsync($"/api/tracks/still?{Window}&maxSpread=-1"), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Attribute_search_similar_by_track_and_dashboard_answer_over_http()
     {
         using var client = server.Client();
