@@ -20,6 +20,7 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
     private long _events;
     private long _outOfOrder;
     private bool _thresholdsKnown;
+    private bool _tooFewLogged;
 
     /// <summary>Distinct identities given to tracks (merged ones included).</summary>
     public long Identities
@@ -100,8 +101,18 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
 
     private void LogThresholds(bool atEnd)
     {
-        if (_thresholdsKnown || _identities.JoinSimilarity is not { } join)
+        if (_thresholdsKnown)
             return;
+        if (_identities.JoinSimilarity is not { } join)
+        {
+            // Say why a run ends without identities (once): too few people were seen together to learn from.
+            if (atEnd && !_tooFewLogged && _identities.CalibrationPairs > 0)
+            {
+                _tooFewLogged = true;
+                TrackingLog.TooFewPairs(logger, _identities.CalibrationPairs, options.EndOfInputPairs > 0 ? Math.Min(options.EndOfInputPairs, options.CalibrationPairs) : options.CalibrationPairs);
+            }
+            return;
+        }
         _thresholdsKnown = true;
         if (options.MinSimilarity is not null)
             return;

@@ -14,6 +14,9 @@ internal static partial class TrackingLog
     [LoggerMessage(3005, LogLevel.Warning, "Identities: every camera's input ended before {Needed} pairs of people were seen together; thresholds learned from the {Pairs} there were (rougher): a track joins an identity at cosine {Join:F3}, merges at {Merge:F3}; given to the {Waiting} tracks that had waited")]
     public static partial void ThresholdsLearnedAtEnd(ILogger logger, int pairs, int needed, double join, double merge, long waiting);
 
+    [LoggerMessage(3006, LogLevel.Warning, "Identities: every camera's input ended after only {Pairs} pairs of people seen together ({Needed} are needed to learn the thresholds, Tracking:Identities:EndOfInputPairs): no identities were given")]
+    public static partial void TooFewPairs(ILogger logger, int pairs, int needed);
+
     [LoggerMessage(3002, LogLevel.Information, "Events: camera '{CameraId}' resumes from its checkpoint at frame {Frame} (geometry version {Version})")]
     public static partial void EventsResumed(ILogger logger, string cameraId, long frame, int version);
 
