@@ -115,6 +115,7 @@ public static class PipelineServiceCollectionExtensions
             .Configure<IConfiguration>((o, configuration) => o.ConnectionString ??= configuration.GetConnectionString("Store"));
         services.AddSingleton(provider => StoreDataSource.Create(provider.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.TryAddSingleton<TrackIdBlocks>();
+        services.TryAddSingleton<CalibrationPairStore>();
         services.AddHostedService<StoreStartup>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
         return services;

@@ -16,17 +16,19 @@ public sealed class IdentitiesService : StageService
     private readonly IOptions<IdentityOptions> _options;
     private readonly PipelineTransport _transport;
     private readonly TrackIdBlocks _ids;
+    private readonly CalibrationPairStore _pairs;
     private readonly ILoggerFactory _loggers;
     private ITopicSubscription<TrackUpdate>? _updates;
     private ITopicPublisher<IdentityEvent>? _identities;
 
-    public IdentitiesService(IOptions<IdentityOptions> options, PipelineTransport transport, TrackIdBlocks ids, StageMonitor monitor,
-        ILoggerFactory loggers, IMeterFactory meters)
+    public IdentitiesService(IOptions<IdentityOptions> options, PipelineTransport transport, TrackIdBlocks ids, CalibrationPairStore pairs,
+        StageMonitor monitor, ILoggerFactory loggers, IMeterFactory meters)
         : base("identities", monitor, loggers.CreateLogger<IdentitiesService>())
     {
         _options = options;
         _transport = transport;
         _ids = ids;
+        _pairs = pairs;
         _loggers = loggers;
         var meter = meters.Create(StageMeters.Name);
         meter.CreateObservableCounter("unihcp.tracking.identities", () => Stage?.Identities ?? 0, "{identity}", "Cross-camera identities given.");
@@ -41,10 +43,21 @@ public sealed class IdentitiesService : StageService
     protected override async Task OpenAsync(CancellationToken cancellationToken)
     {
         long first = await _ids.FirstFreeIdentityAsync(cancellationToken).ConfigureAwait(false);
-        Stage = new IdentitiesStage(_options.Value, first, _loggers.CreateLogger<IdentitiesStage>());
+        Stage = new IdentitiesStage(_options.Value, first, _loggers.CreateLogger<IdentitiesStage>(), new StoredPairs(_pairs));
         _updates = _transport.Transport.Subscribe(Topics.Tracks, ConsumerGroups.Identities);
         _identities = _transport.Transport.CreatePublisher(Topics.Identities);
     }
 
     protected override Task RunAsync(CancellationToken stoppingToken) => Stage!.RunAsync(_updates!, _identities!, stoppingToken);
+
+    // The identities stage's pair memory on the store.
+    private sealed class StoredPairs(CalibrationPairStore store) : ICalibrationMemory
+    {
+        public async Task<RememberedPairs?> LoadAsync(string cameraId, string modelVersion, CancellationToken cancellationToken) =>
+            await store.LoadAsync(cameraId, modelVersion, cancellationToken).ConfigureAwait(false) is { } stored
+                ? new RememberedPairs(stored.EmbeddingLength, stored.Similarities) : null;
+
+        public Task SaveAsync(string cameraId, string modelVersion, RememberedPairs pairs, CancellationToken cancellationToken) =>
+            store.SaveAsync(cameraId, modelVersion, new StoredCalibrationPairs(pairs.EmbeddingLength, pairs.Similarities), cancellationToken);
+    }
 }

@@ -23,6 +23,11 @@ public sealed record IdentityOptions
     /// thresholds from fewer pairs, so the log says how many. 0: never. Default 50.</summary>
     public int EndOfInputPairs { get; init; } = 50;
 
+    /// <summary>With learned thresholds: keep each camera's pairs of people seen together in the store between runs (per
+    /// camera and weights version), so that a restart gives identities from its first settled track instead of waiting
+    /// for <see cref="CalibrationPairs"/> new pairs, and a quiet camera gathers them over several runs. Default on.</summary>
+    public bool RememberPairs { get; init; } = true;
+
     /// <summary>Which cameras people walk between, with transit times. Empty: every pair of cameras is
     /// linked with <see cref="DefaultMinTransit"/> .. <see cref="DefaultMaxTransit"/>.</summary>
     public IReadOnlyList<CameraLink> Links { get; init; } = [];

@@ -54,6 +54,24 @@ public sealed class IdentityService
     /// <summary>Distinct pairs of tracks seen together that the learned thresholds come from.</summary>
     public int CalibrationPairs => _calibration.Pairs;
 
+    /// <summary>Pairs needed before the thresholds are learned (<see cref="IdentityOptions.CalibrationPairs"/>).</summary>
+    public int RequiredCalibrationPairs => _options.CalibrationPairs;
+
+    /// <summary>The embedding length the learned thresholds are about (-1 before any pair of people was seen or remembered).</summary>
+    public int CalibrationEmbeddingLength => _calibration.EmbeddingLength;
+
+    /// <summary>Adds a camera's pairs of people seen together in earlier runs of the same weights to the sample the
+    /// thresholds are learned from (with enough of them, identities are given from the first settled track). False, and
+    /// nothing added, when the sample is already about another embedding length.</summary>
+    public bool RememberPairs(string cameraId, RememberedPairs pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        return _calibration.Remember(cameraId, pairs.EmbeddingLength, pairs.Similarities);
+    }
+
+    /// <summary>What to remember of a camera's pairs for the next run (empty before any pair).</summary>
+    public RememberedPairs PairsToRemember(string cameraId) => new(Math.Max(_calibration.EmbeddingLength, 1), _calibration.SampleOf(cameraId));
+
     /// <summary>The identity of a track, or null when it has none yet.</summary>
     public long? IdentityOf(string cameraId, long trackId) => _assignment.TryGetValue((cameraId, trackId), out long id) ? id : null;
 

@@ -9,11 +9,15 @@ namespace UniHCP.Pipeline.Tracking.Stage;
 /// Track updates of every camera in, identity events out: links the tracks of one person across cameras from each
 /// track's appearance (rebuilt from the updates: status, matched frames, the running average of the matched
 /// observations' ReID embeddings). One consumer: the identity service must see every camera. Tracks without
-/// embeddings (weights without ReID) take part in nothing and cost nothing.
+/// embeddings (weights without ReID) take part in nothing and cost nothing. With a <see cref="ICalibrationMemory"/>,
+/// each camera's pairs of people seen together are kept between runs (<see cref="IdentityOptions.RememberPairs"/>).
 /// </summary>
-public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityId, ILogger<IdentitiesStage> logger)
+public sealed class IdentitiesStage
 {
-    private readonly IdentityService _identities = new(options, firstIdentityId);
+    private readonly IdentityOptions _options;
+    private readonly ILogger<IdentitiesStage> _logger;
+    private readonly IdentityService _identities;
+    private readonly PairMemoryKeeper? _memory;
     private readonly Dictionary<string, Dictionary<long, TrackAppearance>> _cameras = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastTime = new(StringComparer.Ordinal);
     private readonly HashSet<long> _given = [];
@@ -21,6 +25,22 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
     private long _outOfOrder;
     private bool _thresholdsKnown;
     private bool _tooFewLogged;
+
+    /// <param name="options">Identity settings.</param>
+    /// <param name="firstIdentityId">The first identity id to give.</param>
+    /// <param name="logger">Log.</param>
+    /// <param name="memory">Where each camera's pairs are kept between runs; null (or <see cref="IdentityOptions.RememberPairs"/>
+    /// off, or both thresholds configured): nothing is remembered.</param>
+    public IdentitiesStage(IdentityOptions options, long firstIdentityId, ILogger<IdentitiesStage> logger, ICalibrationMemory? memory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _logger = logger;
+        _identities = new IdentityService(options, firstIdentityId);
+        bool learns = options.MinSimilarity is null || options.MergeSimilarity is null;
+        if (memory is not null && options.RememberPairs && learns)
+            _memory = new PairMemoryKeeper(memory, _identities, logger);
+    }
 
     /// <summary>Distinct identities given to tracks (merged ones included).</summary>
     public long Identities
@@ -59,7 +79,16 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
             }
             await PublishAsync(identities, _identities.InputEnded(), cancellationToken).ConfigureAwait(false);
             LogThresholds(atEnd: true);
+            if (_memory is not null)
+                await _memory.StoppingAsync(cancellationToken).ConfigureAwait(false);
             identities.Complete();
+        }
+        catch (OperationCanceledException) when (_memory is not null)
+        {
+            // Stopped (Ctrl+C, host shutdown): keep what this run learned, briefly, then stop as asked.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _memory.StoppingAsync(grace.Token).ConfigureAwait(false);
+            throw;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -73,10 +102,12 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
         if (_lastTime.TryGetValue(update.CameraId, out var last) && update.CaptureTime <= last)
         {
             Interlocked.Increment(ref _outOfOrder);
-            TrackingLog.NotNewer(logger, update.FrameSequence, update.CameraId);
+            TrackingLog.NotNewer(_logger, update.FrameSequence, update.CameraId);
             return;
         }
         _lastTime[update.CameraId] = update.CaptureTime;
+        if (_memory is not null)
+            await _memory.BeforeAsync(update.CameraId, update.ModelVersion, update.CaptureTime, cancellationToken).ConfigureAwait(false);
         if (!_cameras.TryGetValue(update.CameraId, out var tracks))
             _cameras[update.CameraId] = tracks = [];
         var observations = update.Observations.ToDictionary(o => o.DetectionIndex);
@@ -91,12 +122,14 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
             }
             if (!tracks.TryGetValue(state.TrackId, out var track))
                 tracks[state.TrackId] = track = new TrackAppearance(state.TrackId, update.CaptureTime);
-            track.Update(state, state.DetectionIndex is { } index ? observations.GetValueOrDefault(index) : null, options.AppearanceMomentum);
+            track.Update(state, state.DetectionIndex is { } index ? observations.GetValueOrDefault(index) : null, _options.AppearanceMomentum);
             live.Add(track);
         }
         var events = _identities.Observe(update.CameraId, update.CaptureTime, live);
         LogThresholds(atEnd: false);
         await PublishAsync(identities, events, cancellationToken).ConfigureAwait(false);
+        if (_memory is not null)
+            await _memory.AfterAsync(update.CameraId, update.CaptureTime, cancellationToken).ConfigureAwait(false);
     }
 
     private void LogThresholds(bool atEnd)
@@ -109,17 +142,17 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
             if (atEnd && !_tooFewLogged && _identities.CalibrationPairs > 0)
             {
                 _tooFewLogged = true;
-                TrackingLog.TooFewPairs(logger, _identities.CalibrationPairs, options.EndOfInputPairs > 0 ? Math.Min(options.EndOfInputPairs, options.CalibrationPairs) : options.CalibrationPairs);
+                TrackingLog.TooFewPairs(_logger, _identities.CalibrationPairs, _options.EndOfInputPairs > 0 ? Math.Min(_options.EndOfInputPairs, _options.CalibrationPairs) : _options.CalibrationPairs);
             }
             return;
         }
         _thresholdsKnown = true;
-        if (options.MinSimilarity is not null)
+        if (_options.MinSimilarity is not null)
             return;
         if (atEnd)
-            TrackingLog.ThresholdsLearnedAtEnd(logger, _identities.CalibrationPairs, options.CalibrationPairs, join, _identities.MergeSimilarity ?? join, _identities.LinkedAfterWaiting);
+            TrackingLog.ThresholdsLearnedAtEnd(_logger, _identities.CalibrationPairs, _options.CalibrationPairs, join, _identities.MergeSimilarity ?? join, _identities.LinkedAfterWaiting);
         else
-            TrackingLog.ThresholdsLearned(logger, _identities.CalibrationPairs, join, _identities.MergeSimilarity ?? join, _identities.LinkedAfterWaiting);
+            TrackingLog.ThresholdsLearned(_logger, _identities.CalibrationPairs, join, _identities.MergeSimilarity ?? join, _identities.LinkedAfterWaiting);
     }
 
     private async Task PublishAsync(ITopicPublisher<IdentityEvent> identities, IReadOnlyList<IdentityEvent> events, CancellationToken cancellationToken)
@@ -140,6 +173,8 @@ public sealed class IdentitiesStage(IdentityOptions options, long firstIdentityI
             foreach (long track in tracks.Keys)
                 _identities.TrackEnded(cameraId, track);
         }
+        if (_memory is not null)
+            await _memory.EndedAsync(cameraId, cancellationToken).ConfigureAwait(false);
         _lastTime.Remove(cameraId);
         if (_lastTime.Count == 0)
         {

@@ -17,6 +17,15 @@ internal static partial class TrackingLog
     [LoggerMessage(3006, LogLevel.Warning, "Identities: every camera's input ended after only {Pairs} pairs of people seen together ({Needed} are needed to learn the thresholds, Tracking:Identities:EndOfInputPairs): no identities were given")]
     public static partial void TooFewPairs(ILogger logger, int pairs, int needed);
 
+    [LoggerMessage(3007, LogLevel.Information, "Identities: camera '{CameraId}' starts with {Pairs} pairs of people seen together, remembered from earlier runs of weights '{Version}' ({Total} in all now; {Needed} give the thresholds)")]
+    public static partial void PairsRemembered(ILogger logger, string cameraId, int pairs, string version, int total, int needed);
+
+    [LoggerMessage(3008, LogLevel.Warning, "Identities: the pairs remembered for camera '{CameraId}' and weights '{Version}' are not used: {Reason}")]
+    public static partial void RememberedPairsUnusable(ILogger logger, string cameraId, string version, string reason);
+
+    [LoggerMessage(3009, LogLevel.Warning, "Identities: could not {Action} the remembered pairs of camera '{CameraId}' (the run goes on; thresholds are learned from this run's pairs)")]
+    public static partial void PairMemoryFailed(ILogger logger, Exception exception, string action, string cameraId);
+
     [LoggerMessage(3002, LogLevel.Information, "Events: camera '{CameraId}' resumes from its checkpoint at frame {Frame} (geometry version {Version})")]
     public static partial void EventsResumed(ILogger logger, string cameraId, long frame, int version);
 

@@ -156,6 +156,46 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
     }
 
     [Fact]
+    public async Task A_restart_remembers_the_camera_s_pairs_of_people_seen_together_and_needs_fewer_new_ones()
+    {
+        string cut = Path.Combine(_dir, "cut.avi");
+        await Clips.SampleCutAsync(cut, frames: 10);
+        // A camera of its own (the pairs are remembered per camera and weights). First run: more pairs asked for than
+        // the clip holds, and none at the end, so no identities - but the pairs seen are kept.
+        var (exitCode, output, error) = await CliRunner.RunAsync("run", "--source", $"atrium={cut}", "--threshold", Threshold, "--tasks", "reid",
+            "--config", Config(""", "Tracking": { "Identities": { "CalibrationPairs": 100000, "EndOfInputPairs": 0 } }"""));
+        Assert.True(exitCode == 0, output + error);
+        Assert.Equal(0, Number(output, @"identities (\d+)"));
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        const string remembered = "select coalesce(max(cardinality(similarities)), 0) from identity_calibration_pairs where camera_id = 'atrium'";
+        int pairs = await connection.ExecuteScalarAsync<int>(remembered);
+        Assert.True(pairs > 0, "the clip's people are seen together: " + output);
+
+        // Without the memory, one pair more than the clip holds is never reached: still no identities.
+        string onePairMore = $$""", "Tracking": { "Identities": { "CalibrationPairs": {{pairs + 1}}, "EndOfInputPairs": 0, "RememberPairs": {0} } }""";
+        (exitCode, output, error) = await CliRunner.RunAsync("run", "--source", $"atrium={cut}", "--threshold", Threshold, "--tasks", "reid",
+            "--config", Config(onePairMore.Replace("{0}", "false", StringComparison.Ordinal)));
+        Assert.True(exitCode == 0, output + error);
+        Assert.Equal(0, Number(output, @"identities (\d+)"));
+        Assert.Equal(pairs, await connection.ExecuteScalarAsync<int>(remembered)); // and nothing saved
+
+        // With it (the default), the restart starts with the first run's pairs, learns the thresholds and gives identities.
+        (exitCode, output, error) = await CliRunner.RunAsync("run", "--source", $"atrium={cut}", "--threshold", Threshold, "--tasks", "reid",
+            "--config", Config(onePairMore.Replace("{0}", "true", StringComparison.Ordinal)));
+        Assert.True(exitCode == 0, output + error);
+        Assert.True(Number(output, @"identities (\d+)") > 0, output + error);
+        Assert.Equal(2 * pairs, await connection.ExecuteScalarAsync<int>(remembered)); // both runs' pairs, for the next one
+
+        // A remembered sample that is not a set of cosines (a damaged row) is not used, and the run's own pairs replace it.
+        await connection.ExecuteAsync("update identity_calibration_pairs set similarities = array_append(similarities, 'NaN'::real) where camera_id = 'atrium'");
+        (exitCode, output, error) = await CliRunner.RunAsync("run", "--source", $"atrium={cut}", "--threshold", Threshold, "--tasks", "reid",
+            "--config", Config(onePairMore.Replace("{0}", "true", StringComparison.Ordinal)));
+        Assert.True(exitCode == 0, output + error);
+        Assert.Equal(0, Number(output, @"identities (\d+)"));
+        Assert.Equal(pairs, await connection.ExecuteScalarAsync<int>(remembered));
+    }
+
+    [Fact]
     public async Task Bad_options_and_missing_weights_stop_before_any_work_with_the_reason()
     {
         var (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--weights", Path.Combine(_dir, "none.safetensors"), "--config", Config());

@@ -266,6 +266,52 @@ public sealed class IdentityServiceTests
     }
 
     [Fact]
+    public void Pairs_remembered_from_an_earlier_run_give_identities_from_the_first_settled_track()
+    {
+        // The earlier run: one pair of people seen together in the hall, where two are needed; nothing given.
+        var earlier = new Scene(new IdentityOptions { CalibrationPairs = 2, EndOfInputPairs = 0 });
+        earlier.Walk("hall", 0, 3, s_alice, s_bob);
+        Assert.Empty(earlier.Events);
+        var remembered = earlier.Identities.PairsToRemember("hall");
+        Assert.Single(remembered.Similarities);
+        Assert.Equal(s_alice.Length, remembered.EmbeddingLength);
+        Assert.Empty(earlier.Identities.PairsToRemember("door").Similarities);
+
+        // Restarted with what the hall remembered, one more pair is enough, and the tracks that waited get identities.
+        var restarted = new Scene(new IdentityOptions { CalibrationPairs = 2, EndOfInputPairs = 0 });
+        Assert.True(restarted.Identities.RememberPairs("hall", remembered));
+        Assert.Null(restarted.Identities.JoinSimilarity);
+        var hall = restarted.Walk("hall", 10, 13, s_alice2, s_carol);
+        Assert.NotNull(restarted.Identities.JoinSimilarity);
+        Assert.Equal(2, restarted.Events.Select(e => e.TrackId).Distinct().Count());
+        Assert.NotEqual(restarted.IdentityOf("hall", hall[s_alice2]), restarted.IdentityOf("hall", hall[s_carol]));
+        // Both runs' pairs are remembered for the next one, oldest first.
+        var both = restarted.Identities.PairsToRemember("hall");
+        Assert.Equal(2, both.Similarities.Length);
+        Assert.Equal(remembered.Similarities[0], both.Similarities[0]);
+
+        // With enough remembered, the first settled track of a restart has its identity at once.
+        var again = new Scene(new IdentityOptions { CalibrationPairs = 2, EndOfInputPairs = 0 });
+        Assert.True(again.Identities.RememberPairs("hall", both));
+        Assert.NotNull(again.Identities.JoinSimilarity);
+        var door = again.Walk("door", 20, 21, s_bob);
+        Assert.Contains(again.Events, e => e.CameraId == "door" && e.TrackId == door[s_bob]);
+
+        // Pairs measured on embeddings of another length are about other weights: refused, nothing added.
+        Assert.False(again.Identities.RememberPairs("lobby", new RememberedPairs(512, [0.5f, 0.6f])));
+        Assert.Empty(again.Identities.PairsToRemember("lobby").Similarities);
+    }
+
+    [Fact]
+    public void Remembered_pairs_that_are_not_cosines_say_what_is_wrong()
+    {
+        Assert.Null(new RememberedPairs(4, [0.1f, -0.9f, 1f]).Problem());
+        Assert.Equal("embedding length 0 is not positive", new RememberedPairs(0, [0.1f]).Problem());
+        Assert.Equal("similarity 1 (NaN) is not a cosine in [-1, 1]", new RememberedPairs(4, [0.1f, float.NaN]).Problem());
+        Assert.Equal("similarity 0 (3) is not a cosine in [-1, 1]", new RememberedPairs(4, [3f]).Problem());
+    }
+
+    [Fact]
     public void Bad_options_are_refused()
     {
         Assert.Throws<ArgumentException>(() => new IdentityService(new IdentityOptions { MinSimilarity = 0.9, MergeSimilarity = 0.8 }));

@@ -1,0 +1,40 @@
+using Dapper;
+using Npgsql;
+
+namespace UniHCP.Pipeline.Store.Writing;
+
+/// <summary>A camera's stored pair similarities (cosines, oldest first) and the embedding length they were measured at.</summary>
+public sealed record StoredCalibrationPairs(int EmbeddingLength, float[] Similarities);
+
+/// <summary>The identities stage's remembered pairs of people seen together (table identity_calibration_pairs), one
+/// row per camera and weights version, replaced whole on each save. What is read is checked by the stage.</summary>
+public sealed class CalibrationPairStore(NpgsqlDataSource dataSource)
+{
+    public async Task<StoredCalibrationPairs?> LoadAsync(string cameraId, string modelVersion, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cameraId);
+        ArgumentNullException.ThrowIfNull(modelVersion);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QuerySingleOrDefaultAsync<(int EmbeddingLength, float[] Similarities)?>(new CommandDefinition(
+            "select embedding_length, similarities from identity_calibration_pairs where camera_id = @cameraId and model_version = @modelVersion",
+            new { cameraId, modelVersion }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is { } r ? new StoredCalibrationPairs(r.EmbeddingLength, r.Similarities) : null;
+    }
+
+    public async Task SaveAsync(string cameraId, string modelVersion, StoredCalibrationPairs pairs, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cameraId);
+        ArgumentNullException.ThrowIfNull(modelVersion);
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pairs.EmbeddingLength, 1);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            insert into identity_calibration_pairs (camera_id, model_version, embedding_length, similarities)
+            values (@cameraId, @modelVersion, @length, @similarities)
+            on conflict (camera_id, model_version) do update
+                set embedding_length = excluded.embedding_length, similarities = excluded.similarities, updated = now()
+            """,
+            new { cameraId, modelVersion, length = pairs.EmbeddingLength, similarities = pairs.Similarities }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+}
