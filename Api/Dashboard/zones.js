@@ -1,6 +1,7 @@
 // Zones and lines: counts over the window, the camera view (its newest frame, zones, lines and live boxes), the event
-// list (optionally live over the event stream) and the geometry editor. Uses app.js's helpers ($, api, json, windowQuery,
-// setStatus, escapeHtml, thumbnail, cameraSnapshot, readEventStream, SERIES).
+// list (optionally live over the event stream), the geometry editor and the still tracks with the ignore areas suggested
+// around them. Uses app.js's helpers ($, api, json, windowQuery,
+// setStatus, escapeHtml, thumbnail, cameraSnapshot, readEventStream, showTrack, SERIES).
 "use strict";
 
 const geo = { camera: "", geometry: { zones: [], lines: [] }, points: [], feet: [], snapshot: null, width: 768, height: 432, live: null, boxes: null, frame: null };
@@ -301,6 +302,37 @@ async function saveGeometry() {
   } catch (e) { setStatus(e.message, true); }
 }
 
+// Still tracks of the selected camera in the window, drawn on its picture with the ignore areas the API suggests around
+// them, and the configuration fragment that would drop them.
+async function findStill() {
+  const camera = selectedCamera();
+  const q = zonesQuery();
+  q.set("minDuration", `${+$("still-duration").value || 20}s`);
+  q.set("maxSpread", String(+$("still-spread").value || 0.2));
+  const found = await json("/api/tracks/still?" + q);
+  if (camera !== selectedCamera()) return;
+  const areas = (found.ignoreAreas && found.ignoreAreas[camera]) || [];
+  const canvas = $("still-canvas");
+  const { ctx, s } = drawScene(canvas);
+  ctx.lineWidth = 2; ctx.font = "12px system-ui"; ctx.setLineDash([6, 4]); ctx.strokeStyle = "#f97316"; ctx.fillStyle = "#f97316";
+  for (const area of areas) {
+    ctx.beginPath(); area.points.forEach((p, i) => (i ? ctx.lineTo(p.x * s, p.y * s) : ctx.moveTo(p.x * s, p.y * s))); ctx.closePath(); ctx.stroke();
+    ctx.fillText(area.name, area.points[0].x * s + 4, area.points[0].y * s - 4);
+  }
+  ctx.setLineDash([]);
+  for (const t of found.tracks) { ctx.beginPath(); ctx.arc(t.footX * s, t.footY * s, 3, 0, 2 * Math.PI); ctx.fill(); }
+  canvas.dataset.areas = String(areas.length);
+  $("still").tBodies[0].innerHTML = found.tracks.map((t) =>
+    `<tr data-track="${t.trackId}"><td><a href="#" data-camera="${escapeHtml(t.cameraId)}" data-track="${t.trackId}">#${t.trackId}</a></td><td>${new Date(t.firstSeen).toLocaleString()}</td>` +
+    `<td>${escapeHtml(t.duration)}</td><td>${t.observations}</td><td>(${Math.round(t.footX)}, ${Math.round(t.footY)})</td><td>${Math.round(t.spread)} px (${(t.spread / t.height).toFixed(2)} of its height)</td></tr>`).join("")
+    || "<tr><td colspan=6>No still tracks in this window.</td></tr>";
+  $("still").querySelectorAll("a[data-track]").forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); showTrack(a.dataset.camera, +a.dataset.track); }));
+  // As `unihcp query still` prints it (the configuration's names), one area a line.
+  const lines = areas.map((a) => `      { "Name": ${JSON.stringify(a.name)}, "Points": [ ${a.points.map((p) => `{ "X": ${p.x}, "Y": ${p.y} }`).join(", ")} ] }`);
+  $("still-config").textContent = areas.length ? `{ "Inference": { "IgnoreAreas": {\n    ${JSON.stringify(camera)}: [\n${lines.join(",\n")}\n    ]\n} } }` : "";
+  setStatus(`${found.tracks.length} still track(s) on ${camera}; ${areas.length} ignore area(s) suggested.`, false);
+}
+
 function zonesInit() {
   $("counts-form").addEventListener("submit", (e) => { e.preventDefault(); zonesRefresh().catch((x) => setStatus(x.message, true)); });
   $("geo-camera").addEventListener("change", () => { zonesRefresh().catch((x) => setStatus(x.message, true)); followLive(); followBoxes(); });
@@ -312,6 +344,7 @@ function zonesInit() {
   $("geo-undo").addEventListener("click", () => { geo.points.pop(); drawGeometry(); });
   $("geo-add").addEventListener("click", addShape);
   $("geo-save").addEventListener("click", saveGeometry);
+  $("still-form").addEventListener("submit", (e) => { e.preventDefault(); findStill().catch((x) => setStatus(x.message, true)); });
 }
 
 zonesInit();

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace UniHCP.Pipeline.Core.Geometry;
 
 /// <summary>A point in a camera's frame, in pixels (x to the right, y down), as the boxes are.</summary>
@@ -10,6 +12,8 @@ public readonly record struct PixelPoint(double X, double Y)
 
     public static double Dot(PixelPoint a, PixelPoint b) => (a.X * b.X) + (a.Y * b.Y);
 
+    // Derived, so not part of the point's JSON (API answers, stored geometry): a point pasted into a configuration is x and y.
+    [JsonIgnore]
     public double Length => Math.Sqrt((X * X) + (Y * Y));
 
     public override string ToString() => FormattableString.Invariant($"({X:0.#}, {Y:0.#})");

@@ -84,6 +84,8 @@ public sealed class ApiTests(ApiServer server)
         Assert.Equal(("cam-a", 1L), (track.GetProperty("cameraId").GetString(), track.GetProperty("trackId").GetInt64()));
         Assert.Equal(120, track.GetProperty("footY").GetDouble(), 6);
         Assert.Equal("still 1", still.GetProperty("ignoreAreas").GetProperty("cam-a")[0].GetProperty("name").GetString());
+        // Points as the configuration takes them: x and y only.
+        Assert.Equal(["x", "y"], still.GetProperty("ignoreAreas").GetProperty("cam-a")[0].GetProperty("points")[0].EnumerateObject().Select(p => p.Name));
         Assert.Equal(["cam-a/2", "cam-b/1", "cam-c/1"], looser.GetProperty("tracks").EnumerateArray()
             .Select(t => $"{t.GetProperty("cameraId").GetString()}/{t.GetProperty("trackId").GetInt64()}"));
         await ProblemAsync(await client.GetAsync($"/api/tracks/still?{Window}&minDuration=soon"), HttpStatusCode.BadRequest);

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Playwright;
 using UniHCP.Pipeline.Core.Events;
+using UniHCP.Pipeline.Core.Geometry;
 using UniHCP.Pipeline.Store.Tests;
 using UniHCP.Pipeline.Store.Writing;
 
@@ -8,7 +10,8 @@ namespace UniHCP.Pipeline.Api.Tests;
 
 /// <summary>
 /// The dashboard's zones section in headless Chromium: counts chart and totals, the event list with thumbnails, the live
-/// stream adding a new event, and the editor saving a zone the API then returns. Screenshot: zones.png in the test
+/// stream adding a new event, the editor saving a zone the API then returns, and the still tracks with the ignore areas
+/// suggested around them. Screenshot: zones.png in the test
 /// artifacts folder.
 /// </summary>
 [Collection(ApiCollection.Name)]
@@ -68,6 +71,19 @@ public sealed class ZonesBrowserTests(ApiServer server)
         Assert.Equal("1", await canvas.GetAttributeAsync("data-snapshot"));
         bool drawn = await page.EvaluateAsync<bool>("() => { const d = document.getElementById('geo-canvas').getContext('2d').getImageData(700, 400, 1, 1).data; return d[0] > 180 && d[1] < 80; }");
         Assert.True(drawn, "the snapshot is drawn under the geometry");
+
+        // Still tracks: the seed's person 1 on cam-a barely moves; the square suggested around its feet is drawn on the
+        // picture and given as the configuration fragment, which binds and validates as Inference:IgnoreAreas does.
+        await page.ClickAsync("#still-find");
+        await page.WaitForFunctionAsync("() => Number(document.getElementById('still-canvas').dataset.areas || 0) > 0", null, new() { Timeout = 30_000 });
+        Assert.StartsWith("#1", (await page.Locator("#still tbody tr").First.InnerTextAsync()).Trim(), StringComparison.Ordinal);
+        string fragment = await page.Locator("#still-config").InnerTextAsync();
+        var areas = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(fragment))).Build()
+            .GetSection("Inference:IgnoreAreas").Get<Dictionary<string, List<IgnoreArea>>>();
+        var area = Assert.Single(Assert.Contains("cam-a", areas!));
+        Assert.Equal("still 1", area.Name);
+        Assert.Empty(IgnoreArea.Problems("cam-a", [area]));
+        Assert.DoesNotContain("length", fragment, StringComparison.OrdinalIgnoreCase); // only what the configuration knows
 
         await browser.ScreenshotAsync("zones.png", page.Locator("#zones"));
         Assert.Empty(browser.Problems);
