@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Npgsql;
 using UniHCP.Pipeline.Cli.Configuration;
 using UniHCP.Pipeline.Store;
@@ -7,15 +8,16 @@ using UniHCP.Pipeline.Store.Writing;
 
 namespace UniHCP.Pipeline.Cli.Commands;
 
-/// <summary>`unihcp db migrate|retention|index`: schema and data life cycle of the store.</summary>
+/// <summary>`unihcp db migrate|retention|index|pairs`: schema and data life cycle of the store.</summary>
 internal static class DbCommand
 {
     public static Command Create()
     {
-        var command = new Command("db", "Manage the PostgreSQL store: schema migrations, retention and the similarity indexes.");
+        var command = new Command("db", "Manage the PostgreSQL store: schema migrations, retention, the similarity indexes and the identities' remembered pairs.");
         command.Subcommands.Add(Migrate());
         command.Subcommands.Add(Retention());
         command.Subcommands.Add(Index());
+        command.Subcommands.Add(Pairs());
         return command;
     }
 
@@ -64,6 +66,33 @@ internal static class DbCommand
                 output.WriteLine($"Camera '{camera.Camera}' still holds {ByteSize.Format(camera.Bytes)} (budget {ByteSize.Format(camera.Budget)}) in its newest day, which is kept.");
             if (removed.Count == 0 && over.Count == 0)
                 output.WriteLine("Every camera is within its disk budget.");
+        }));
+        return command;
+    }
+
+    private static Command Pairs()
+    {
+        var forget = new Option<string?>("--forget") { Description = "Forget this camera's remembered pairs (every weights version): its next run learns its identity thresholds anew, e.g. after the camera was moved or re-aimed." };
+        var command = new Command("pairs", "List the pairs of people seen together that the identities stage remembers per camera and weights version (its learned thresholds come from them; Tracking:Identities:RememberPairs), or forget one camera's.") { forget };
+        command.SetAction((parse, ct) => RunAsync(parse, async (options, output) =>
+        {
+            await using var dataSource = await StoreConnection.OpenAsync(options, ct);
+            var store = new CalibrationPairStore(dataSource);
+            if (parse.GetValue(forget) is { } camera)
+            {
+                Core.Events.CameraId.Validate(camera, "--forget");
+                int removed = await store.ForgetAsync(camera, ct);
+                output.WriteLine(removed == 0 ? $"Nothing remembered for camera '{camera}'." : $"Forgot the pairs of camera '{camera}' ({removed} weights version(s)); its next run learns its thresholds anew.");
+                return;
+            }
+            var rows = await store.ListAsync(ct);
+            if (rows.Count == 0)
+            {
+                output.WriteLine("No pairs remembered yet (a run with ReID remembers them when a camera's input ends, and every minute of its video).");
+                return;
+            }
+            TextTable.Write(output, [["camera", "weights", "pairs", "embedding", "updated"],
+                .. rows.Select(r => new[] { r.CameraId, r.ModelVersion, r.Pairs.ToString(CultureInfo.InvariantCulture), r.EmbeddingLength.ToString(CultureInfo.InvariantCulture), r.Updated.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) })]);
         }));
         return command;
     }
@@ -144,6 +173,10 @@ internal static class DbCommand
         {
             error.WriteLine("error: " + StoreConnection.Describe(ex, options));
             return ExitCodes.PartialFailure;
+        }
+        catch (ArgumentException ex)
+        {
+            return ErrorReporter.BadInput(error, ex);
         }
     }
 }

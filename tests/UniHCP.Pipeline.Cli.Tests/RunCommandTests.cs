@@ -193,6 +193,18 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         Assert.True(exitCode == 0, output + error);
         Assert.Equal(0, Number(output, @"identities (\d+)"));
         Assert.Equal(pairs, await connection.ExecuteScalarAsync<int>(remembered));
+
+        // `db pairs` lists what is remembered; --forget drops a camera's, so that its next run learns anew.
+        (exitCode, output, error) = await CliRunner.RunAsync("db", "pairs", "--config", Config());
+        Assert.True(exitCode == 0, output + error);
+        Assert.Matches($@"atrium\s+default-\S+\s+{pairs}\s+1536\s+\d{{4}}-", output);
+        (exitCode, output, _) = await CliRunner.RunAsync("db", "pairs", "--forget", "atrium", "--config", Config());
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Forgot the pairs of camera 'atrium' (1 weights version(s))", output, StringComparison.Ordinal);
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(remembered));
+        (exitCode, _, error) = await CliRunner.RunAsync("db", "pairs", "--forget", "no such camera", "--config", Config());
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Camera id 'no such camera' is not valid", error, StringComparison.Ordinal);
     }
 
     [Fact]
