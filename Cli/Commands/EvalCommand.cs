@@ -230,8 +230,9 @@ internal static class EvalCommand
             if (result.GetValueOrDefault<float?>() is { } iou && iou is not (>= 0.05f and <= 1))
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"--duplicate-iou {iou} must be within [0.05, 1]."));
         });
+        var tilesOption = new Option<int>("--detection-tiles") { Description = "Score with detection also on N x N overlapping tiles of each image, as `run --detection-tiles` (1-4; default 1: the whole image only).", DefaultValueFactory = _ => 1 };
         var maxLongSide = new Option<int?>("--detection-max-long-side") { Description = "Cap on the input's long side in pixels (default: what the weights record with their size, else 1.67x the short side)." };
-        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, on a COCO detection file (--coco), or per scene (--scenes).") { weights, data, split, prior, shortSide, maxLongSide, coco, images, scenes, videos, heldOutScenes, duplicates };
+        var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, on a COCO detection file (--coco), or per scene (--scenes).") { weights, data, split, prior, shortSide, maxLongSide, tilesOption, coco, images, scenes, videos, heldOutScenes, duplicates };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -239,6 +240,9 @@ internal static class EvalCommand
             {
                 if (parse.GetValue(shortSide) is { } given && given is < 32 or > 4096)
                     throw new ArgumentException($"--detection-short-side {given} must be between 32 and 4096 pixels.");
+                int tiles = parse.GetValue(tilesOption);
+                if (tiles is < 1 or > 4)
+                    throw new ArgumentException($"--detection-tiles {tiles} must be 1 (the whole image only) to 4.");
                 string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
@@ -262,14 +266,15 @@ internal static class EvalCommand
                     bool train = parse.GetValue(split) == "train";
                     float? duplicateIoU = parse.GetValue(duplicates) ?? hints.DuplicateIoU;
                     stdout.WriteLine($"weights {metadata.Version} ({path}), {(parse.GetValue(coco) is { } scored ? $"every image of {scored.Name}" : train ? "training split" : "held-out split")}, input short side {size.ShortSide} (long side at most {size.MaxLongSide}), "
-                        + (duplicateIoU is { } iou ? string.Create(CultureInfo.InvariantCulture, $"detections overlapping a better one by IoU {iou:0.##} dropped") : "every detection kept"));
+                        + (duplicateIoU is { } iou ? string.Create(CultureInfo.InvariantCulture, $"detections overlapping a better one by IoU {iou:0.##} dropped") : "every detection kept")
+                        + (tiles > 1 ? $"; also {tiles}x{tiles} tiles" : ""));
                     var ap50 = new List<double>();
                     foreach (var dataset in datasets)
                     {
                         var samples = train ? dataset.Train : dataset.Validation;
                         if (samples.Count == 0)
                             continue; // a scene held out whole has no training split
-                        var result = DetectionEvaluator.Evaluate(model, task, samples, size, TorchSharp.torch.CPU, boxFrame: hints.BoxFrame, duplicateIoU: duplicateIoU);
+                        var result = DetectionEvaluator.Evaluate(model, task, samples, size, TorchSharp.torch.CPU, boxFrame: hints.BoxFrame, duplicateIoU: duplicateIoU, tiles: tiles);
                         var f1 = result.BestF1;
                         if (!double.IsNaN(result.Ap50))
                             ap50.Add(result.Ap50); // a split without persons has no AP

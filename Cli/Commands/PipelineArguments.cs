@@ -47,6 +47,8 @@ internal static class PipelineArguments
 
     public static Option<int?> MaxLongSide { get; } = new("--detection-max-long-side") { Description = "Cap on the detection input's long side in pixels (Inference:DetectionMaxLongSide; default: what the weights record, else 1333/800 of the short side)." };
 
+    public static Option<int?> Tiles { get; } = new("--detection-tiles") { Description = "Detect also on N x N overlapping tiles of each frame, each at the detection input size: small, far people are found more often, at N x N more detector passes (Inference:DetectionTiles; default 1, the whole frame only)." };
+
     public static Option<bool?> MetricsConsole { get; } = new("--metrics-console") { Description = "Print the metrics every 10 s (Pipeline:MetricsConsole)." };
 
     public static Option<int?> HttpPort { get; } = new("--metrics-port", "--http-port") { Description = "Serve /metrics (Prometheus) and /healthz at http://127.0.0.1:PORT (Pipeline:HttpPort)." };
@@ -56,7 +58,7 @@ internal static class PipelineArguments
     public static Option<int?> JpegQuality { get; } = new("--jpeg-quality") { Description = "JPEG quality of frames sent through Kafka; 0 sends them raw (Pipeline:JpegQuality; default 90)." };
 
     /// <summary>The inference options (run and stage infer).</summary>
-    public static IEnumerable<Option> Inference => [Weights, Tasks, PersonTasksEvery, Stride, Batch, ModelLanes, Precision, Device, Threshold, ShortSide, MaxLongSide];
+    public static IEnumerable<Option> Inference => [Weights, Tasks, PersonTasksEvery, Stride, Batch, ModelLanes, Precision, Device, Threshold, ShortSide, MaxLongSide, Tiles];
 
     /// <summary>The observability options (every pipeline process).</summary>
     public static IEnumerable<Option> Observability => [MetricsConsole, HttpPort];
@@ -77,6 +79,7 @@ internal static class PipelineArguments
         Set(keys, parse, Threshold, "Inference:Threshold");
         Set(keys, parse, ShortSide, "Inference:DetectionShortSide");
         Set(keys, parse, MaxLongSide, "Inference:DetectionMaxLongSide");
+        Set(keys, parse, Tiles, "Inference:DetectionTiles");
         Set(keys, parse, MetricsConsole, "Pipeline:MetricsConsole");
         Set(keys, parse, HttpPort, "Pipeline:HttpPort");
         Set(keys, parse, Partitions, "Pipeline:Partitions");

@@ -165,30 +165,46 @@ public sealed class PerceptionEngine : IDisposable
     private List<IReadOnlyList<Detection>> DetectCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images)
     {
         var result = new IReadOnlyList<Detection>[frames.Count];
-        // Frames of one size are resized alike and batched together.
-        foreach (var group in Enumerable.Range(0, frames.Count).GroupBy(i => (frames[i].Width, frames[i].Height)))
+        // Frames of one size (and tile grid) are resized alike and batched together.
+        foreach (var group in Enumerable.Range(0, frames.Count).GroupBy(i => (frames[i].Width, frames[i].Height, Tiles: Options.TilesFor(frames[i].CameraId))))
         {
             var (width, height) = DetectionResize.SizeFor(group.Key.Width, group.Key.Height);
             var indices = group.ToList();
-            var batch = ImageTensors.Resize(cat(indices.Select(i => images[i]).ToList(), 0), width, height);
-            var tokens = Encode(batch);
-            using var output = _model.Run(_detection.Name, tokens);
-            float[] logits = ToArray(output.GlobalLogits!);
-            float[] boxes = ToArray(output.Boxes!);
-            int queries = _detection.Queries;
-            // Our weights predict fractions of the padded canvas, the release's of the unpadded image (its
-            // post-processing multiplies them by the original image size).
-            var canvas = Hints.BoxFrame.ImageScale(_model, width, height);
+            var source = cat(indices.Select(i => images[i]).ToList(), 0);
+            var whole = DetectBatch(ImageTensors.Resize(source, width, height), width, height, group.Key.Width, group.Key.Height);
+            // Tiles (Options.DetectionTiles): each tile of every frame of the group in one batch per tile position.
+            var tiles = DetectionTiles.Layout(group.Key.Width, group.Key.Height, group.Key.Tiles);
+            var byTile = tiles.Select(tile =>
+            {
+                var (tileWidth, tileHeight) = DetectionResize.SizeFor(tile.Width, tile.Height);
+                var crop = source.narrow(2, tile.Y, tile.Height).narrow(3, tile.X, tile.Width);
+                return DetectBatch(ImageTensors.Resize(crop, tileWidth, tileHeight), tileWidth, tileHeight, tile.Width, tile.Height);
+            }).ToList();
             for (int k = 0; k < indices.Count; k++)
             {
                 var frame = frames[indices[k]];
-                var found = TaskDecoders.Detections(
-                    logits.AsSpan(k * queries, queries), boxes.AsSpan(k * queries * 4, queries * 4),
-                    frame.Width, frame.Height, Options.DetectionThreshold, Options.MaxDetections, Options.ScoreLogitShift ?? 0, Options.DuplicateIoU, canvas);
+                var found = tiles.Count == 0 ? whole[k]
+                    : DetectionTiles.Merge(whole[k], [.. tiles.Select((tile, t) => (tile, (IReadOnlyList<Detection>)byTile[t][k]))], frame.Width, frame.Height, Options.MaxDetections);
                 result[indices[k]] = _ignore is null ? found : _ignore.Keep(frame.CameraId, found);
             }
         }
         return [.. result];
+    }
+
+    // One detection pass over a batch resized to width x height; boxes in pixels of images of sourceWidth x sourceHeight.
+    private List<List<Detection>> DetectBatch(Tensor batch, int width, int height, int sourceWidth, int sourceHeight)
+    {
+        var tokens = Encode(batch);
+        using var output = _model.Run(_detection.Name, tokens);
+        float[] logits = ToArray(output.GlobalLogits!);
+        float[] boxes = ToArray(output.Boxes!);
+        int queries = _detection.Queries;
+        // Our weights predict fractions of the padded canvas, the release's of the unpadded image (its
+        // post-processing multiplies them by the original image size).
+        var canvas = Hints.BoxFrame.ImageScale(_model, width, height);
+        return [.. Enumerable.Range(0, (int)batch.shape[0]).Select(k => TaskDecoders.Detections(
+            logits.AsSpan(k * queries, queries), boxes.AsSpan(k * queries * 4, queries * 4),
+            sourceWidth, sourceHeight, Options.DetectionThreshold, Options.MaxDetections, Options.ScoreLogitShift ?? 0, Options.DuplicateIoU, canvas))];
     }
 
     private static List<PersonDraft> Drafts(IReadOnlyList<IReadOnlyList<Detection>> persons)

@@ -71,6 +71,18 @@ public sealed record PerceptionOptions
     /// <summary>Crops per network pass (memory bound).</summary>
     public int MaxCropsPerBatch { get; init; } = 16;
 
+    /// <summary>Detection also on a grid of this many by this many overlapping tiles of each frame, each read at the
+    /// detection input size (<see cref="DetectionTiles"/>): small, far people are seen larger, at one model pass per
+    /// tile more. 1 (the default): the whole frame only.</summary>
+    public int DetectionTiles { get; init; } = 1;
+
+    /// <summary><see cref="DetectionTiles"/> for given cameras (by camera id), over the one for all: tiles pay on cameras
+    /// of small, far people and cost accuracy where people are near (docs/default-model.md, "Tiles").</summary>
+    public IReadOnlyDictionary<string, int> CameraDetectionTiles { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The tile grid a camera's frames are detected with.</summary>
+    public int TilesFor(string cameraId) => CameraDetectionTiles.TryGetValue(cameraId, out int tiles) ? tiles : DetectionTiles;
+
     public void Validate()
     {
         DetectionResize?.Validate();
@@ -80,6 +92,14 @@ public sealed record PerceptionOptions
             throw new ArgumentException($"MaxDetections must be 1..10000 (got {MaxDetections}).");
         if (Threads is < 0 or > 1024)
             throw new ArgumentException($"Threads must be 0..1024 (got {Threads}).");
+        if (DetectionTiles is < 1 or > 4)
+            throw new ArgumentException($"DetectionTiles must be 1 (the whole frame only) to 4 (got {DetectionTiles}).");
+        foreach (var (camera, tiles) in CameraDetectionTiles)
+        {
+            if (tiles is < 1 or > 4)
+                throw new ArgumentException($"CameraDetectionTiles: camera '{camera}' has {tiles}; 1 (the whole frame only) to 4.");
+            Core.Events.CameraId.Validate(camera, nameof(CameraDetectionTiles));
+        }
         if (MaxCropsPerBatch is < 1 or > 1024)
             throw new ArgumentException($"MaxCropsPerBatch must be 1..1024 (got {MaxCropsPerBatch}).");
         if (DuplicateIoU is < 0.05f or > 1)

@@ -36,6 +36,13 @@ public sealed class InferenceServiceOptions
     /// the short side (a run that sets DetectionShortSide without it gets that ratio).</summary>
     public int? DetectionMaxLongSide { get; set; }
 
+    /// <summary>Detection also on a grid of N x N overlapping tiles of each frame (small, far people; N x N more
+    /// detector passes). Default 1: the whole frame only.</summary>
+    public int DetectionTiles { get; set; } = 1;
+
+    /// <summary>DetectionTiles per camera id, over the one for all (tiles pay where people are small and far).</summary>
+    public Dictionary<string, int> CameraDetectionTiles { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Frames (from any cameras) run through the model together. Default 4.</summary>
     public int BatchFrames { get; set; } = 4;
 
@@ -88,6 +95,8 @@ public sealed class InferenceServiceOptions
             : Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         DetectionResize = DetectionShortSide is { } side ? InferenceHints.Resize(side) : null,
         DetectionMaxLongSide = DetectionMaxLongSide,
+        DetectionTiles = DetectionTiles,
+        CameraDetectionTiles = new Dictionary<string, int>(CameraDetectionTiles, StringComparer.Ordinal),
         ClothingColours = ClothingColours,
         IgnoreAreas = IgnoreAreas.ToDictionary(c => c.Key, c => (IReadOnlyList<IgnoreArea>)c.Value, StringComparer.Ordinal),
     };
@@ -98,6 +107,10 @@ public sealed class InferenceServiceOptions
             throw new ArgumentException($"Inference: DetectionShortSide must be 32-4096 pixels (got {DetectionShortSide}).");
         if (DetectionMaxLongSide is < 32 or > 8192 || DetectionMaxLongSide < DetectionShortSide)
             throw new ArgumentException($"Inference: DetectionMaxLongSide must be 32-8192 pixels and not under DetectionShortSide (got {DetectionMaxLongSide}).");
+        if (DetectionTiles is < 1 or > 4)
+            throw new ArgumentException($"Inference: DetectionTiles must be 1 (the whole frame only) to 4 (got {DetectionTiles}).");
+        foreach (var (camera, tiles) in CameraDetectionTiles.Where(c => c.Value is < 1 or > 4))
+            throw new ArgumentException($"Inference:CameraDetectionTiles: camera '{camera}' has {tiles}; 1 (the whole frame only) to 4.");
         if (!(PersonTasksEvery >= 0) || PersonTasksEvery > 3600)
             throw new ArgumentException($"Inference: PersonTasksEvery must be 0 (every detection) to 3600 seconds (got {PersonTasksEvery}).");
         if (string.IsNullOrWhiteSpace(Device))
