@@ -217,6 +217,12 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--detection-stride", "0", "--config", Config());
         Assert.Equal(2, code);
         Assert.Contains("DetectionStride must be 1-1000", error, StringComparison.Ordinal);
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--detection-tiles", "9", "--config", Config());
+        Assert.Equal(2, code);
+        Assert.Contains("DetectionTiles must be 1 (the whole frame only) to 4 (got 9)", error, StringComparison.Ordinal);
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", Config(""", "Inference": { "CameraDetectionTiles": { "hall": 0 } }"""));
+        Assert.Equal(2, code);
+        Assert.Contains("Inference:CameraDetectionTiles: camera 'hall' has 0", error, StringComparison.Ordinal);
 
         string notWeights = Path.Combine(_dir, "text.safetensors");
         await File.WriteAllTextAsync(notWeights, "hello");
