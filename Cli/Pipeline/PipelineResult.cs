@@ -21,7 +21,8 @@ internal sealed record PipelineResult(
     string ModelVersion,
     Exception? Failure,
     bool ModelInFloat32 = false,
-    long IgnoredDetections = 0)
+    long IgnoredDetections = 0,
+    IReadOnlyDictionary<string, UniHCP.Pipeline.Inference.Stage.CameraPersonSize>? PersonSizes = null)
 {
     public long FramesDecoded => Cameras.Sum(c => c.Frames);
 

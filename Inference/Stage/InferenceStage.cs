@@ -211,6 +211,15 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             Reject(batch[0], ex);
         }
         _counters.AddBatch(results.Count(r => r is not null), results.Sum(r => r?.Persons.Count ?? 0), Stopwatch.GetElapsedTime(started));
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (results[i] is { Persons.Count: > 0 } result)
+            {
+                var frame = batch[i];
+                double scale = (double)engine.DetectionResize.SizeFor(frame.Width, frame.Height).Height / frame.Height;
+                _counters.PersonSizes.Add(frame.CameraId, result.Persons.Select(p => p.Box.Height), scale, engine.Options.TilesFor(frame.CameraId));
+            }
+        }
         return results;
     }
 

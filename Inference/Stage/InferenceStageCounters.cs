@@ -36,6 +36,9 @@ public sealed class InferenceStageCounters
 
     internal void KeepIgnored(long count) => Interlocked.Add(ref _ignoredBefore, count);
 
+    /// <summary>How tall the people found on each camera were at the detector's input.</summary>
+    public PersonSizes PersonSizes { get; } = new();
+
     /// <summary>Model batches run.</summary>
     public long Batches => Interlocked.Read(ref _batches);
 

@@ -31,6 +31,9 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         long identities = Number(output, @"identities (\d+)");
         Assert.True(observations > 0 && tracks > 0 && identities > 0, "the default model finds and tracks people in the sample video:\n" + output);
         Assert.Contains("infra/unihcp serve", output, StringComparison.Ordinal);
+        // The sample's walkers are 20-75 px tall in its 576 rows: small for the detector, which the summary says with
+        // the setting that reads them as tiles too.
+        Assert.Contains("people were small for the detector on 'lobby' (median ", output, StringComparison.Ordinal);
 
         await using var connection = await database.DataSource.OpenConnectionAsync();
         Assert.Equal(observations, await connection.ExecuteScalarAsync<long>("select count(*) from observations where camera_id = 'lobby' and not interpolated"));

@@ -47,6 +47,29 @@ public sealed class RunSummaryTests
         Assert.DoesNotContain("--detection-stride", note, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Cameras_whose_people_were_small_at_the_detector_s_input_are_named_with_the_tiles_setting_for_them()
+    {
+        var sizes = new UniHCP.Pipeline.Inference.Stage.PersonSizes();
+        // A 1920x1080 street read at 512 / 1080: people of 60-120 px in the frame are 28-57 px at the input.
+        sizes.Add("street", Enumerable.Range(0, 40).Select(i => 60f + (i * 1.5f)), scale: 512.0 / 1080, tiles: 1);
+        // A shop with people near the camera, and a camera already tiled, and one with too few people to tell.
+        sizes.Add("shop", Enumerable.Range(0, 40).Select(i => 200f + i), scale: 512.0 / 576, tiles: 1);
+        sizes.Add("hall", Enumerable.Range(0, 40).Select(i => 60f + i), scale: 512.0 / 720, tiles: 2);
+        sizes.Add("door", Enumerable.Range(0, 10).Select(i => 50f), scale: 1, tiles: 1);
+        var result = Result([Camera(795, 10, read: 80)], analysed: 795, elapsed: 88, modelBusy: 150, float32: false) with { PersonSizes = sizes.Snapshot() };
+
+        string? note = RunSummary.SmallPeopleNote(result);
+
+        Assert.NotNull(note);
+        Assert.Contains("'street' (median 42 px)", note, StringComparison.Ordinal);
+        Assert.Contains("\"CameraDetectionTiles\": { \"street\": 2 }", note, StringComparison.Ordinal);
+        Assert.DoesNotContain("'shop'", note, StringComparison.Ordinal);
+        Assert.DoesNotContain("'hall'", note, StringComparison.Ordinal);
+        Assert.DoesNotContain("'door'", note, StringComparison.Ordinal);
+        Assert.Null(RunSummary.SmallPeopleNote(result with { PersonSizes = null }));
+    }
+
     private static CameraIngestReport Camera(long frames, double? rate, double read) =>
         new("cam", "video.mp4", CameraIngestStatus.Completed, frames, 768, 576, 1, TimeSpan.FromSeconds(read), null, rate);
 
