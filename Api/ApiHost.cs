@@ -60,6 +60,7 @@ public sealed class ApiHost : IAsyncDisposable
         builder.Services.AddSingleton<DashboardQueries>();
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddSingleton<ZoneEventLog>();
+        builder.Services.AddSingleton<IgnoreAreaStore>();
         builder.Services.AddSingleton<ZoneEventQueries>();
         builder.Services.AddSingleton<CountQueries>();
         builder.Services.AddSingleton<LiveBoxQueries>();
@@ -99,6 +100,7 @@ public sealed class ApiHost : IAsyncDisposable
         SearchEndpoints.Map(api, options);
         DashboardEndpoints.Map(api, app);
         EventEndpoints.Map(api, options);
+        IgnoreAreaEndpoints.Map(api);
         CameraLiveEndpoints.Map(api, options);
         return new ApiHost(app, keys);
     }

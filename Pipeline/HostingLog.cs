@@ -25,4 +25,13 @@ internal static partial class HostingLog
 
     [LoggerMessage(6006, LogLevel.Information, "Store schema: applied {Migrations}")]
     public static partial void Migrated(ILogger logger, string migrations);
+
+    [LoggerMessage(6007, LogLevel.Information, "Ignore areas: camera '{Camera}' now has {Count} (version {Version}, from {Source})")]
+    public static partial void IgnoreAreasInForce(ILogger logger, string camera, int count, int version, string source);
+
+    [LoggerMessage(6008, LogLevel.Warning, "Ignore areas: {Problem}; the camera runs without them until it is fixed")]
+    public static partial void IgnoreAreasUnreadable(ILogger logger, string problem);
+
+    [LoggerMessage(6009, LogLevel.Warning, "Ignore areas: the store could not be read ({Reason}); the areas read before stay in force")]
+    public static partial void IgnoreAreasNotRead(ILogger logger, string reason);
 }

@@ -304,22 +304,32 @@ async function saveGeometry() {
 
 // Still tracks of the selected camera in the window, drawn on its picture with the ignore areas the API suggests around
 // them, and the configuration fragment that would drop them.
-async function findStill() {
-  const camera = selectedCamera();
-  const q = zonesQuery();
-  q.set("minDuration", `${+$("still-duration").value || 20}s`);
-  q.set("maxSpread", String(+$("still-spread").value || 0.2));
-  const found = await json("/api/tracks/still?" + q);
-  if (camera !== selectedCamera()) return;
-  const areas = (found.ignoreAreas && found.ignoreAreas[camera]) || [];
-  const canvas = $("still-canvas");
-  const { ctx, s } = drawScene(canvas);
-  ctx.lineWidth = 2; ctx.font = "12px system-ui"; ctx.setLineDash([6, 4]); ctx.strokeStyle = "#f97316"; ctx.fillStyle = "#f97316";
+// The areas in force on the camera (GET /api/cameras/{camera}/ignore-areas) and the suggested ones not yet among them.
+const still = { camera: null, inForce: [], suggested: [] };
+
+function drawAreas(ctx, s, areas, colour, dashed) {
+  ctx.lineWidth = 2; ctx.font = "12px system-ui"; ctx.setLineDash(dashed ? [6, 4] : []); ctx.strokeStyle = colour; ctx.fillStyle = colour;
   for (const area of areas) {
     ctx.beginPath(); area.points.forEach((p, i) => (i ? ctx.lineTo(p.x * s, p.y * s) : ctx.moveTo(p.x * s, p.y * s))); ctx.closePath(); ctx.stroke();
     ctx.fillText(area.name, area.points[0].x * s + 4, area.points[0].y * s - 4);
   }
   ctx.setLineDash([]);
+}
+
+async function findStill() {
+  const camera = selectedCamera();
+  const q = zonesQuery();
+  q.set("minDuration", `${+$("still-duration").value || 20}s`);
+  q.set("maxSpread", String(+$("still-spread").value || 0.2));
+  const [found, stored] = await Promise.all([json("/api/tracks/still?" + q), json(`/api/cameras/${encodeURIComponent(camera)}/ignore-areas`)]);
+  if (camera !== selectedCamera()) return;
+  const names = new Set(stored.areas.map((a) => a.name));
+  const areas = ((found.ignoreAreas && found.ignoreAreas[camera]) || []).filter((a) => !names.has(a.name));
+  Object.assign(still, { camera, inForce: stored.areas, suggested: areas });
+  const canvas = $("still-canvas");
+  const { ctx, s } = drawScene(canvas);
+  drawAreas(ctx, s, stored.areas, "#dc2626", false);
+  drawAreas(ctx, s, areas, "#f97316", true);
   for (const t of found.tracks) { ctx.beginPath(); ctx.arc(t.footX * s, t.footY * s, 3, 0, 2 * Math.PI); ctx.fill(); }
   canvas.dataset.areas = String(areas.length);
   $("still").tBodies[0].innerHTML = found.tracks.map((t) =>
@@ -330,7 +340,23 @@ async function findStill() {
   // As `unihcp query still` prints it (the configuration's names), one area a line.
   const lines = areas.map((a) => `      { "Name": ${JSON.stringify(a.name)}, "Points": [ ${a.points.map((p) => `{ "X": ${p.x}, "Y": ${p.y} }`).join(", ")} ] }`);
   $("still-config").textContent = areas.length ? `{ "Inference": { "IgnoreAreas": {\n    ${JSON.stringify(camera)}: [\n${lines.join(",\n")}\n    ]\n} } }` : "";
+  $("still-in-force").textContent = stored.version
+    ? `In force on ${camera}: ${stored.areas.length} ignore area(s), version ${stored.version} (${stored.source === "api" ? "edited here or through the API" : "from the configuration"}).`
+      + (stored.problem ? ` Not used: ${stored.problem}` : "")
+    : `No ignore areas on ${camera}.`;
+  $("still-save").disabled = areas.length === 0;
+  $("still-clear").disabled = stored.areas.length === 0;
   setStatus(`${found.tracks.length} still track(s) on ${camera}; ${areas.length} ignore area(s) suggested.`, false);
+}
+
+// The suggested areas join the ones in force; running pipelines drop detections there within Inference:IgnoreAreasRefresh.
+async function saveStill(areas) {
+  try {
+    const body = JSON.stringify({ areas: areas.map((a) => ({ name: a.name, points: a.points.map((p) => ({ x: p.x, y: p.y })) })) });
+    const saved = await json(`/api/cameras/${encodeURIComponent(still.camera)}/ignore-areas`, { method: "PUT", headers: { "Content-Type": "application/json" }, body });
+    await findStill();
+    setStatus(`Saved ${areas.length} ignore area(s) on ${saved.camera}: version ${saved.version}; running pipelines apply it within seconds.`, false);
+  } catch (e) { setStatus(e.message, true); }
 }
 
 function zonesInit() {
@@ -345,6 +371,8 @@ function zonesInit() {
   $("geo-add").addEventListener("click", addShape);
   $("geo-save").addEventListener("click", saveGeometry);
   $("still-form").addEventListener("submit", (e) => { e.preventDefault(); findStill().catch((x) => setStatus(x.message, true)); });
+  $("still-save").addEventListener("click", () => saveStill([...still.inForce, ...still.suggested]));
+  $("still-clear").addEventListener("click", () => saveStill([]));
 }
 
 zonesInit();

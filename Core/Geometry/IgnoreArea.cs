@@ -21,9 +21,10 @@ public sealed class IgnoreArea
         string where = $"camera '{cameraId}'";
         if (!Events.CameraId.IsValid(cameraId))
             problems.Add($"{where}: not a camera id (1-64 letters, digits, '.', '_', '-').");
-        if (areas is null || areas.Count == 0)
+        // An empty list is the camera without areas (it removes ones stored for it, see IgnoreAreaStore).
+        if (areas is null)
         {
-            problems.Add($"{where}: give at least one area, or leave the camera out.");
+            problems.Add($"{where}: give a list of areas ([] for none).");
             return problems;
         }
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -10,7 +10,7 @@ namespace UniHCP.Pipeline.Inference.Engine;
 /// </summary>
 public sealed class IgnoreAreaFilter
 {
-    private readonly Dictionary<string, IReadOnlyList<IgnoreArea>> _areas;
+    private Dictionary<string, IReadOnlyList<IgnoreArea>> _areas;
     private long _dropped;
 
     /// <param name="areas">Areas by camera id (validated: <see cref="IgnoreArea.Problems"/>).</param>
@@ -20,6 +20,13 @@ public sealed class IgnoreAreaFilter
         _areas = new Dictionary<string, IReadOnlyList<IgnoreArea>>(areas, StringComparer.Ordinal);
     }
 
+    /// <summary>Every camera's areas replaced at once (a frame sees the old set or the new one, never a mix).</summary>
+    public void Replace(IReadOnlyDictionary<string, IReadOnlyList<IgnoreArea>> areas)
+    {
+        ArgumentNullException.ThrowIfNull(areas);
+        Volatile.Write(ref _areas, new Dictionary<string, IReadOnlyList<IgnoreArea>>(areas, StringComparer.Ordinal));
+    }
+
     /// <summary>Detections dropped so far.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -27,7 +34,7 @@ public sealed class IgnoreAreaFilter
     public IReadOnlyList<Detection> Keep(string cameraId, IReadOnlyList<Detection> detections)
     {
         ArgumentNullException.ThrowIfNull(detections);
-        if (detections.Count == 0 || !_areas.TryGetValue(cameraId, out var areas))
+        if (detections.Count == 0 || !Volatile.Read(ref _areas).TryGetValue(cameraId, out var areas) || areas.Count == 0)
             return detections;
         var kept = detections.Where(d => !areas.Any(a => Polygon.Contains(a.Points, Foot(d)))).ToList();
         Interlocked.Add(ref _dropped, detections.Count - kept.Count);

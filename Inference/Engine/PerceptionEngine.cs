@@ -20,7 +20,7 @@ public sealed class PerceptionEngine : IDisposable
     private readonly Device _device;
     private readonly TaskSpec _detection;
     private readonly List<CropGroup> _cropGroups;
-    private readonly IgnoreAreaFilter? _ignore;
+    private readonly IgnoreAreaFilter _ignore;
     private bool _disposed;
     private static readonly Dictionary<string, float> s_noParts = [];
 
@@ -35,7 +35,7 @@ public sealed class PerceptionEngine : IDisposable
         _detection = model.Tasks.FirstOf(TaskType.Detection)
             ?? throw new ArgumentException("The weights have no detection task; the engine needs one to find persons.");
         CropTasks = cropTasks;
-        _ignore = options.IgnoreAreas.Count > 0 ? new IgnoreAreaFilter(options.IgnoreAreas) : null;
+        _ignore = new IgnoreAreaFilter(options.IgnoreAreas);
         // Tasks that read the same crop size share one encoder pass.
         _cropGroups = cropTasks
             .GroupBy(t => InputSize(t.Type))
@@ -54,7 +54,11 @@ public sealed class PerceptionEngine : IDisposable
     public string ModelVersion => Metadata.Version;
 
     /// <summary>Detections dropped so far because their foot point lay in an ignore area (<see cref="PerceptionOptions.IgnoreAreas"/>).</summary>
-    public long IgnoredDetections => _ignore?.Dropped ?? 0;
+    public long IgnoredDetections => _ignore.Dropped;
+
+    /// <summary>Replaces every camera's ignore areas from the next frame on (validated by the caller: the store's
+    /// latest versions, re-read while the stage runs). Thread-safe.</summary>
+    public void SetIgnoreAreas(IReadOnlyDictionary<string, IReadOnlyList<Core.Geometry.IgnoreArea>> areas) => _ignore.Replace(areas);
 
     /// <summary>The options in effect: the caller's, with what it left null filled from <see cref="Hints"/>.</summary>
     public PerceptionOptions Options { get; }
@@ -185,7 +189,7 @@ public sealed class PerceptionEngine : IDisposable
                 var frame = frames[indices[k]];
                 var found = tiles.Count == 0 ? whole[k]
                     : DetectionTiles.Merge(whole[k], [.. tiles.Select((tile, t) => (tile, (IReadOnlyList<Detection>)byTile[t][k]))], frame.Width, frame.Height, Options.MaxDetections);
-                result[indices[k]] = _ignore is null ? found : _ignore.Keep(frame.CameraId, found);
+                result[indices[k]] = _ignore.Keep(frame.CameraId, found);
             }
         }
         return [.. result];

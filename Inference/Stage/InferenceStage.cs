@@ -27,12 +27,23 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     private int _nextLane;
     private PerceptionEngine _engine = engine;
     private PerceptionEngine? _next;
+    private IReadOnlyDictionary<string, IReadOnlyList<Core.Geometry.IgnoreArea>>? _ignoreAreas;
 
     /// <summary>Live counters (thread-safe reads) for progress lines and metrics.</summary>
     public InferenceStageCounters Counters => _counters;
 
     /// <summary>The weights version observations are produced with now.</summary>
     public string ModelVersion => (_next ?? _engine).ModelVersion;
+
+    /// <summary>Every camera's ignore areas from the next batch on, kept across engine swaps (the store's latest versions,
+    /// re-read while the stage runs: an area drawn on the dashboard applies without a restart).</summary>
+    public void SetIgnoreAreas(IReadOnlyDictionary<string, IReadOnlyList<Core.Geometry.IgnoreArea>> areas)
+    {
+        ArgumentNullException.ThrowIfNull(areas);
+        Volatile.Write(ref _ignoreAreas, areas);
+        Volatile.Read(ref _engine).SetIgnoreAreas(areas);
+        Volatile.Read(ref _next)?.SetIgnoreAreas(areas);
+    }
 
     /// <summary>
     /// Replaces the engine (a new weights version) without stopping: the batch in flight finishes on the old
@@ -111,6 +122,8 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
                 InferenceLog.Swapped(logger, _engine.ModelVersion, next.ModelVersion);
                 _counters.KeepIgnored(_engine.IgnoredDetections);
                 _engine.Dispose();
+                if (Volatile.Read(ref _ignoreAreas) is { } areas)
+                    next.SetIgnoreAreas(areas);
                 Volatile.Write(ref _engine, next);
             }
         }

@@ -74,6 +74,10 @@ public sealed class InferenceServiceOptions
     /// tracking: a sign or a mannequin the detector takes for a person. Empty: none.</summary>
     public Dictionary<string, List<IgnoreArea>> IgnoreAreas { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>With a store: how often the running stage re-reads every camera's ignore areas from it (an operator's
+    /// edit through the API or the dashboard applies within this); 0 reads them at start only. Default 10 s.</summary>
+    public TimeSpan IgnoreAreasRefresh { get; set; } = TimeSpan.FromSeconds(10);
+
     public InferenceStageOptions Stage => new()
     {
         BatchFrames = BatchFrames,
@@ -111,6 +115,8 @@ public sealed class InferenceServiceOptions
             throw new ArgumentException($"Inference: DetectionTiles must be 1 (the whole frame only) to 4 (got {DetectionTiles}).");
         foreach (var (camera, tiles) in CameraDetectionTiles.Where(c => c.Value is < 1 or > 4))
             throw new ArgumentException($"Inference:CameraDetectionTiles: camera '{camera}' has {tiles}; 1 (the whole frame only) to 4.");
+        if (IgnoreAreasRefresh < TimeSpan.Zero || IgnoreAreasRefresh > TimeSpan.FromDays(1))
+            throw new ArgumentException($"Inference: IgnoreAreasRefresh must be 0 (at start only) to 1 day (got {IgnoreAreasRefresh}).");
         if (!(PersonTasksEvery >= 0) || PersonTasksEvery > 3600)
             throw new ArgumentException($"Inference: PersonTasksEvery must be 0 (every detection) to 3600 seconds (got {PersonTasksEvery}).");
         if (string.IsNullOrWhiteSpace(Device))

@@ -25,6 +25,7 @@ public sealed class InferenceService : StageService
     private ITopicSubscription<VideoFrame>? _frames;
     private ITopicPublisher<PersonObservations>? _persons;
     private InferenceStage? _stage;
+    private IgnoreAreaRefresher? _ignoreAreas;
 
     public InferenceService(IOptions<InferenceServiceOptions> options, PipelineTransport transport, StageMonitor monitor,
         IServiceProvider services, ILogger<InferenceService> logger, IMeterFactory meters)
@@ -77,12 +78,38 @@ public sealed class InferenceService : StageService
         _stage = new InferenceStage(Engine, options.Stage with { Tracker = tracker }, _services.GetRequiredService<ILogger<InferenceStage>>(),
             snapshots is null ? null : (frame, jpeg, ct) => snapshots.WriteAsync(frame.CameraId, frame.CaptureTime, frame.Width, frame.Height, jpeg, ct));
         if (store is not null)
+        {
             await RegisterAsync(store, cancellationToken).ConfigureAwait(false);
+            // The configuration's areas are recorded as a version; the store's latest (perhaps an operator's edit) apply.
+            var areas = new IgnoreAreaStore(store);
+            await areas.RecordConfiguredAsync(options.Perception.IgnoreAreas, cancellationToken).ConfigureAwait(false);
+            _ignoreAreas = new IgnoreAreaRefresher(areas, _stage, _logger);
+            await _ignoreAreas.ApplyAsync(cancellationToken).ConfigureAwait(false);
+        }
         _frames = _transport.Transport.Subscribe(Topics.Frames, ConsumerGroups.Inference);
         _persons = _transport.Transport.CreatePublisher(Topics.Persons);
     }
 
-    protected override Task RunAsync(CancellationToken stoppingToken) => _stage!.RunAsync(_frames!, _persons!, stoppingToken);
+    protected override async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var every = _options.Value.IgnoreAreasRefresh;
+        if (_ignoreAreas is null || every == TimeSpan.Zero)
+        {
+            await _stage!.RunAsync(_frames!, _persons!, stoppingToken).ConfigureAwait(false);
+            return;
+        }
+        using var refreshing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var refresh = _ignoreAreas.RunAsync(every, refreshing.Token);
+        try
+        {
+            await _stage!.RunAsync(_frames!, _persons!, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await refreshing.CancelAsync().ConfigureAwait(false);
+            await refresh.ConfigureAwait(false);
+        }
+    }
 
     // What the dashboard's model list shows. A registry that cannot be written does not stop the analysis.
     private async Task RegisterAsync(NpgsqlDataSource store, CancellationToken cancellationToken)

@@ -11,42 +11,18 @@ namespace UniHCP.Pipeline.Store.Writing;
 public sealed class ZoneEventLog(NpgsqlDataSource dataSource) : IZoneEventLog
 {
     public async Task RecordConfiguredGeometryAsync(string cameraId, CameraGeometry geometry, CancellationToken cancellationToken) =>
-        await RecordAsync(cameraId, geometry, "config", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(cameraId, geometry, CameraDefinitionVersions.FromConfiguration, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Records an operator's edit: a new version unless it equals the latest. Returns the version that holds it.
     /// The caller validates first (<see cref="CameraGeometry.Problems"/>).</summary>
     public Task<int> RecordEditedGeometryAsync(string cameraId, CameraGeometry geometry, CancellationToken cancellationToken) =>
-        RecordAsync(cameraId, geometry, "api", cancellationToken);
+        RecordAsync(cameraId, geometry, CameraDefinitionVersions.FromEdit, cancellationToken);
 
-    private async Task<int> RecordAsync(string cameraId, CameraGeometry geometry, string source, CancellationToken cancellationToken)
+    private Task<int> RecordAsync(string cameraId, CameraGeometry geometry, string source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(geometry);
         Core.Events.CameraId.Validate(cameraId);
-        string definition = JsonSerializer.Serialize(geometry);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // Two processes recording one camera's geometry at once: one adds the version, the other then finds it.
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtext('camera_geometry'), hashtext(@cameraId))",
-            new { cameraId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var latest = await connection.QueryFirstOrDefaultAsync<(int Version, bool Same)?>(new CommandDefinition(
-            "select version, definition = @definition::jsonb from camera_geometry where camera_id = @cameraId order by version desc limit 1",
-            new { cameraId, definition }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        // The configuration is compared with what it said last time, not with an API edit made since.
-        bool unchanged = source == "config"
-            ? await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "select coalesce((select definition = @definition::jsonb from camera_geometry where camera_id = @cameraId and source = 'config' order by version desc limit 1), false)",
-                new { cameraId, definition }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)
-            : latest is { Same: true };
-        int version = latest?.Version ?? 0;
-        if (!unchanged)
-        {
-            version++;
-            await connection.ExecuteAsync(new CommandDefinition(
-                "insert into camera_geometry (camera_id, version, definition, source) values (@cameraId, @version, @definition::jsonb, @source)",
-                new { cameraId, version, definition, source }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return version;
+        return CameraDefinitionVersions.RecordAsync(dataSource, "camera_geometry", "definition", cameraId, JsonSerializer.Serialize(geometry), source, cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<string, CameraGeometry>> LatestGeometryAsync(CancellationToken cancellationToken)

@@ -56,6 +56,35 @@ public sealed class EventApiTests(ApiServer server)
     }
 
     [Fact]
+    public async Task Ignore_areas_are_edited_read_refused_when_invalid_and_removed_as_a_new_version()
+    {
+        await new CameraSnapshots(server.DataSource).WriteAsync("mask-api", T0, 640, 480, ImageCodecJpeg(90), default);
+        using var client = server.Client();
+        var none = JsonDocument.Parse(await BodyAsync(await client.GetAsync("/api/cameras/mask-api/ignore-areas"), HttpStatusCode.OK)).RootElement;
+        Assert.Equal((0, 0), (none.GetProperty("version").GetInt32(), none.GetProperty("areas").GetArrayLength()));
+
+        const string sign = """{ "areas": [ { "name": "sign", "points": [ { "x": 28, "y": 130 }, { "x": 44, "y": 130 }, { "x": 44, "y": 146 }, { "x": 28, "y": 146 } ] } ] }""";
+        Assert.Equal(1, JsonDocument.Parse(await BodyAsync(await client.PutAsync("/api/cameras/mask-api/ignore-areas", Json(sign)), HttpStatusCode.OK)).RootElement.GetProperty("version").GetInt32());
+        Assert.Equal(1, JsonDocument.Parse(await BodyAsync(await client.PutAsync("/api/cameras/mask-api/ignore-areas", Json(sign)), HttpStatusCode.OK)).RootElement.GetProperty("version").GetInt32());
+        var got = JsonDocument.Parse(await BodyAsync(await client.GetAsync("/api/cameras/mask-api/ignore-areas"), HttpStatusCode.OK)).RootElement;
+        Assert.Equal(("api", "sign", 146.0), (got.GetProperty("source").GetString(), got.GetProperty("areas")[0].GetProperty("name").GetString(),
+            got.GetProperty("areas")[0].GetProperty("points")[2].GetProperty("y").GetDouble()));
+
+        string bowtie = """{ "areas": [ { "name": "bowtie", "points": [ { "x": 0, "y": 0 }, { "x": 100, "y": 100 }, { "x": 100, "y": 0 }, { "x": 0, "y": 100 } ] } ] }""";
+        Assert.Contains("ignore area 'bowtie': the outline crosses itself", await BodyAsync(await client.PutAsync("/api/cameras/mask-api/ignore-areas", Json(bowtie)), HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        string outside = sign.Replace("\"x\": 44, \"y\": 146", "\"x\": 700, \"y\": 146", StringComparison.Ordinal);
+        Assert.Contains("point 3 (700, 146) lies outside the 640x480 frame", await BodyAsync(await client.PutAsync("/api/cameras/mask-api/ignore-areas", Json(outside)), HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        Assert.Contains("(empty removes them all)", await BodyAsync(await client.PutAsync("/api/cameras/mask-api/ignore-areas", Json("{}")), HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        await BodyAsync(await client.PutAsync("/api/cameras/mask-api/ignore-areas", Json("{ \"areas\": [ 7 ] }")), HttpStatusCode.BadRequest);
+        await BodyAsync(await client.GetAsync("/api/cameras/bad%20camera!/ignore-areas"), HttpStatusCode.BadRequest);
+
+        Assert.Equal(2, JsonDocument.Parse(await BodyAsync(await client.DeleteAsync("/api/cameras/mask-api/ignore-areas"), HttpStatusCode.OK)).RootElement.GetProperty("version").GetInt32());
+        var removed = JsonDocument.Parse(await BodyAsync(await client.GetAsync("/api/cameras/mask-api/ignore-areas"), HttpStatusCode.OK)).RootElement;
+        Assert.Equal((2, 0), (removed.GetProperty("version").GetInt32(), removed.GetProperty("areas").GetArrayLength()));
+        await BodyAsync(await client.DeleteAsync("/api/cameras/mask-api/ignore-areas"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_cameras_newest_snapshot_is_served_and_listed_and_an_older_one_does_not_replace_it()
     {
         var snapshots = new CameraSnapshots(server.DataSource);

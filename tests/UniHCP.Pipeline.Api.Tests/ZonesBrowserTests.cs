@@ -85,6 +85,20 @@ public sealed class ZonesBrowserTests(ApiServer server)
         Assert.Empty(IgnoreArea.Problems("cam-a", [area]));
         Assert.DoesNotContain("length", fragment, StringComparison.OrdinalIgnoreCase); // only what the configuration knows
 
+        // Added to the camera's ignore areas from the page (running pipelines re-read them): stored as an edit, drawn as in
+        // force, no longer suggested; then removed again as a new, empty version.
+        await page.ClickAsync("#still-save");
+        await page.WaitForFunctionAsync("() => document.getElementById('still-in-force').textContent.includes('1 ignore area(s), version 1')", null, new() { Timeout = 30_000 });
+        var stored = await new IgnoreAreaStore(server.DataSource).ForCameraAsync("cam-a", default);
+        Assert.Equal(("api", "still 1"), (stored!.Source, Assert.Single(stored.Areas).Name));
+        Assert.Equal(area.Points.Select(p => (p.X, p.Y)), stored.Areas[0].Points.Select(p => (p.X, p.Y)));
+        Assert.Equal("0", await page.Locator("#still-canvas").GetAttributeAsync("data-areas"));
+        Assert.True(await page.Locator("#still-save").IsDisabledAsync());
+        await page.ClickAsync("#still-clear");
+        await page.WaitForFunctionAsync("() => document.getElementById('still-in-force').textContent.includes('0 ignore area(s), version 2')", null, new() { Timeout = 30_000 });
+        Assert.Empty((await new IgnoreAreaStore(server.DataSource).ForCameraAsync("cam-a", default))!.Areas);
+        Assert.Equal("1", await page.Locator("#still-canvas").GetAttributeAsync("data-areas"));
+
         await browser.ScreenshotAsync("zones.png", page.Locator("#zones"));
         Assert.Empty(browser.Problems);
     }

@@ -123,6 +123,14 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
             "select count(*) from observations where camera_id = 'gate' and (x1 + x2) / 2 between 28 and 44 and y2 between 130 and 146"));
 
+        // The same area drawn by an operator (the dashboard, the API) for a camera the configuration does not name: the
+        // run takes it from the store.
+        var sign2 = new UniHCP.Pipeline.Core.Geometry.IgnoreArea { Name = "blue sign", Points = [new(28, 130), new(44, 130), new(44, 146), new(28, 146)] };
+        await new UniHCP.Pipeline.Store.Writing.IgnoreAreaStore(database.DataSource).RecordEditedAsync("stall", [sign2], CancellationToken.None);
+        (exitCode, output, error) = await CliRunner.RunAsync("run", "--source", $"stall={cut}", "--config", Config(), "--threshold", Threshold, "--tasks", "none");
+        Assert.True(exitCode == 0, output + error);
+        Assert.True(Number(output, @"(\d+) more in ignore areas, dropped") >= 8, output);
+
         // A bad area stops the start, naming the camera and the area.
         const string bad = """, "Inference": { "IgnoreAreas": { "gate": [ { "Name": "line", "Points": [ { "X": 0, "Y": 0 }, { "X": 5, "Y": 5 }, { "X": 9, "Y": 9 } ] } ] } }""";
         (exitCode, _, error) = await CliRunner.RunAsync("run", "--source", $"gate={cut}", "--config", Config(bad));

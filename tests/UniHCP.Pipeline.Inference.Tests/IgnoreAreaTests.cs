@@ -41,6 +41,7 @@ public sealed class IgnoreAreaTests
                 ["sample"] = [Sign, Square("sign", 100, 100, 10), bowTie, line, two, negative],
                 ["bad camera!"] = [Sign],
                 ["empty"] = [],
+                ["none"] = null!,
             },
         };
 
@@ -52,7 +53,8 @@ public sealed class IgnoreAreaTests
         Assert.Contains("camera 'sample', ignore area 'two': an area needs at least 3 points; it has 2", error, StringComparison.Ordinal);
         Assert.Contains("camera 'sample', ignore area 'negative': point 1 (-1, 0) must be finite and not negative", error, StringComparison.Ordinal);
         Assert.Contains("camera 'bad camera!': not a camera id", error, StringComparison.Ordinal);
-        Assert.Contains("camera 'empty': give at least one area", error, StringComparison.Ordinal);
+        Assert.Contains("camera 'none': give a list of areas ([] for none)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("'empty'", error, StringComparison.Ordinal); // no areas: legal, it removes stored ones
         new PerceptionOptions { IgnoreAreas = new Dictionary<string, IReadOnlyList<IgnoreArea>> { ["sample"] = [Sign] } }.Validate();
     }
 
