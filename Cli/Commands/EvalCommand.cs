@@ -230,7 +230,7 @@ internal static class EvalCommand
             if (result.GetValueOrDefault<float?>() is { } iou && iou is not (>= 0.05f and <= 1))
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"--duplicate-iou {iou} must be within [0.05, 1]."));
         });
-        var tilesOption = new Option<int>("--detection-tiles") { Description = "Score with detection also on N x N overlapping tiles of each image, as `run --detection-tiles` (1-4; default 1: the whole image only).", DefaultValueFactory = _ => 1 };
+        var tilesOption = new Option<string>("--detection-tiles") { Description = "Score with detection also on N x N overlapping tiles of each image, as `run --detection-tiles` reads: 1 the whole image only, 2-4 tiles, auto (the default, as runs): 2 x 2 tiles on images the input shrinks to 0.6 or less (720p and more at the default input).", DefaultValueFactory = _ => "auto" };
         var maxLongSide = new Option<int?>("--detection-max-long-side") { Description = "Cap on the input's long side in pixels (default: what the weights record with their size, else 1.67x the short side)." };
         var command = new Command("detection", "Detection AP50, COCO AP@[.5:.95] and log-average miss rate MR-2 of weights on the default model's splits of Penn-Fudan and the sample video's teacher labels, on a COCO detection file (--coco), or per scene (--scenes).") { weights, data, split, prior, shortSide, maxLongSide, tilesOption, coco, images, scenes, videos, heldOutScenes, duplicates };
         command.SetAction(async (parse, cancellationToken) =>
@@ -240,9 +240,9 @@ internal static class EvalCommand
             {
                 if (parse.GetValue(shortSide) is { } given && given is < 32 or > 4096)
                     throw new ArgumentException($"--detection-short-side {given} must be between 32 and 4096 pixels.");
-                int tiles = parse.GetValue(tilesOption);
-                if (tiles is < 1 or > 4)
-                    throw new ArgumentException($"--detection-tiles {tiles} must be 1 (the whole image only) to 4.");
+                string tilesText = parse.GetValue(tilesOption)!;
+                int tiles = Hosting.Options.InferenceServiceOptions.ParseTiles(tilesText)
+                    ?? throw new ArgumentException($"--detection-tiles '{tilesText}' must be auto or 1 (the whole image only) to 4.");
                 string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 var (model, metadata) = WeightsFile.Load(path);
                 using (model)
@@ -267,7 +267,7 @@ internal static class EvalCommand
                     float? duplicateIoU = parse.GetValue(duplicates) ?? hints.DuplicateIoU;
                     stdout.WriteLine($"weights {metadata.Version} ({path}), {(parse.GetValue(coco) is { } scored ? $"every image of {scored.Name}" : train ? "training split" : "held-out split")}, input short side {size.ShortSide} (long side at most {size.MaxLongSide}), "
                         + (duplicateIoU is { } iou ? string.Create(CultureInfo.InvariantCulture, $"detections overlapping a better one by IoU {iou:0.##} dropped") : "every detection kept")
-                        + (tiles > 1 ? $"; also {tiles}x{tiles} tiles" : ""));
+                        + (tiles > 1 ? $"; also {tiles}x{tiles} tiles" : tiles == Inference.Engine.PerceptionOptions.AutoTiles ? "; also 2x2 tiles on images of 720p and more (auto)" : ""));
                     var ap50 = new List<double>();
                     foreach (var dataset in datasets)
                     {

@@ -47,7 +47,7 @@ internal static class PipelineArguments
 
     public static Option<int?> MaxLongSide { get; } = new("--detection-max-long-side") { Description = "Cap on the detection input's long side in pixels (Inference:DetectionMaxLongSide; default: what the weights record, else 1333/800 of the short side)." };
 
-    public static Option<int?> Tiles { get; } = new("--detection-tiles") { Description = "Detect also on N x N overlapping tiles of each frame, each at the detection input size: small, far people are found more often, at N x N more detector passes (Inference:DetectionTiles; default 1, the whole frame only)." };
+    public static Option<string?> Tiles { get; } = new("--detection-tiles") { Description = "Detect also on N x N overlapping tiles of each frame, each at the detection input size: small, far people are found more often, at N x N more detector passes. 1: the whole frame only; auto (the default): 2 x 2 tiles on frames of 720p and more, the whole frame on smaller ones (Inference:DetectionTiles)." };
 
     public static Option<bool?> MetricsConsole { get; } = new("--metrics-console") { Description = "Print the metrics every 10 s (Pipeline:MetricsConsole)." };
 

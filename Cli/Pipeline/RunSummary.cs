@@ -64,6 +64,13 @@ internal static class RunSummary
             int keeping = Math.Max((int)stride + 1, (int)Math.Ceiling(stride / pace - 1e-9));
             note.Append(string.Create(CultureInfo.InvariantCulture,
                 $" To keep pace: --detection-stride {keeping} (analyse one frame in {keeping} of each camera; tracks see people less often), or a smaller --detection-short-side (fewer small, far people found)."));
+            var tiled = (result.PersonSizes ?? new Dictionary<string, UniHCP.Pipeline.Inference.Stage.CameraPersonSize>()).Where(c => c.Value.Tiles > 1)
+                .OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
+            if (tiled.Count > 0)
+            {
+                note.Append(string.Create(CultureInfo.InvariantCulture,
+                    $" Detection read {string.Join(", ", tiled.Select(c => $"'{c.Key}'"))} as tiles too ({tiled[0].Value.Tiles * tiled[0].Value.Tiles + 1} passes a frame instead of 1; Inference:DetectionTiles auto tiles frames of 720p and more): --detection-tiles 1 reads whole frames only, finding fewer small, far people."));
+            }
             if (result.ModelInFloat32)
                 note.Append(" The model ran in float32: CPUs with AVX-512 BF16 or AMX run it in bfloat16, about 1.8x as fast.");
         }

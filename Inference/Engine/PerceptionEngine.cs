@@ -170,7 +170,7 @@ public sealed class PerceptionEngine : IDisposable
     {
         var result = new IReadOnlyList<Detection>[frames.Count];
         // Frames of one size (and tile grid) are resized alike and batched together.
-        foreach (var group in Enumerable.Range(0, frames.Count).GroupBy(i => (frames[i].Width, frames[i].Height, Tiles: Options.TilesFor(frames[i].CameraId))))
+        foreach (var group in Enumerable.Range(0, frames.Count).GroupBy(i => (frames[i].Width, frames[i].Height, Tiles: Options.TilesFor(frames[i].CameraId, frames[i].Width, frames[i].Height))))
         {
             var (width, height) = DetectionResize.SizeFor(group.Key.Width, group.Key.Height);
             var indices = group.ToList();

@@ -71,17 +71,39 @@ public sealed record PerceptionOptions
     /// <summary>Crops per network pass (memory bound).</summary>
     public int MaxCropsPerBatch { get; init; } = 16;
 
+    /// <summary><see cref="DetectionTiles"/>' value for "by the frame's size": 2 x 2 tiles for frames the detection input
+    /// shrinks to <see cref="AutoTilesMaxScale"/> or less (720p and larger at the default 512 / 768 input), else the
+    /// whole frame only.</summary>
+    public const int AutoTiles = 0;
+
+    /// <summary>The largest input-to-frame scale at which <see cref="AutoTiles"/> tiles: a 1280x720 frame read at 768x432
+    /// (0.6) and larger frames, whose people the whole-frame pass shrinks most. On the 17 scenes (docs/default-model.md,
+    /// "Tiles"): the three such scenes with many people gained 0.09-0.21 AP50 and no smaller frame pays the 5 passes.</summary>
+    public const double AutoTilesMaxScale = 0.6;
+
     /// <summary>Detection also on a grid of this many by this many overlapping tiles of each frame, each read at the
     /// detection input size (<see cref="DetectionTiles"/>): small, far people are seen larger, at one model pass per
-    /// tile more. 1 (the default): the whole frame only.</summary>
-    public int DetectionTiles { get; init; } = 1;
+    /// tile more. 1: the whole frame only; <see cref="AutoTiles"/> (the default): by the frame's size.</summary>
+    public int DetectionTiles { get; init; } = AutoTiles;
 
     /// <summary><see cref="DetectionTiles"/> for given cameras (by camera id), over the one for all: tiles pay on cameras
     /// of small, far people and cost accuracy where people are near (docs/default-model.md, "Tiles").</summary>
     public IReadOnlyDictionary<string, int> CameraDetectionTiles { get; init; } = new Dictionary<string, int>();
 
-    /// <summary>The tile grid a camera's frames are detected with.</summary>
-    public int TilesFor(string cameraId) => CameraDetectionTiles.TryGetValue(cameraId, out int tiles) ? tiles : DetectionTiles;
+    /// <summary>The tile grid a camera's frames of this size are detected with.</summary>
+    public int TilesFor(string cameraId, int width, int height)
+    {
+        int tiles = CameraDetectionTiles.TryGetValue(cameraId, out int given) ? given : DetectionTiles;
+        return tiles == AutoTiles ? AutoTilesFor(DetectionResize ?? throw new InvalidOperationException("The detection resize is not resolved yet."), width, height) : tiles;
+    }
+
+    /// <summary>What <see cref="AutoTiles"/> picks for a frame of this size read at <paramref name="resize"/>.</summary>
+    public static int AutoTilesFor(DetectionResize resize, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(resize);
+        var (_, inputHeight) = resize.SizeFor(width, height);
+        return (double)inputHeight / height <= AutoTilesMaxScale + 1e-9 ? 2 : 1;
+    }
 
     public void Validate()
     {
@@ -92,12 +114,12 @@ public sealed record PerceptionOptions
             throw new ArgumentException($"MaxDetections must be 1..10000 (got {MaxDetections}).");
         if (Threads is < 0 or > 1024)
             throw new ArgumentException($"Threads must be 0..1024 (got {Threads}).");
-        if (DetectionTiles is < 1 or > 4)
-            throw new ArgumentException($"DetectionTiles must be 1 (the whole frame only) to 4 (got {DetectionTiles}).");
+        if (DetectionTiles is < AutoTiles or > 4)
+            throw new ArgumentException($"DetectionTiles must be auto ({AutoTiles}) or 1 (the whole frame only) to 4 (got {DetectionTiles}).");
         foreach (var (camera, tiles) in CameraDetectionTiles)
         {
-            if (tiles is < 1 or > 4)
-                throw new ArgumentException($"CameraDetectionTiles: camera '{camera}' has {tiles}; 1 (the whole frame only) to 4.");
+            if (tiles is < AutoTiles or > 4)
+                throw new ArgumentException($"CameraDetectionTiles: camera '{camera}' has {tiles}; auto ({AutoTiles}) or 1 (the whole frame only) to 4.");
             Core.Events.CameraId.Validate(camera, nameof(CameraDetectionTiles));
         }
         if (MaxCropsPerBatch is < 1 or > 1024)

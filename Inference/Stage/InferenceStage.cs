@@ -230,7 +230,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             {
                 var frame = batch[i];
                 double scale = (double)engine.DetectionResize.SizeFor(frame.Width, frame.Height).Height / frame.Height;
-                _counters.PersonSizes.Add(frame.CameraId, result.Persons.Select(p => p.Box.Height), scale, engine.Options.TilesFor(frame.CameraId));
+                _counters.PersonSizes.Add(frame.CameraId, result.Persons.Select(p => p.Box.Height), scale, engine.Options.TilesFor(frame.CameraId, frame.Width, frame.Height));
             }
         }
         return results;

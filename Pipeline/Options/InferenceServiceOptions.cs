@@ -37,10 +37,11 @@ public sealed class InferenceServiceOptions
     public int? DetectionMaxLongSide { get; set; }
 
     /// <summary>Detection also on a grid of N x N overlapping tiles of each frame (small, far people; N x N more
-    /// detector passes). Default 1: the whole frame only.</summary>
-    public int DetectionTiles { get; set; } = 1;
+    /// detector passes): 1 the whole frame only, 2-4 tiles, or "auto" (the default): 2 x 2 tiles for frames the detection
+    /// input shrinks to 0.6 or less (720p and larger at the default input), the whole frame for smaller ones.</summary>
+    public string DetectionTiles { get; set; } = "auto";
 
-    /// <summary>DetectionTiles per camera id, over the one for all (tiles pay where people are small and far).</summary>
+    /// <summary>DetectionTiles per camera id (0: auto), over the one for all (tiles pay where people are small and far).</summary>
     public Dictionary<string, int> CameraDetectionTiles { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Frames (from any cameras) run through the model together. Default 4.</summary>
@@ -99,7 +100,7 @@ public sealed class InferenceServiceOptions
             : Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         DetectionResize = DetectionShortSide is { } side ? InferenceHints.Resize(side) : null,
         DetectionMaxLongSide = DetectionMaxLongSide,
-        DetectionTiles = DetectionTiles,
+        DetectionTiles = ParseTiles(DetectionTiles) ?? PerceptionOptions.AutoTiles,
         CameraDetectionTiles = new Dictionary<string, int>(CameraDetectionTiles, StringComparer.Ordinal),
         ClothingColours = ClothingColours,
         IgnoreAreas = IgnoreAreas.ToDictionary(c => c.Key, c => (IReadOnlyList<IgnoreArea>)c.Value, StringComparer.Ordinal),
@@ -111,10 +112,10 @@ public sealed class InferenceServiceOptions
             throw new ArgumentException($"Inference: DetectionShortSide must be 32-4096 pixels (got {DetectionShortSide}).");
         if (DetectionMaxLongSide is < 32 or > 8192 || DetectionMaxLongSide < DetectionShortSide)
             throw new ArgumentException($"Inference: DetectionMaxLongSide must be 32-8192 pixels and not under DetectionShortSide (got {DetectionMaxLongSide}).");
-        if (DetectionTiles is < 1 or > 4)
-            throw new ArgumentException($"Inference: DetectionTiles must be 1 (the whole frame only) to 4 (got {DetectionTiles}).");
-        foreach (var (camera, tiles) in CameraDetectionTiles.Where(c => c.Value is < 1 or > 4))
-            throw new ArgumentException($"Inference:CameraDetectionTiles: camera '{camera}' has {tiles}; 1 (the whole frame only) to 4.");
+        if (ParseTiles(DetectionTiles) is null)
+            throw new ArgumentException($"Inference: DetectionTiles must be auto (by the frame's size) or 1 (the whole frame only) to 4 (got '{DetectionTiles}').");
+        foreach (var (camera, tiles) in CameraDetectionTiles.Where(c => c.Value is < PerceptionOptions.AutoTiles or > 4))
+            throw new ArgumentException($"Inference:CameraDetectionTiles: camera '{camera}' has {tiles}; 0 (auto) or 1 (the whole frame only) to 4.");
         if (IgnoreAreasRefresh < TimeSpan.Zero || IgnoreAreasRefresh > TimeSpan.FromDays(1))
             throw new ArgumentException($"Inference: IgnoreAreasRefresh must be 0 (at start only) to 1 day (got {IgnoreAreasRefresh}).");
         if (!(PersonTasksEvery >= 0) || PersonTasksEvery > 3600)
@@ -124,4 +125,10 @@ public sealed class InferenceServiceOptions
         Stage.Validate();
         Perception.Validate();
     }
+
+    /// <summary>"auto" as <see cref="PerceptionOptions.AutoTiles"/>, "1"-"4" as the grid; null for anything else.</summary>
+    public static int? ParseTiles(string? text) =>
+        string.Equals(text?.Trim(), "auto", StringComparison.OrdinalIgnoreCase) ? PerceptionOptions.AutoTiles
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 4 ? n
+        : null;
 }

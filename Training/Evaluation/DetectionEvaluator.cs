@@ -51,7 +51,8 @@ public static class DetectionEvaluator
                     return TaskDecoders.Detections(logits.AsSpan(0, queries), boxes.AsSpan(0, queries * 4), width, height, threshold: 0.001f, maxDetections, duplicateIoU: duplicateIoU, canvas: boxFrame.ImageScale(model, w, h));
                 }
                 var detections = Pass(source, sample.Image.Width, sample.Image.Height);
-                var layout = DetectionTiles.Layout(sample.Image.Width, sample.Image.Height, tiles);
+                var layout = DetectionTiles.Layout(sample.Image.Width, sample.Image.Height,
+                    tiles == PerceptionOptions.AutoTiles ? PerceptionOptions.AutoTilesFor(resize, sample.Image.Width, sample.Image.Height) : tiles);
                 if (layout.Count > 0)
                 {
                     detections = DetectionTiles.Merge(detections,

@@ -230,10 +230,13 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         Assert.Contains("DetectionStride must be 1-1000", error, StringComparison.Ordinal);
         (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--detection-tiles", "9", "--config", Config());
         Assert.Equal(2, code);
-        Assert.Contains("DetectionTiles must be 1 (the whole frame only) to 4 (got 9)", error, StringComparison.Ordinal);
-        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", Config(""", "Inference": { "CameraDetectionTiles": { "hall": 0 } }"""));
+        Assert.Contains("DetectionTiles must be auto (by the frame's size) or 1 (the whole frame only) to 4 (got '9')", error, StringComparison.Ordinal);
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--detection-tiles", "some", "--config", Config());
         Assert.Equal(2, code);
-        Assert.Contains("Inference:CameraDetectionTiles: camera 'hall' has 0", error, StringComparison.Ordinal);
+        Assert.Contains("(got 'some')", error, StringComparison.Ordinal);
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", Config(""", "Inference": { "CameraDetectionTiles": { "hall": -1 } }"""));
+        Assert.Equal(2, code);
+        Assert.Contains("Inference:CameraDetectionTiles: camera 'hall' has -1; 0 (auto) or 1", error, StringComparison.Ordinal);
 
         string notWeights = Path.Combine(_dir, "text.safetensors");
         await File.WriteAllTextAsync(notWeights, "hello");

@@ -35,6 +35,22 @@ public sealed class RunSummaryTests
     }
 
     [Fact]
+    public void A_slow_run_that_read_a_camera_as_tiles_says_what_they_cost_and_how_to_turn_them_off()
+    {
+        var sizes = new UniHCP.Pipeline.Inference.Stage.PersonSizes();
+        sizes.Add("street", [100f, 120f], scale: 0.4, tiles: 2);
+        sizes.Add("door", [300f], scale: 0.9, tiles: 1);
+        var result = Result([Camera(795, 10, read: 400)], analysed: 795, elapsed: 400, modelBusy: 2 * 399, float32: false) with { PersonSizes = sizes.Snapshot() };
+
+        string? note = RunSummary.PaceNote(result);
+
+        Assert.NotNull(note);
+        Assert.Contains("Detection read 'street' as tiles too (5 passes a frame instead of 1;", note, StringComparison.Ordinal);
+        Assert.Contains("--detection-tiles 1 reads whole frames only", note, StringComparison.Ordinal);
+        Assert.DoesNotContain("'door'", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void No_note_when_the_run_kept_pace_a_camera_is_live_or_none_delivered_and_no_advice_when_the_model_idled()
     {
         Assert.Null(RunSummary.PaceNote(Result([Camera(795, 10, read: 80)], analysed: 795, elapsed: 88, modelBusy: 150, float32: false)));

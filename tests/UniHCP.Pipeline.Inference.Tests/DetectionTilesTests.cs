@@ -1,3 +1,4 @@
+using UniHCP.Pipeline.Inference.Processing;
 using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Ingest;
@@ -85,6 +86,23 @@ public sealed class DetectionTilesTests
             Assert.All(tiled, t => Assert.True(t.Box.X1 >= 0 && t.Box.Y1 >= 0 && t.Box.X2 <= 768 && t.Box.Y2 <= 576));
         }
         Assert.Throws<ArgumentException>(() => new PerceptionOptions { DetectionTiles = 5 }.Validate());
-        Assert.Throws<ArgumentException>(() => new PerceptionOptions { CameraDetectionTiles = new Dictionary<string, int> { ["far"] = 0 } }.Validate());
+        Assert.Throws<ArgumentException>(() => new PerceptionOptions { CameraDetectionTiles = new Dictionary<string, int> { ["far"] = -1 } }.Validate());
+    }
+
+    [Fact]
+    public void Auto_tiles_frames_the_input_shrinks_to_six_tenths_or_less_and_a_camera_s_own_setting_wins()
+    {
+        var resize = new DetectionResize(512, 768); // the default model's input
+        Assert.Equal(2, PerceptionOptions.AutoTilesFor(resize, 1920, 1080)); // read at 768x432: 0.4
+        Assert.Equal(2, PerceptionOptions.AutoTilesFor(resize, 1280, 720)); // 0.6
+        Assert.Equal(2, PerceptionOptions.AutoTilesFor(resize, 960, 1088)); // portrait, 0.53
+        Assert.Equal(1, PerceptionOptions.AutoTilesFor(resize, 768, 576)); // the sample: 0.89
+        Assert.Equal(1, PerceptionOptions.AutoTilesFor(resize, 640, 360)); // enlarged
+        Assert.Equal(1, PerceptionOptions.AutoTilesFor(new DetectionResize(800, 1333), 1280, 720)); // a larger input reads 720p whole
+
+        var options = new PerceptionOptions { DetectionResize = resize, CameraDetectionTiles = new Dictionary<string, int> { ["lobby"] = 1, ["yard"] = 3 } };
+        Assert.Equal(PerceptionOptions.AutoTiles, options.DetectionTiles);
+        Assert.Equal((2, 1, 3), (options.TilesFor("street", 1920, 1080), options.TilesFor("lobby", 1920, 1080), options.TilesFor("yard", 640, 360)));
+        Assert.Equal(1, (options with { DetectionTiles = 1 }).TilesFor("street", 1920, 1080));
     }
 }
