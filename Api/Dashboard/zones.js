@@ -4,7 +4,7 @@
 // setStatus, escapeHtml, thumbnail, cameraSnapshot, readEventStream, showTrack, SERIES).
 "use strict";
 
-const geo = { camera: "", geometry: { zones: [], lines: [] }, points: [], feet: [], snapshot: null, width: 768, height: 432, live: null, boxes: null, frame: null };
+const geo = { camera: "", geometry: { zones: [], lines: [] }, ignore: [], ignoreChanged: false, points: [], feet: [], snapshot: null, width: 768, height: 432, live: null, boxes: null, frame: null };
 
 function selectedCamera() { return $("geo-camera").value; }
 
@@ -179,14 +179,15 @@ async function loadGeometry() {
   const camera = selectedCamera();
   const q = zonesQuery();
   q.delete("camera");
-  const [geometry, feet, snapshot] = await Promise.all([
+  const [geometry, ignore, feet, snapshot] = await Promise.all([
     json(`/api/cameras/${encodeURIComponent(camera)}/geometry`).then((g) => g.geometry),
+    json(`/api/cameras/${encodeURIComponent(camera)}/ignore-areas`).then((a) => a.areas),
     json(`/api/cameras/${encodeURIComponent(camera)}/footpoints?` + q),
     // The camera's newest frame when the inference stage stored one (Inference:SnapshotEvery).
     cameraSnapshot(camera)]);
   // An answer for a camera no longer selected (the operator switched meanwhile) is dropped.
   if (camera !== selectedCamera()) return;
-  Object.assign(geo, { camera, geometry, feet, snapshot, points: [] });
+  Object.assign(geo, { camera, geometry, ignore, ignoreChanged: false, feet, snapshot, points: [] });
   // The picture's size: the geometry's frame, else the snapshot's, else what the foot points reach (at least 640x360).
   geo.width = geometry.frameWidth || (snapshot && snapshot.width) || Math.max(640, ...feet.map((p) => Math.ceil(p[0] / 16) * 16));
   geo.height = geometry.frameHeight || (snapshot && snapshot.height) || Math.max(360, ...feet.map((p) => Math.ceil(p[1] / 16) * 16));
@@ -218,7 +219,15 @@ function drawScene(canvas) {
     ctx.beginPath(); ctx.moveTo(mx, my); ctx.lineTo(mx + ax, my + ay); ctx.stroke();
     ctx.fillText(l.name + " in", mx + ax + 4, my + ay);
   }
+  // Ignore areas (the inference stage drops detections standing inside): grey, dashed.
+  ctx.strokeStyle = "#475569"; ctx.fillStyle = "#47556933"; ctx.setLineDash([4, 3]);
+  for (const a of geo.ignore) {
+    ctx.beginPath(); a.points.forEach((p, i) => (i ? ctx.lineTo(p.x * s, p.y * s) : ctx.moveTo(p.x * s, p.y * s))); ctx.closePath();
+    ctx.fill(); ctx.stroke(); ctx.fillStyle = "#475569"; ctx.fillText("ignore " + a.name, a.points[0].x * s + 4, a.points[0].y * s - 4); ctx.fillStyle = "#47556933";
+  }
+  ctx.setLineDash([]);
   canvas.dataset.shapes = String(geo.geometry.zones.length + geo.geometry.lines.length);
+  canvas.dataset.ignore = String(geo.ignore.length);
   return { ctx, s };
 }
 
@@ -253,13 +262,13 @@ function drawGeometry() {
     if (i) { ctx.beginPath(); ctx.moveTo(geo.points[i - 1].x * s, geo.points[i - 1].y * s); ctx.lineTo(p.x * s, p.y * s); ctx.stroke(); }
   });
   $("geo-list").innerHTML = "";
-  for (const [kind, list] of [["zone", geo.geometry.zones], ["line", geo.geometry.lines]]) {
+  for (const [kind, list] of [["zone", geo.geometry.zones], ["line", geo.geometry.lines], ["ignore area", geo.ignore]]) {
     list.forEach((shape, i) => {
       const item = document.createElement("li");
       item.textContent = `${kind} ${shape.name}`;
       const remove = document.createElement("button");
       remove.type = "button"; remove.textContent = "remove"; remove.title = "remove (then save)";
-      remove.addEventListener("click", () => { list.splice(i, 1); drawGeometry(); });
+      remove.addEventListener("click", () => { list.splice(i, 1); if (list === geo.ignore) geo.ignoreChanged = true; drawGeometry(); });
       item.append(remove);
       $("geo-list").append(item);
     });
@@ -277,7 +286,12 @@ function addPoint(event) {
 function addShape() {
   const name = $("geo-name").value.trim();
   if (!name) { setStatus("Give the shape a name.", true); return; }
-  if ($("geo-shape").value === "line") {
+  if ($("geo-shape").value === "ignore") {
+    if (geo.points.length < 3) { setStatus("An ignore area needs at least 3 points.", true); return; }
+    if (geo.ignore.some((a) => a.name === name)) { setStatus(`The camera has an ignore area named ${name} already.`, true); return; }
+    geo.ignore.push({ name, points: geo.points });
+    geo.ignoreChanged = true;
+  } else if ($("geo-shape").value === "line") {
     if (geo.points.length !== 2) { setStatus("A line needs exactly 2 points.", true); return; }
     geo.geometry.lines.push({ name, from: geo.points[0], to: geo.points[1], inSide: $("geo-inside").value });
   } else {
@@ -293,11 +307,21 @@ function addShape() {
   setStatus(`Added ${name}; save to keep it.`, false);
 }
 
+// Zones and lines go to the events stage's geometry; ignore areas (when edited) to the inference stage's, each a new
+// version that running stages pick up within their refresh.
 async function saveGeometry() {
   try {
     const body = JSON.stringify(geo.geometry);
     const saved = await json(`/api/cameras/${encodeURIComponent(geo.camera)}/geometry`, { method: "PUT", headers: { "Content-Type": "application/json" }, body });
-    setStatus(`Saved the geometry of ${saved.camera}: version ${saved.version}.`, false);
+    let message = `Saved the geometry of ${saved.camera}: version ${saved.version}.`;
+    if (geo.ignoreChanged) {
+      const areas = JSON.stringify({ areas: geo.ignore.map((a) => ({ name: a.name, points: a.points.map((p) => ({ x: p.x, y: p.y })) })) });
+      const ignored = await json(`/api/cameras/${encodeURIComponent(geo.camera)}/ignore-areas`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: areas });
+      geo.ignoreChanged = false;
+      $("geo-canvas").dataset.ignoreVersion = String(ignored.version);
+      message += ` Ignore areas: version ${ignored.version} (running pipelines drop detections there within seconds).`;
+    }
+    setStatus(message, false);
     $("geo-canvas").dataset.savedVersion = String(saved.version);
   } catch (e) { setStatus(e.message, true); }
 }
@@ -354,6 +378,7 @@ async function saveStill(areas) {
   try {
     const body = JSON.stringify({ areas: areas.map((a) => ({ name: a.name, points: a.points.map((p) => ({ x: p.x, y: p.y })) })) });
     const saved = await json(`/api/cameras/${encodeURIComponent(still.camera)}/ignore-areas`, { method: "PUT", headers: { "Content-Type": "application/json" }, body });
+    if (!geo.ignoreChanged && geo.camera === still.camera) { geo.ignore = areas.map((a) => ({ name: a.name, points: a.points })); drawGeometry(); }
     await findStill();
     setStatus(`Saved ${areas.length} ignore area(s) on ${saved.camera}: version ${saved.version}; running pipelines apply it within seconds.`, false);
   } catch (e) { setStatus(e.message, true); }

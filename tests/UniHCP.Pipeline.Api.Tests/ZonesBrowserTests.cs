@@ -60,8 +60,18 @@ public sealed class ZonesBrowserTests(ApiServer server)
         foreach (var (x, y) in new[] { (100, 100), (300, 100), (200, 250) })
             await canvas.ClickAsync(new() { Position = new() { X = x, Y = y } });
         await page.ClickAsync("#geo-add");
+        // ... and three more an ignore area, which the save stores as the camera's ignore areas (the inference stage's).
+        await page.FillAsync("#geo-name", "mat");
+        await page.SelectOptionAsync("#geo-shape", "ignore");
+        foreach (var (x, y) in new[] { (500, 300), (560, 300), (560, 360) })
+            await canvas.ClickAsync(new() { Position = new() { X = x, Y = y } });
+        await page.ClickAsync("#geo-add");
         await page.ClickAsync("#geo-save");
         await page.WaitForFunctionAsync("() => Number(document.getElementById('geo-canvas').dataset.savedVersion || 0) > 0", null, new() { Timeout = 30_000 });
+        Assert.Equal("1", await canvas.GetAttributeAsync("data-ignore-version"));
+        Assert.Equal("1", await canvas.GetAttributeAsync("data-ignore"));
+        var mat = Assert.Single((await new IgnoreAreaStore(server.DataSource).ForCameraAsync("cam-a", default))!.Areas);
+        Assert.Equal(("mat", 3), (mat.Name, mat.Points.Count));
         using var client = server.Client();
         var saved = JsonDocument.Parse(await client.GetStringAsync("/api/cameras/cam-a/geometry")).RootElement.GetProperty("geometry");
         var zone = saved.GetProperty("zones")[0];
@@ -88,14 +98,16 @@ public sealed class ZonesBrowserTests(ApiServer server)
         // Added to the camera's ignore areas from the page (running pipelines re-read them): stored as an edit, drawn as in
         // force, no longer suggested; then removed again as a new, empty version.
         await page.ClickAsync("#still-save");
-        await page.WaitForFunctionAsync("() => document.getElementById('still-in-force').textContent.includes('1 ignore area(s), version 1')", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.getElementById('still-in-force').textContent.includes('2 ignore area(s), version 2')", null, new() { Timeout = 30_000 });
         var stored = await new IgnoreAreaStore(server.DataSource).ForCameraAsync("cam-a", default);
-        Assert.Equal(("api", "still 1"), (stored!.Source, Assert.Single(stored.Areas).Name));
-        Assert.Equal(area.Points.Select(p => (p.X, p.Y)), stored.Areas[0].Points.Select(p => (p.X, p.Y)));
+        Assert.Equal("api", stored!.Source);
+        Assert.Equal(["mat", "still 1"], stored.Areas.Select(a => a.Name));
+        Assert.Equal(area.Points.Select(p => (p.X, p.Y)), stored.Areas[1].Points.Select(p => (p.X, p.Y)));
+        Assert.Equal("2", await canvas.GetAttributeAsync("data-ignore")); // the editor shows them too
         Assert.Equal("0", await page.Locator("#still-canvas").GetAttributeAsync("data-areas"));
         Assert.True(await page.Locator("#still-save").IsDisabledAsync());
         await page.ClickAsync("#still-clear");
-        await page.WaitForFunctionAsync("() => document.getElementById('still-in-force').textContent.includes('0 ignore area(s), version 2')", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.getElementById('still-in-force').textContent.includes('0 ignore area(s), version 3')", null, new() { Timeout = 30_000 });
         Assert.Empty((await new IgnoreAreaStore(server.DataSource).ForCameraAsync("cam-a", default))!.Areas);
         Assert.Equal("1", await page.Locator("#still-canvas").GetAttributeAsync("data-areas"));
 
