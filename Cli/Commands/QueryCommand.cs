@@ -93,7 +93,8 @@ internal static class QueryCommand
                     throw new FileNotFoundException($"--image: '{imageFile.FullName}' does not exist.");
                 if (!weightsFile.Exists)
                     throw new FileNotFoundException($"--weights: '{weightsFile.FullName}' does not exist.");
-                using var engine = new PerceptionEngineBuilder().WithWeights(weightsFile.FullName).WithOptions(new PerceptionOptions { Tasks = ["reid"] }).Build();
+                // An example photo shows one near person: the whole image finds them; tiles would only cost passes.
+                using var engine = new PerceptionEngineBuilder().WithWeights(weightsFile.FullName).WithOptions(new PerceptionOptions { Tasks = ["reid"], DetectionTiles = 1 }).Build();
                 using var embedder = new ExampleEmbedder(engine);
                 float[] embedding;
                 try

@@ -46,7 +46,8 @@ internal static class ServeCommand
             return ExitCodes.PartialFailure;
         await using var _ = dataSource;
 
-        using var engine = weights is null ? null : new PerceptionEngineBuilder().WithWeights(weights.FullName).WithOptions(new PerceptionOptions { Tasks = ["reid"] }).Build();
+        // An example photo shows one near person: the whole image finds them; tiles would only cost passes.
+        using var engine = weights is null ? null : new PerceptionEngineBuilder().WithWeights(weights.FullName).WithOptions(new PerceptionOptions { Tasks = ["reid"], DetectionTiles = 1 }).Build();
         using var embedder = engine is null ? null : new ExampleEmbedder(engine);
         await using var host = ApiHost.Create(options, dataSource, embedder, new LoggerProviderAdapter(loggerFactory));
         try
