@@ -174,7 +174,8 @@ internal static class QueryCommand
             output.WriteLine($"{still.Count} still tracks.");
             if (still.Count == 0)
                 return;
-            output.WriteLine("Ignore areas around them (check each on the camera's picture: a person who stood still is listed too):");
+            output.WriteLine("Ignore areas around them (check each on the camera's picture: a person who stood still is listed too), for the configuration;");
+            output.WriteLine("the dashboard's \"Still tracks and ignore areas\" adds them to running pipelines (PUT /api/cameras/{camera}/ignore-areas):");
             WriteAreas(output, StillTrackQueries.SuggestAreas(still));
         }));
         return command;
