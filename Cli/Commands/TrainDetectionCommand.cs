@@ -43,10 +43,11 @@ internal static class TrainDetectionCommand
         var shortSides = CommonOptions.TrainingShortSides();
         var maxLong = CommonOptions.TrainingMaxLongSide();
         var evaluationSide = new Option<int?>("--evaluation-short-side") { Description = "Score the held-out images at this input short side, the long side capped at 1.67x as runs given that size do (default: the size the weights record, which runs use, else 576 capped at 768). Detections overlapping a better one are dropped as the weights record, as runs do." };
+        var evaluationTiles = new Option<string>("--evaluation-tiles") { Description = "Score the held-out images also as tiles, as `run --detection-tiles` reads: auto (the default, as runs: 2 x 2 tiles on images the input shrinks to 0.6 or less, 720p and more at the default input), 1 (the whole image only: faster evaluations) or 2-4.", DefaultValueFactory = _ => "auto" };
         var seed = CommonOptions.Seed();
         var command = new Command("detection", "Fine-tune weights' person detector on a site's own labelled images (COCO boxes), held-out AP reported during the run.")
         {
-            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk, tuneTail, shortSides, maxLong, evaluationSide, seed,
+            weights, coco, images, scenes, videos, heldOutScenes, pennFudan, keepDefault, data, siteWeight, datasetWeight, output, steps, batch, lr, evaluateEvery, timeLimit, threads, version, optimizer, cacheTrunk, tuneTail, shortSides, maxLong, evaluationSide, evaluationTiles, seed,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -63,6 +64,9 @@ internal static class TrainDetectionCommand
                 var evaluationSize = parse.GetValue(evaluationSide) is { } side
                     ? side is >= 32 and <= 4096 ? InferenceHints.Resize(side) : throw new ArgumentException($"--evaluation-short-side {side} must be between 32 and 4096 pixels.")
                     : hints.DetectionShortSide is not null ? hints.DetectionResize : DefaultModelRecipe.EvaluationSize;
+                string tilesText = parse.GetValue(evaluationTiles)!;
+                int tiles = Hosting.Options.InferenceServiceOptions.ParseTiles(tilesText)
+                    ?? throw new ArgumentException($"--evaluation-tiles '{tilesText}' must be auto or 1 (the whole image only) to 4.");
                 var cocoFile = parse.GetValue(coco);
                 var sceneFolder = parse.GetValue(scenes);
                 if (cocoFile is null && sceneFolder is null)
@@ -93,7 +97,7 @@ internal static class TrainDetectionCommand
                     datasets.AddRange(await DefaultModelRecipe.DetectionDatasetsAsync(parse.GetValue(data)!.FullName, SampleVideo.Locate(), stdout, cancellationToken));
                 ApplyDatasetWeights(datasets, parse.GetValue(datasetWeight) ?? []);
                 for (int i = 0; i < datasets.Count; i++)
-                    datasets[i] = datasets[i] with { EvaluationSize = evaluationSize, DuplicateIoU = hints.DuplicateIoU };
+                    datasets[i] = datasets[i] with { EvaluationSize = evaluationSize, DuplicateIoU = hints.DuplicateIoU, EvaluationTiles = tiles };
                 if (datasets.All(d => d.Train.Count == 0))
                     throw new ArgumentException("Every dataset given is held out whole: nothing to train on.");
                 // Datasets held out whole only validate; drawing never picks them.
@@ -123,7 +127,8 @@ internal static class TrainDetectionCommand
                     };
                     options.Validate();
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"held-out images scored at short side {evaluationSize.ShortSide} (long side at most {evaluationSize.MaxLongSide}), ")
-                        + (hints.DuplicateIoU is { } dropped ? string.Create(CultureInfo.InvariantCulture, $"detections overlapping a better one by IoU {dropped:0.##} dropped") : "every detection kept"));
+                        + (hints.DuplicateIoU is { } dropped ? string.Create(CultureInfo.InvariantCulture, $"detections overlapping a better one by IoU {dropped:0.##} dropped") : "every detection kept")
+                        + (tiles == PerceptionOptions.AutoTiles ? "; images of 720p and more also as 2x2 tiles (auto, as runs)" : tiles > 1 ? $"; also as {tiles}x{tiles} tiles" : ""));
                     var before = DetectionTrainingTask.EvaluateHeldOut(model, spec.Name, datasets, TorchSharp.torch.CPU);
                     stdout.WriteLine("held-out before: " + string.Join(", ", before.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.000}"))));
                     var trained = metadata with
@@ -137,7 +142,7 @@ internal static class TrainDetectionCommand
                             ["detection.trunk"] = parse.GetValue(tuneTail)
                                 ? $"trunk frozen in this run except its last block ({string.Join(", ", model.TrunkTailParts)}), which learned"
                                 : "trunk frozen in this run",
-                            ["detection.training_sizes"] = string.Create(CultureInfo.InvariantCulture, $"short sides {string.Join(',', sides)}, long side at most {maxLongSide}; held out scored at {evaluationSize.ShortSide} (long side at most {evaluationSize.MaxLongSide}){(hints.DuplicateIoU is { } iou ? string.Create(CultureInfo.InvariantCulture, $", duplicates above IoU {iou:0.##} dropped") : string.Empty)}"),
+                            ["detection.training_sizes"] = string.Create(CultureInfo.InvariantCulture, $"short sides {string.Join(',', sides)}, long side at most {maxLongSide}; held out scored at {evaluationSize.ShortSide} (long side at most {evaluationSize.MaxLongSide}){(hints.DuplicateIoU is { } iou ? string.Create(CultureInfo.InvariantCulture, $", duplicates above IoU {iou:0.##} dropped") : string.Empty)}{(tiles == PerceptionOptions.AutoTiles ? ", tiles auto" : $", tiles {tiles}")}"),
                         },
                     };
                     var augment = new DetectionAugment { ShortSides = sides, MaxLongSide = maxLongSide };

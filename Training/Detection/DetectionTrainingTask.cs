@@ -1,3 +1,4 @@
+using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Inference.Model;
 using UniHCP.Pipeline.Inference.Processing;
 using UniHCP.Pipeline.Training.Data;
@@ -9,7 +10,10 @@ namespace UniHCP.Pipeline.Training.Detection;
 /// <summary>A detection dataset in a training run: training samples, held-out samples, and its share of each batch;
 /// its held-out part is scored at <paramref name="EvaluationSize"/>, dropping detections that overlap a better one by
 /// <paramref name="DuplicateIoU"/> or more (null: all kept) - what runs of the weights do, so the report predicts them.</summary>
-public sealed record DetectionDataset(string Name, IReadOnlyList<DetectionSample> Train, IReadOnlyList<DetectionSample> Validation, double Weight, DetectionResize EvaluationSize, float? DuplicateIoU = null);
+/// <param name="EvaluationTiles">The tile grid held-out images are scored with (<see cref="PerceptionOptions.DetectionTiles"/>;
+/// <see cref="PerceptionOptions.AutoTiles"/> as runs read by default).</param>
+public sealed record DetectionDataset(string Name, IReadOnlyList<DetectionSample> Train, IReadOnlyList<DetectionSample> Validation, double Weight, DetectionResize EvaluationSize,
+    float? DuplicateIoU = null, int EvaluationTiles = 1);
 
 /// <summary>Pedestrian detection with the paper's matching and losses, every decoder layer supervised.</summary>
 public sealed class DetectionTrainingTask(string task, IReadOnlyList<DetectionDataset> datasets, int batchSize, DetectionAugment augment, DetectionLossWeights weights, double lossWeight = 1.0) : ITrainingTask
@@ -56,7 +60,7 @@ public sealed class DetectionTrainingTask(string task, IReadOnlyList<DetectionDa
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var dataset in datasets.Where(d => d.Validation.Count > 0))
         {
-            var result = DetectionEvaluator.Evaluate(model, task, dataset.Validation, dataset.EvaluationSize, device, duplicateIoU: dataset.DuplicateIoU);
+            var result = DetectionEvaluator.Evaluate(model, task, dataset.Validation, dataset.EvaluationSize, device, duplicateIoU: dataset.DuplicateIoU, tiles: dataset.EvaluationTiles);
             metrics[$"{dataset.Name}.ap50"] = result.Ap50;
             metrics[$"{dataset.Name}.ap"] = result.Ap;
         }

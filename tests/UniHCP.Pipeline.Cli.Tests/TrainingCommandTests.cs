@@ -75,7 +75,7 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.Contains("fine-tuned on test_ochuman.json (2 images)", metadata.Tasks.Single(t => t.Type == TaskType.Detection).Source, StringComparison.Ordinal);
         Assert.Equal("test_ochuman (weight 3)", metadata.Provenance["detection.datasets"]);
         Assert.Equal("5", metadata.Provenance["training.seed"]);
-        Assert.Equal("short sides 256,288, long side at most 480; held out scored at 288 (long side at most 480)", metadata.Provenance["detection.training_sizes"]);
+        Assert.Equal("short sides 256,288, long side at most 480; held out scored at 288 (long side at most 480), tiles auto", metadata.Provenance["detection.training_sizes"]);
 
         var (evalCode, evalOutput, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file);
         Assert.True(evalCode == 0, evalOutput + evalError);
@@ -104,7 +104,7 @@ public sealed class TrainingCommandTests : IDisposable
             "--steps", "1", "--evaluate-every", "1", "--batch-size", "1", "--short-sides", "256", "--max-long-side", "384");
         Assert.True(retrainCode == 0, retrainOutput + retrainError);
         Assert.Contains("held-out images scored at short side 288 (long side at most 384), detections overlapping a better one by IoU 0.7 dropped", retrainOutput, StringComparison.Ordinal);
-        Assert.Equal("short sides 256, long side at most 384; held out scored at 288 (long side at most 384), duplicates above IoU 0.7 dropped",
+        Assert.Equal("short sides 256, long side at most 384; held out scored at 288 (long side at most 384), duplicates above IoU 0.7 dropped, tiles auto",
             WeightsFile.ReadMetadata(Path.Combine(_dir, "retrained", "model.safetensors")).Provenance["detection.training_sizes"]);
         (exportCode, _, exportError) = await CliRunner.RunAsync("weights", "export", Path.Combine(run, "model.safetensors"), "--out", Path.Combine(_dir, "never.safetensors"), "--detection-short-side", "288", "--detection-max-long-side", "200");
         Assert.NotEqual(0, exportCode);
@@ -115,6 +115,10 @@ public sealed class TrainingCommandTests : IDisposable
         (evalCode, _, evalError) = await CliRunner.RunAsync("eval", "detection", "--weights", Path.Combine(run, "model.safetensors"), "--coco", file, "--duplicate-iou", "2");
         Assert.NotEqual(0, evalCode);
         Assert.Contains("--duplicate-iou 2 must be within [0.05, 1].", evalError, StringComparison.Ordinal);
+        (retrainCode, _, retrainError) = await CliRunner.RunAsync("train", "detection", "--coco", file, "--weights", recorded, "--out", Path.Combine(_dir, "never-tiled"),
+            "--steps", "1", "--evaluation-tiles", "7");
+        Assert.Equal(2, retrainCode);
+        Assert.Contains("--evaluation-tiles '7' must be auto or 1 (the whole image only) to 4.", retrainError, StringComparison.Ordinal);
 
         var (badCode, _, badError) = await CliRunner.RunAsync("train", "detection", "--coco", Path.Combine(_dir, "absent.json"), "--out", Path.Combine(_dir, "never"));
         Assert.Equal(ExitCodes.BadInput, badCode);
