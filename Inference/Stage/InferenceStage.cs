@@ -223,7 +223,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         {
             Reject(batch[0], ex);
         }
-        _counters.AddBatch(results.Count(r => r is not null), results.Sum(r => r?.Persons.Count ?? 0), Stopwatch.GetElapsedTime(started));
+        // Sizes first: a reader that sees the batch counted sees its people measured.
         for (int i = 0; i < batch.Count; i++)
         {
             if (results[i] is { Persons.Count: > 0 } result)
@@ -233,6 +233,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
                 _counters.PersonSizes.Add(frame.CameraId, result.Persons.Select(p => p.Box.Height), scale, engine.Options.TilesFor(frame.CameraId, frame.Width, frame.Height));
             }
         }
+        _counters.AddBatch(results.Count(r => r is not null), results.Sum(r => r?.Persons.Count ?? 0), Stopwatch.GetElapsedTime(started));
         return results;
     }
 

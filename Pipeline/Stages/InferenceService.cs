@@ -41,6 +41,9 @@ public sealed class InferenceService : StageService
         meter.CreateObservableCounter("unihcp.inference.frames_rejected", () => Counters?.Rejected ?? 0, "{frame}", "Frames the model could not take.");
         meter.CreateObservableCounter("unihcp.inference.persons", () => Counters?.Persons ?? 0, "{person}", "Persons detected.");
         meter.CreateObservableCounter("unihcp.inference.ignored", () => Counters?.Ignored ?? 0, "{person}", "Detections dropped because their foot point lay in an ignore area.");
+        meter.CreateObservableGauge("unihcp.inference.person_height_median", () => (IEnumerable<Measurement<double>>?)Counters?.PersonSizes.Snapshot()
+            .Select(c => new Measurement<double>(c.Value.MedianHeight, new KeyValuePair<string, object?>("camera", c.Key))) ?? [],
+            "px", "Per camera, the median height of the people found at the detector's input (under 80 px: tiles find more of them).");
         meter.CreateObservableCounter("unihcp.inference.batches", () => Counters?.Batches ?? 0, "{batch}", "Model batches run.");
         meter.CreateObservableCounter("unihcp.inference.busy", () => Counters?.Busy.TotalSeconds ?? 0, "s", "Time spent in the model, summed over its lanes.");
     }

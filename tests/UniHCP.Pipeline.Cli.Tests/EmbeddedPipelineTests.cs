@@ -61,7 +61,7 @@ public sealed class EmbeddedPipelineTests(TestDatabase database) : IClassFixture
         using (var http = new HttpClient())
         {
             string metrics = await http.GetStringAsync(address + "/metrics");
-            foreach (string name in new[] { "unihcp_ingest_frames", "unihcp_inference_frames", "unihcp_tracking_updates", "unihcp_tracking_identities", "unihcp_store_observations", "unihcp_queue_depth", "unihcp_transport_published" })
+            foreach (string name in new[] { "unihcp_ingest_frames", "unihcp_inference_frames", "unihcp_inference_person_height_median", "unihcp_tracking_updates", "unihcp_tracking_identities", "unihcp_store_observations", "unihcp_queue_depth", "unihcp_transport_published" })
                 Assert.True(metrics.Contains(name, StringComparison.Ordinal), $"/metrics has {name}:\n{metrics}");
             using var health = await http.GetAsync(address + "/healthz");
             string report = await health.Content.ReadAsStringAsync();
