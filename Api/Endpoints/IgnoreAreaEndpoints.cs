@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using UniHCP.Pipeline.Core.Events;
 using UniHCP.Pipeline.Core.Geometry;
-using UniHCP.Pipeline.Store.Queries;
 using UniHCP.Pipeline.Store.Writing;
 
 namespace UniHCP.Pipeline.Api.Endpoints;
