@@ -69,7 +69,7 @@ internal static class RunSummary
             if (tiled.Count > 0)
             {
                 note.Append(string.Create(CultureInfo.InvariantCulture,
-                    $" Detection read {string.Join(", ", tiled.Select(c => $"'{c.Key}'"))} as tiles too ({tiled[0].Value.Tiles * tiled[0].Value.Tiles + 1} passes a frame instead of 1; Inference:DetectionTiles auto tiles frames of 720p and more): --detection-tiles 1 reads whole frames only, finding fewer small, far people."));
+                    $" Detection read {string.Join(", ", tiled.Select(c => $"'{c.Key}'"))} as tiles too ({result.PassesPerFrame:0.0} detector passes a frame on average instead of 1; Inference:DetectionTiles auto tiles frames of 720p and more, on every Inference:DetectionTilesEvery-th frame): --detection-tiles 1 reads whole frames only, finding fewer small, far people; a larger --detection-tiles-every tiles fewer frames."));
             }
             if (result.ModelInFloat32)
                 note.Append(" The model ran in float32: CPUs with AVX-512 BF16 or AMX run it in bfloat16, about 1.8x as fast.");
@@ -99,7 +99,7 @@ internal static class RunSummary
         string cameras = string.Join(", ", small.Select(c => string.Create(CultureInfo.InvariantCulture, $"'{c.Key}' (median {c.Value.MedianHeight:0} px)")));
         string setting = string.Join(", ", small.Select(c => $"\"{c.Key}\": 2"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"note: people were small for the detector on {cameras}: half of them under {SmallPersonHeight:0} px tall at its input. Tiles find more small, far people on such cameras (a crowded hall 0.51 -> 0.71 AP50): --detection-tiles 2, or per camera \"Inference\": {{ \"CameraDetectionTiles\": {{ {setting} }} }} in the configuration - at 5 detector passes a frame instead of 1{(PaceNote(result) is null ? "" : ", on a machine that fell behind already (above)")}.");
+            $"note: people were small for the detector on {cameras}: half of them under {SmallPersonHeight:0} px tall at its input. Tiles find more small, far people on such cameras (a crowded hall 0.51 -> 0.71 AP50): --detection-tiles 2, or per camera \"Inference\": {{ \"CameraDetectionTiles\": {{ {setting} }} }} in the configuration - 4 detector passes more on each frame read as tiles (every third by default, --detection-tiles-every){(PaceNote(result) is null ? "" : ", on a machine that fell behind already (above)")}.");
     }
 
     private static string Describe(StoreOptions store)

@@ -52,6 +52,6 @@ internal sealed class RunView
             Store.Stage.Counters.Observations, Tracking.Stage.TracksStarted, Identities.Stage?.Identities ?? 0, Store.Stage.Counters.DeadLetters, Events.Stage?.Stored ?? 0,
             Stopwatch.GetElapsedTime(_started), inference.Busy, inference.Lanes, Store.Stage.Counters.Busy, Inference.Engine?.ModelVersion ?? "-", failure,
             Inference.Engine?.Options.Precision == UniHCP.Pipeline.Inference.Engine.Precision.Float32, inference.Ignored,
-            inference.PersonSizes.Snapshot());
+            inference.PersonSizes.Snapshot(), inference.DetectionPasses);
     }
 }

@@ -11,6 +11,9 @@ namespace UniHCP.Pipeline.Core.Events;
 /// <param name="FrameHeight">Source frame height in pixels.</param>
 /// <param name="ModelVersion">The weights version that produced the observations.</param>
 /// <param name="Persons">The observations, in detection-index order.</param>
+/// <param name="UnsearchedBelowHeight">0, or: this frame was read whole while its camera's other frames are also read
+/// as tiles, so people shorter than this many pixels may be missing from it though present (the tracker keeps their
+/// new tracks instead of ending them).</param>
 public sealed record PersonObservations(
     string CameraId,
     long FrameSequence,
@@ -18,4 +21,5 @@ public sealed record PersonObservations(
     int FrameWidth,
     int FrameHeight,
     string ModelVersion,
-    IReadOnlyList<PersonObservation> Persons) : ICameraEvent;
+    IReadOnlyList<PersonObservation> Persons,
+    float UnsearchedBelowHeight = 0) : ICameraEvent;

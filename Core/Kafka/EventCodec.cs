@@ -12,7 +12,7 @@ namespace UniHCP.Pipeline.Transport.Kafka;
 /// </summary>
 public sealed class EventCodec(IFramePixelCodec? framePixels = null, IReadOnlyList<IFramePixelCodec>? decoders = null)
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2; // 2: PersonObservations.UnsearchedBelowHeight
     private const int MaxItems = 1 << 20;
     private readonly IFramePixelCodec _framePixels = framePixels ?? RawFramePixels.Instance;
     private readonly Dictionary<byte, IFramePixelCodec> _decoders = (decoders ?? []).Append(RawFramePixels.Instance).Append(framePixels ?? RawFramePixels.Instance)
@@ -38,6 +38,7 @@ public sealed class EventCodec(IFramePixelCodec? framePixels = null, IReadOnlyLi
                     w.Write(p.Persons.Count);
                     foreach (var person in p.Persons)
                         Person(w, person);
+                    w.Write(p.UnsearchedBelowHeight);
                     break;
                 case TrackUpdate u:
                     w.Write(u.CameraId); w.Write(u.FrameSequence); Time(w, u.CaptureTime); w.Write(u.ModelVersion);
@@ -85,7 +86,7 @@ public sealed class EventCodec(IFramePixelCodec? framePixels = null, IReadOnlyLi
             {
                 nameof(CameraNotice) => new CameraNotice(CameraId(r), Enum<CameraNoticeKind>(r.ReadByte()), Time(r), r.ReadInt64(), Text(r)),
                 nameof(VideoFrame) => Frame(r),
-                nameof(PersonObservations) => new PersonObservations(CameraId(r), r.ReadInt64(), Time(r), r.ReadInt32(), r.ReadInt32(), r.ReadString(), Items(r, Person)),
+                nameof(PersonObservations) => new PersonObservations(CameraId(r), r.ReadInt64(), Time(r), r.ReadInt32(), r.ReadInt32(), r.ReadString(), Items(r, Person), Height(r.ReadSingle())),
                 nameof(TrackUpdate) => Update(r),
                 nameof(IdentityEvent) => new IdentityEvent(CameraId(r), r.ReadInt64(), r.ReadInt64(), Enum<IdentityEventKind>(r.ReadByte()), Time(r), r.ReadDouble(),
                     r.ReadBoolean() ? r.ReadInt64() : Skip(r.ReadInt64())),
@@ -246,6 +247,9 @@ public sealed class EventCodec(IFramePixelCodec? framePixels = null, IReadOnlyLi
     }
 
     private static BoundingBox Box(BinaryReader r) => new(r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle());
+
+    private static float Height(float value) =>
+        float.IsFinite(value) && value >= 0 ? value : throw new FormatException($"a height must be a finite number >= 0 (got {value}).");
 
     private static void Time(BinaryWriter w, DateTimeOffset t)
     {

@@ -94,26 +94,44 @@ public sealed class PerceptionEngine : IDisposable
     /// <summary>Finds the persons in every frame and lets <paramref name="planner"/> describe them frame by frame, in
     /// rounds (it may ask for more persons after seeing the embeddings of the first). Every person keeps box, score and
     /// clothing colours.</summary>
-    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner planner)
+    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner planner) => Process(frames, planner, null);
+
+    /// <summary>As <see cref="Process(IReadOnlyList{VideoFrame}, PersonTaskPlanner)"/> (no planner: every person
+    /// described), with frames marked in <paramref name="readWhole"/> read whole even on cameras otherwise read as tiles;
+    /// their results say which people may be missing (<see cref="PersonObservations.UnsearchedBelowHeight"/>).</summary>
+    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner? planner, IReadOnlyList<bool>? readWhole)
     {
-        ArgumentNullException.ThrowIfNull(planner);
-        return DetectAndDescribe(frames, (images, detections, drafts) => Plan(planner, images, detections, drafts));
+        ArgumentNullException.ThrowIfNull(frames);
+        if (readWhole is not null && readWhole.Count != frames.Count)
+            throw new ArgumentException($"{frames.Count} frames but {readWhole.Count} read-whole flags.", nameof(readWhole));
+        return DetectAndDescribe(frames, planner is null
+            ? (images, _, drafts) => RunCrops(drafts, images)
+            : (images, detections, drafts) => Plan(planner, images, detections, drafts), readWhole);
     }
 
     /// <summary>Detection on the frames, then <paramref name="describe"/> on the persons found (images, detections,
     /// drafts), then colours and the results; the tensors live until the results are made.</summary>
     private List<PersonObservations> DetectAndDescribe(IReadOnlyList<VideoFrame> frames,
-        Action<List<Tensor>, IReadOnlyList<IReadOnlyList<Detection>>, List<PersonDraft>> describe)
+        Action<List<Tensor>, IReadOnlyList<IReadOnlyList<Detection>>, List<PersonDraft>> describe, IReadOnlyList<bool>? readWhole = null)
     {
         ArgumentNullException.ThrowIfNull(frames);
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
         var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
-        var detections = DetectCore(frames, images);
+        var detections = DetectCore(frames, images, readWhole);
         var drafts = Drafts(detections);
         describe(images, detections, drafts);
-        return Finish(frames, drafts);
+        var results = Finish(frames, drafts);
+        if (readWhole is not null)
+        {
+            for (int f = 0; f < frames.Count; f++)
+            {
+                if (readWhole[f])
+                    results[f] = results[f] with { UnsearchedBelowHeight = Options.UnsearchedBelowHeight(frames[f].CameraId, frames[f].Width, frames[f].Height) };
+            }
+        }
+        return results;
     }
 
     private void Plan(PersonTaskPlanner planner, List<Tensor> images, IReadOnlyList<IReadOnlyList<Detection>> detections, List<PersonDraft> drafts)
@@ -166,11 +184,12 @@ public sealed class PerceptionEngine : IDisposable
         return Finish(frames, drafts);
     }
 
-    private List<IReadOnlyList<Detection>> DetectCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images)
+    private List<IReadOnlyList<Detection>> DetectCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images, IReadOnlyList<bool>? readWhole = null)
     {
         var result = new IReadOnlyList<Detection>[frames.Count];
         // Frames of one size (and tile grid) are resized alike and batched together.
-        foreach (var group in Enumerable.Range(0, frames.Count).GroupBy(i => (frames[i].Width, frames[i].Height, Tiles: Options.TilesFor(frames[i].CameraId, frames[i].Width, frames[i].Height))))
+        foreach (var group in Enumerable.Range(0, frames.Count).GroupBy(i => (frames[i].Width, frames[i].Height,
+            Tiles: readWhole?[i] == true ? 1 : Options.TilesFor(frames[i].CameraId, frames[i].Width, frames[i].Height))))
         {
             var (width, height) = DetectionResize.SizeFor(group.Key.Width, group.Key.Height);
             var indices = group.ToList();

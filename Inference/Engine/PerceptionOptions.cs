@@ -97,6 +97,15 @@ public sealed record PerceptionOptions
         return tiles == AutoTiles ? AutoTilesFor(DetectionResize ?? throw new InvalidOperationException("The detection resize is not resolved yet."), width, height) : tiles;
     }
 
+    /// <summary>For a frame of a camera read as tiles (<see cref="TilesFor"/>) that is read whole this time: the height
+    /// (pixels) under which people may be missing from it, the tallest a tile keeps (<see
+    /// cref="DetectionTiles.MaxTileHeightFraction"/> of a tile); 0 for cameras read whole anyway.</summary>
+    public float UnsearchedBelowHeight(string cameraId, int width, int height)
+    {
+        int grid = TilesFor(cameraId, width, height);
+        return grid <= 1 ? 0 : (float)(Engine.DetectionTiles.MaxTileHeightFraction * Engine.DetectionTiles.Layout(width, height, grid)[0].Height);
+    }
+
     /// <summary>What <see cref="AutoTiles"/> picks for a frame of this size read at <paramref name="resize"/>.</summary>
     public static int AutoTilesFor(DetectionResize resize, int width, int height)
     {

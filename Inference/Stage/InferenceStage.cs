@@ -23,6 +23,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     private readonly PersonTaskSchedule? _schedule = options.PersonTasksEvery is { } every ? new PersonTaskSchedule(every, options.Tracker) : null;
     private ModelThread[] _lanes = []; // made by RunAsync: all of its model calls run on them
     private readonly PlanningTurns _turns = new();
+    private readonly Dictionary<string, long> _analysedFrames = new(StringComparer.Ordinal); // per camera, for the tile schedule
     private readonly Queue<InFlight> _inFlight = new();
     private int _nextLane;
     private PerceptionEngine _engine = engine;
@@ -83,7 +84,10 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
                     await FinishAsync(0, frames, persons, cancellationToken).ConfigureAwait(false);
                     await persons.PublishNoticeAsync(delivery.Notice, cancellationToken).ConfigureAwait(false);
                     if (delivery.Notice.IsTerminal)
+                    {
                         _schedule?.Forget(delivery.CameraId);
+                        _analysedFrames.Remove(delivery.CameraId);
+                    }
                     frames.Acknowledge(delivery);
                 }
                 await StartAsync(pending, frames, persons, cancellationToken).ConfigureAwait(false);
@@ -150,10 +154,21 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
 
         await FinishAsync(_lanes.Length - 1, frames, persons, cancellationToken).ConfigureAwait(false);
         var batch = analysed.Select(d => d.Event!).ToList();
+        var readWhole = batch.Select(ReadWhole).ToList();
         var engine = _engine;
         var turn = _turns.Next();
         var lane = _lanes[_nextLane++ % _lanes.Length];
-        _inFlight.Enqueue(new InFlight(deliveries, analysed, lane.RunAsync(() => Run(engine, batch, turn))));
+        _inFlight.Enqueue(new InFlight(deliveries, analysed, lane.RunAsync(() => Run(engine, batch, readWhole, turn))));
+    }
+
+    // The tile schedule (options.DetectionTilesEvery): a camera's first analysed frame and every Nth after it get the
+    // tiles, the others are read whole. Counted here, where each camera's frames pass in order, so that the lanes
+    // running batches side by side cannot change which frames are tiled.
+    private bool ReadWhole(VideoFrame frame)
+    {
+        long analysed = _analysedFrames.GetValueOrDefault(frame.CameraId);
+        _analysedFrames[frame.CameraId] = analysed + 1;
+        return analysed % options.DetectionTilesEvery != 0;
     }
 
     /// <summary>Publishes the oldest batches in flight until at most <paramref name="keep"/> remain.</summary>
@@ -180,11 +195,11 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     }
 
     /// <summary>The batch through the engine; when the batch fails, each frame alone, so one bad frame costs only itself.</summary>
-    private PersonObservations?[] Run(PerceptionEngine engine, List<VideoFrame> batch, PlanningTurns.Turn turn)
+    private PersonObservations?[] Run(PerceptionEngine engine, List<VideoFrame> batch, List<bool> readWhole, PlanningTurns.Turn turn)
     {
         try
         {
-            return RunInTurn(engine, batch, turn);
+            return RunInTurn(engine, batch, readWhole, turn);
         }
         finally
         {
@@ -192,7 +207,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         }
     }
 
-    private PersonObservations?[] RunInTurn(PerceptionEngine engine, List<VideoFrame> batch, PlanningTurns.Turn turn)
+    private PersonObservations?[] RunInTurn(PerceptionEngine engine, List<VideoFrame> batch, List<bool> readWhole, PlanningTurns.Turn turn)
     {
         var results = new PersonObservations?[batch.Count];
         if (batch.Count == 0)
@@ -200,7 +215,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         long started = Stopwatch.GetTimestamp();
         try
         {
-            var all = Process(engine, batch, turn);
+            var all = Process(engine, batch, readWhole, turn);
             for (int i = 0; i < batch.Count; i++)
                 results[i] = all[i];
         }
@@ -211,7 +226,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             {
                 try
                 {
-                    results[i] = Process(engine, [batch[i]], turn)[0];
+                    results[i] = Process(engine, [batch[i]], [readWhole[i]], turn)[0];
                 }
                 catch (Exception single) when (single is not OutOfMemoryException)
                 {
@@ -223,7 +238,18 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         {
             Reject(batch[0], ex);
         }
-        // Sizes first: a reader that sees the batch counted sees its people measured.
+        // Sizes and passes first: a reader that sees the batch counted sees its people measured.
+        int tiledFrames = 0;
+        long passes = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (results[i] is null)
+                continue;
+            int grid = readWhole[i] ? 1 : engine.Options.TilesFor(batch[i].CameraId, batch[i].Width, batch[i].Height);
+            tiledFrames += grid > 1 ? 1 : 0;
+            passes += grid > 1 ? 1 + (grid * grid) : 1;
+        }
+        _counters.AddDetectionPasses(tiledFrames, passes);
         for (int i = 0; i < batch.Count; i++)
         {
             if (results[i] is { Persons.Count: > 0 } result)
@@ -238,12 +264,13 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     }
 
     // Detection runs at once; the planning waits for the batches read before this one to have planned.
-    private IReadOnlyList<PersonObservations> Process(PerceptionEngine engine, List<VideoFrame> batch, PlanningTurns.Turn turn) =>
-        _schedule is null ? engine.Process(batch) : engine.Process(batch, (f, detections, describe) =>
+    private IReadOnlyList<PersonObservations> Process(PerceptionEngine engine, List<VideoFrame> batch, List<bool> readWhole, PlanningTurns.Turn turn) =>
+        _schedule is null ? engine.Process(batch, null, readWhole) : engine.Process(batch, (f, detections, describe) =>
         {
             turn.Wait();
-            _schedule.Plan(batch[f], detections, describe);
-        });
+            var frame = batch[f];
+            _schedule.Plan(frame, detections, describe, readWhole[f] ? engine.Options.UnsearchedBelowHeight(frame.CameraId, frame.Width, frame.Height) : 0);
+        }, readWhole);
 
     private PersonObservations WithThumbnails(PersonObservations result, VideoFrame frame)
     {

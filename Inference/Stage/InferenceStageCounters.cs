@@ -39,6 +39,21 @@ public sealed class InferenceStageCounters
     /// <summary>How tall the people found on each camera were at the detector's input.</summary>
     public PersonSizes PersonSizes { get; } = new();
 
+    /// <summary>Frames read as tiles too (each one model pass per tile more than a frame read whole).</summary>
+    public long TiledFrames => Interlocked.Read(ref _tiledFrames);
+
+    /// <summary>Detector passes over the frames analysed: one per frame plus one per tile of the frames read as tiles.</summary>
+    public long DetectionPasses => Interlocked.Read(ref _detectionPasses);
+
+    private long _tiledFrames;
+    private long _detectionPasses;
+
+    internal void AddDetectionPasses(int tiledFrames, long passes)
+    {
+        Interlocked.Add(ref _tiledFrames, tiledFrames);
+        Interlocked.Add(ref _detectionPasses, passes);
+    }
+
     /// <summary>Model batches run.</summary>
     public long Batches => Interlocked.Read(ref _batches);
 

@@ -43,7 +43,8 @@ public sealed class PersonTaskSchedule
     /// <paramref name="frame"/> that need it now. A frame at or before the camera's last one (a replay) changes nothing
     /// and gets no descriptions.
     /// </summary>
-    public void Plan(VideoFrame frame, IReadOnlyList<Detection> detections, Func<IReadOnlyList<int>, IReadOnlyList<float[]?>> describe)
+    /// <param name="unsearchedBelowHeight">As the tracking stage's tracker is told (<see cref="PersonObservations.UnsearchedBelowHeight"/>).</param>
+    public void Plan(VideoFrame frame, IReadOnlyList<Detection> detections, Func<IReadOnlyList<int>, IReadOnlyList<float[]?>> describe, float unsearchedBelowHeight = 0)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(detections);
@@ -60,7 +61,7 @@ public sealed class PersonTaskSchedule
         {
             long next = camera.NextId;
             var trial = camera.Tracker.Clone(() => next++);
-            trial.Update(now, detections.Select((d, i) => new TrackerDetection(i, d.Box, d.Score, embeddings[i])).ToList());
+            trial.Update(now, detections.Select((d, i) => new TrackerDetection(i, d.Box, d.Score, embeddings[i])).ToList(), unsearchedBelowHeight);
             var wanted = trial.Tracks
                 .Where(t => t.Status == TrackStatus.Confirmed && t.LastDetectionIndex is { } i && !described[i] && camera.Due(t.Id, now, Every))
                 .Select(t => t.LastDetectionIndex!.Value)

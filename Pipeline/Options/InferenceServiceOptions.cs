@@ -44,6 +44,10 @@ public sealed class InferenceServiceOptions
     /// <summary>DetectionTiles per camera id (0: auto), over the one for all (tiles pay where people are small and far).</summary>
     public Dictionary<string, int> CameraDetectionTiles { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>On cameras read as tiles, the tiles on every Nth analysed frame, the whole frame between (1: every
+    /// frame). Default 3: most of what tiles find at under half their passes.</summary>
+    public int DetectionTilesEvery { get; set; } = 3;
+
     /// <summary>Frames (from any cameras) run through the model together. Default 4.</summary>
     public int BatchFrames { get; set; } = 4;
 
@@ -84,6 +88,7 @@ public sealed class InferenceServiceOptions
         BatchFrames = BatchFrames,
         ModelLanes = ModelLanes,
         DetectionStride = DetectionStride,
+        DetectionTilesEvery = DetectionTilesEvery,
         ThumbnailHeight = ThumbnailHeight,
         BlurHeads = BlurHeads,
         SnapshotEvery = SnapshotEvery,

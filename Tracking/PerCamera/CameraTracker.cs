@@ -70,7 +70,11 @@ public sealed class CameraTracker
     /// Advances one frame. Returns the state of every track that is alive or changed state in this
     /// frame (removed tracks once, with <see cref="TrackStatus.Removed"/>), ordered by id.
     /// </summary>
-    public IReadOnlyList<TrackState> Update(DateTimeOffset time, IReadOnlyList<TrackerDetection> detections)
+    /// <param name="unsearchedBelowHeight">0, or: people shorter than this (pixels) were not looked for in this frame
+    /// (read whole between frames read as tiles), so a new track of such a person that finds no detection here is kept
+    /// for the next frame instead of ended as a false start. Confirmed tracks go lost as always: the store fills their
+    /// gap once they are found again.</param>
+    public IReadOnlyList<TrackState> Update(DateTimeOffset time, IReadOnlyList<TrackerDetection> detections, float unsearchedBelowHeight = 0)
     {
         ArgumentNullException.ThrowIfNull(detections);
         _frame++;
@@ -132,7 +136,7 @@ public sealed class CameraTracker
                 track.Status = TrackStatus.Confirmed;
         }
         var states = new List<TrackState>();
-        foreach (var track in unmatchedTentative)
+        foreach (var track in unmatchedTentative.Where(t => t.Box.Height > unsearchedBelowHeight))
             Remove(track, states);
 
         // 4. New tracks from confident detections nobody claimed (confirmed at once on the first frame).

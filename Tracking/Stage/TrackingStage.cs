@@ -83,7 +83,7 @@ public sealed class TrackingStage(TrackerOptions options, ITrackIdSource ids, IL
             camera.NewBlock(await ids.ReserveAsync(frame.CameraId, Math.Max(IdBlockSize, frame.Persons.Count), cancellationToken).ConfigureAwait(false),
                 Math.Max(IdBlockSize, frame.Persons.Count));
         var detections = frame.Persons.Select(p => new TrackerDetection(p.DetectionIndex, p.Box, p.Score, p.Embedding)).ToList();
-        var states = camera.Reported(camera.Tracker.Update(frame.CaptureTime, detections), ref _tracks);
+        var states = camera.Reported(camera.Tracker.Update(frame.CaptureTime, detections, frame.UnsearchedBelowHeight), ref _tracks);
         await tracks.PublishAsync(new TrackUpdate(frame.CameraId, frame.FrameSequence, frame.CaptureTime, states, frame.Persons, frame.ModelVersion),
             OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _updates);

@@ -234,6 +234,9 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--detection-tiles", "some", "--config", Config());
         Assert.Equal(2, code);
         Assert.Contains("(got 'some')", error, StringComparison.Ordinal);
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--detection-tiles-every", "0", "--config", Config());
+        Assert.Equal(2, code);
+        Assert.Contains("DetectionTilesEvery must be 1-1000 (got 0)", error, StringComparison.Ordinal);
         (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", Config(""", "Inference": { "CameraDetectionTiles": { "hall": -1 } }"""));
         Assert.Equal(2, code);
         Assert.Contains("Inference:CameraDetectionTiles: camera 'hall' has -1; 0 (auto) or 1", error, StringComparison.Ordinal);

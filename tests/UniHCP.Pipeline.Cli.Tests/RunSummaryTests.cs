@@ -40,12 +40,14 @@ public sealed class RunSummaryTests
         var sizes = new UniHCP.Pipeline.Inference.Stage.PersonSizes();
         sizes.Add("street", [100f, 120f], scale: 0.4, tiles: 2);
         sizes.Add("door", [300f], scale: 0.9, tiles: 1);
-        var result = Result([Camera(795, 10, read: 400)], analysed: 795, elapsed: 400, modelBusy: 2 * 399, float32: false) with { PersonSizes = sizes.Snapshot() };
+        var result = Result([Camera(795, 10, read: 400)], analysed: 795, elapsed: 400, modelBusy: 2 * 399, float32: false) with { PersonSizes = sizes.Snapshot(), DetectionPasses = 1855 };
 
         string? note = RunSummary.PaceNote(result);
 
         Assert.NotNull(note);
-        Assert.Contains("Detection read 'street' as tiles too (5 passes a frame instead of 1;", note, StringComparison.Ordinal);
+        // 795 frames, 265 of them (every third) with 4 tile passes more: 1,855 passes, 2.3 a frame.
+        Assert.Contains("Detection read 'street' as tiles too (2.3 detector passes a frame on average instead of 1;", note, StringComparison.Ordinal);
+        Assert.Contains("a larger --detection-tiles-every tiles fewer frames", note, StringComparison.Ordinal);
         Assert.Contains("--detection-tiles 1 reads whole frames only", note, StringComparison.Ordinal);
         Assert.DoesNotContain("'door'", note, StringComparison.Ordinal);
     }

@@ -45,8 +45,9 @@ public sealed class EventCodecTests
     [Fact]
     public void Person_observations_come_back_field_by_field()
     {
-        var observations = new PersonObservations("cam-3", 12, Time, 768, 576, "model-v7", [FullPerson(3), new PersonObservation(4, Box(1), 0.25f)]);
+        var observations = new PersonObservations("cam-3", 12, Time, 768, 576, "model-v7", [FullPerson(3), new PersonObservation(4, Box(1), 0.25f)], UnsearchedBelowHeight: 132.5f);
         var back = RoundTrip(observations);
+        Assert.Equal(132.5f, back.UnsearchedBelowHeight);
         Assert.Equal("cam-3", back.CameraId);
         Assert.Equal(12, back.FrameSequence);
         AssertSameTime(Time, back.CaptureTime);
@@ -56,6 +57,10 @@ public sealed class EventCodecTests
         Assert.Equal(2, back.Persons.Count);
         AssertSamePerson(observations.Persons[0], back.Persons[0]);
         AssertSamePerson(observations.Persons[1], back.Persons[1]);
+        Assert.Equal(0f, RoundTrip(observations with { UnsearchedBelowHeight = 0 }).UnsearchedBelowHeight);
+        var negative = Codec.Encode(observations with { UnsearchedBelowHeight = -1 });
+        var error = Assert.Throws<InvalidDataException>(() => Codec.Decode<PersonObservations>(negative));
+        Assert.Contains("a height must be a finite number >= 0 (got -1)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -118,6 +118,34 @@ public sealed class CameraTrackerTests
     }
 
     [Fact]
+    public void A_new_small_person_survives_frames_that_did_not_look_for_small_people_and_a_tall_one_or_a_searched_frame_ends_it()
+    {
+        // Frame 1 is read as tiles and finds a far person (30 px) and a near one (100 px); frames 2 and 3 are read whole
+        // and find neither: people under 60 px were not looked for there.
+        var tracker = new CameraTracker("cam");
+        Run(tracker, 0);
+        var first = tracker.Update(s_start + s_frame, [Person(0, 100, 50, h: 30, w: 12), Person(1, 300, 50)]);
+        Assert.All(first, s => Assert.Equal(TrackStatus.Tentative, s.Status));
+        var farId = first.Single(s => s.Box.Height < 50).TrackId;
+
+        var second = tracker.Update(s_start + (2 * s_frame), [], unsearchedBelowHeight: 60);
+        var third = tracker.Update(s_start + (3 * s_frame), [], unsearchedBelowHeight: 60);
+
+        Assert.Equal(TrackStatus.Removed, second.Single(s => s.TrackId != farId).Status); // the near one was looked for
+        Assert.Equal(farId, Assert.Single(third).TrackId);
+        Assert.Equal(TrackStatus.Tentative, third[0].Status);
+        // Found again on the next tiled frame: confirmed, the same track.
+        var fourth = tracker.Update(s_start + (4 * s_frame), [Person(0, 101, 50, h: 30, w: 12)]);
+        Assert.Equal((farId, TrackStatus.Confirmed), (Assert.Single(fourth).TrackId, fourth[0].Status));
+
+        // A new small person missing from a frame that looked for everyone is ended, as before.
+        var other = new CameraTracker("cam2");
+        Run(other, 0);
+        other.Update(s_start + s_frame, [Person(0, 100, 50, h: 30, w: 12)]);
+        Assert.Equal(TrackStatus.Removed, Assert.Single(other.Update(s_start + (2 * s_frame), [])).Status);
+    }
+
+    [Fact]
     public void Bad_options_are_refused()
     {
         Assert.Throws<ArgumentException>(() => new CameraTracker("cam", new TrackerOptions { LowScore = 0.8f, HighScore = 0.5f }));

@@ -70,6 +70,43 @@ public sealed class TrackingStagesTests
         Assert.True(second.Min() > TrackingStage.IdBlockSize, $"the second tracker's ids come from the next block ({second.Min()})");
     }
 
+    [Fact]
+    public async Task A_far_person_seen_only_on_tiled_frames_becomes_one_track_when_the_frames_between_say_they_did_not_look()
+    {
+        // Tiles on every third frame find a far person (100 px tall here); the frames between are read whole and do not.
+        async Task<List<TrackUpdate>> TrackAsync(float unsearchedBelowHeight)
+        {
+            await using var transport = new InProcessTransport();
+            var persons = transport.Subscribe(Topics.Persons, "tracking");
+            var updates = transport.Subscribe(Topics.Tracks, "test");
+            var stage = new TrackingStage(new TrackerOptions(), new CountingTrackIds(), NullLogger<TrackingStage>.Instance);
+            var run = stage.RunAsync(persons, transport.CreatePublisher(Topics.Tracks), CancellationToken.None);
+            var publisher = transport.CreatePublisher(Topics.Persons);
+            await publisher.PublishAsync(Frame("hall", 0), OverflowPolicy.Wait, CancellationToken.None);
+            for (int f = 1; f < 13; f++)
+            {
+                var frame = f % 3 == 1 ? Frame("hall", f, Person(0, 100 + f, s_alice)) : Frame("hall", f) with { UnsearchedBelowHeight = unsearchedBelowHeight };
+                await publisher.PublishAsync(frame, OverflowPolicy.Wait, CancellationToken.None);
+            }
+            publisher.Complete();
+            var all = new List<TrackUpdate>();
+            await foreach (var delivery in updates.ReadAllAsync(CancellationToken.None))
+                all.AddRange(delivery.Event is { } update ? [update] : []);
+            await run;
+            return all;
+        }
+
+        var told = await TrackAsync(unsearchedBelowHeight: 132);
+        var tracked = told.SelectMany(u => u.Tracks).Select(t => t.TrackId).Distinct().ToList();
+        Assert.Equal(1, Assert.Single(tracked));
+        // Confirmed on its second tiled frame (4), lost on the frames between after it (the store fills those gaps).
+        Assert.Equal(TrackStatus.Confirmed, told.Single(u => u.FrameSequence == 4).Tracks.Single().Status);
+        Assert.Equal(TrackStatus.Lost, told.Single(u => u.FrameSequence == 5).Tracks.Single().Status);
+        Assert.Equal(TrackStatus.Confirmed, told.Single(u => u.FrameSequence == 10).Tracks.Single().Status);
+        // Not told: every sighting is a new person seen once, never confirmed, so no track is reported.
+        Assert.Empty((await TrackAsync(unsearchedBelowHeight: 0)).SelectMany(u => u.Tracks));
+    }
+
     private static async Task<HashSet<long>> RunTrackerAsync(ITrackIdSource ids, int from)
     {
         await using var transport = new InProcessTransport();
