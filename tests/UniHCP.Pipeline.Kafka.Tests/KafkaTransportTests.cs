@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using UniHCP.Pipeline.Core.Events;
@@ -67,7 +68,7 @@ public sealed class KafkaTransportTests(KafkaBroker broker) : IClassFixture<Kafk
         {
             var publisher = transport.CreatePublisher(topic);
             await publisher.PublishAsync(SampleEvents.Identity("cam-a", 1), OverflowPolicy.Wait, CancellationToken.None);
-            await ProduceRawAsync(name, "cam-a", [1, 2, 3], ("unihcp-schema", "1"), ("unihcp-kind", "event"));      // truncated
+            await ProduceRawAsync(name, "cam-a", [1, 2, 3], ("unihcp-schema", EventCodec.SchemaVersion.ToString(CultureInfo.InvariantCulture)), ("unihcp-kind", "event")); // truncated
             await ProduceRawAsync(name, "cam-a", [0], ("unihcp-schema", "99"), ("unihcp-kind", "event"));        // from the future
             await publisher.PublishAsync(SampleEvents.Identity("cam-a", 2), OverflowPolicy.Wait, CancellationToken.None);
             publisher.Complete();
