@@ -97,39 +97,55 @@ public sealed class PerceptionEngine : IDisposable
     public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner planner) => Process(frames, planner, null);
 
     /// <summary>As <see cref="Process(IReadOnlyList{VideoFrame}, PersonTaskPlanner)"/> (no planner: every person
-    /// described), with frames marked in <paramref name="readWhole"/> read whole even on cameras otherwise read as tiles;
-    /// their results say which people may be missing (<see cref="PersonObservations.UnsearchedBelowHeight"/>).</summary>
-    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner? planner, IReadOnlyList<bool>? readWhole)
+    /// described), reading each frame of a camera read as tiles with only the tiles <paramref name="tilesToRead"/> marks
+    /// for it (one flag per tile of <see cref="DetectionTiles.Layout"/>, all false: the whole frame only; a null entry
+    /// or list: every tile). A frame that skipped tiles says which people may be missing from it
+    /// (<see cref="PersonObservations.UnsearchedBelowHeight"/>).</summary>
+    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner? planner, IReadOnlyList<bool[]?>? tilesToRead)
     {
         ArgumentNullException.ThrowIfNull(frames);
-        if (readWhole is not null && readWhole.Count != frames.Count)
-            throw new ArgumentException($"{frames.Count} frames but {readWhole.Count} read-whole flags.", nameof(readWhole));
+        if (tilesToRead is not null)
+        {
+            if (tilesToRead.Count != frames.Count)
+                throw new ArgumentException($"{frames.Count} frames but {tilesToRead.Count} tile choices.", nameof(tilesToRead));
+            for (int f = 0; f < frames.Count; f++)
+            {
+                int grid = Options.TilesFor(frames[f].CameraId, frames[f].Width, frames[f].Height);
+                if (tilesToRead[f] is { } read && read.Length != grid * grid)
+                    throw new ArgumentException($"Frame {f} ('{frames[f].CameraId}') is read in {grid * grid} tiles, not {read.Length}.", nameof(tilesToRead));
+            }
+        }
         return DetectAndDescribe(frames, planner is null
             ? (images, _, drafts) => RunCrops(drafts, images)
-            : (images, detections, drafts) => Plan(planner, images, detections, drafts), readWhole);
+            : (images, detections, drafts) => Plan(planner, images, detections, drafts), tilesToRead);
+    }
+
+    /// <summary>The height under which people may be missing from a frame read with <paramref name="tilesToRead"/>
+    /// (null: every tile): 0 unless the camera is read as tiles and some were skipped.</summary>
+    public float UnsearchedBelowHeight(VideoFrame frame, bool[]? tilesToRead)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return tilesToRead is not null && tilesToRead.Any(read => !read) ? Options.UnsearchedBelowHeight(frame.CameraId, frame.Width, frame.Height) : 0;
     }
 
     /// <summary>Detection on the frames, then <paramref name="describe"/> on the persons found (images, detections,
     /// drafts), then colours and the results; the tensors live until the results are made.</summary>
     private List<PersonObservations> DetectAndDescribe(IReadOnlyList<VideoFrame> frames,
-        Action<List<Tensor>, IReadOnlyList<IReadOnlyList<Detection>>, List<PersonDraft>> describe, IReadOnlyList<bool>? readWhole = null)
+        Action<List<Tensor>, IReadOnlyList<IReadOnlyList<Detection>>, List<PersonDraft>> describe, IReadOnlyList<bool[]?>? tilesToRead = null)
     {
         ArgumentNullException.ThrowIfNull(frames);
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var scope = NewDisposeScope();
         using var inference = inference_mode();
         var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
-        var detections = DetectCore(frames, images, readWhole);
+        var detections = DetectCore(frames, images, tilesToRead);
         var drafts = Drafts(detections);
         describe(images, detections, drafts);
         var results = Finish(frames, drafts);
-        if (readWhole is not null)
+        for (int f = 0; f < frames.Count && tilesToRead is not null; f++)
         {
-            for (int f = 0; f < frames.Count; f++)
-            {
-                if (readWhole[f])
-                    results[f] = results[f] with { UnsearchedBelowHeight = Options.UnsearchedBelowHeight(frames[f].CameraId, frames[f].Width, frames[f].Height) };
-            }
+            if (UnsearchedBelowHeight(frames[f], tilesToRead[f]) is > 0 and var height)
+                results[f] = results[f] with { UnsearchedBelowHeight = height };
         }
         return results;
     }
@@ -184,30 +200,40 @@ public sealed class PerceptionEngine : IDisposable
         return Finish(frames, drafts);
     }
 
-    private List<IReadOnlyList<Detection>> DetectCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images, IReadOnlyList<bool>? readWhole = null)
+    private List<IReadOnlyList<Detection>> DetectCore(IReadOnlyList<VideoFrame> frames, List<Tensor> images, IReadOnlyList<bool[]?>? tilesToRead = null)
     {
         var result = new IReadOnlyList<Detection>[frames.Count];
+        bool Reads(int frame, int tile) => tilesToRead?[frame] is not { } read || read[tile];
         // Frames of one size (and tile grid) are resized alike and batched together.
         foreach (var group in Enumerable.Range(0, frames.Count).GroupBy(i => (frames[i].Width, frames[i].Height,
-            Tiles: readWhole?[i] == true ? 1 : Options.TilesFor(frames[i].CameraId, frames[i].Width, frames[i].Height))))
+            Tiles: tilesToRead?[i] is { } read && !read.Any(r => r) ? 1 : Options.TilesFor(frames[i].CameraId, frames[i].Width, frames[i].Height))))
         {
             var (width, height) = DetectionResize.SizeFor(group.Key.Width, group.Key.Height);
             var indices = group.ToList();
             var source = cat(indices.Select(i => images[i]).ToList(), 0);
             var whole = DetectBatch(ImageTensors.Resize(source, width, height), width, height, group.Key.Width, group.Key.Height);
-            // Tiles (Options.DetectionTiles): each tile of every frame of the group in one batch per tile position.
+            // Tiles (Options.DetectionTiles): per tile position, one batch of the group's frames that read it.
             var tiles = DetectionTiles.Layout(group.Key.Width, group.Key.Height, group.Key.Tiles);
-            var byTile = tiles.Select(tile =>
+            var byTile = tiles.Select((tile, t) =>
             {
+                var reading = Enumerable.Range(0, indices.Count).Where(k => Reads(indices[k], t)).ToList();
+                var found = new List<Detection>?[indices.Count];
+                if (reading.Count == 0)
+                    return found;
                 var (tileWidth, tileHeight) = DetectionResize.SizeFor(tile.Width, tile.Height);
-                var crop = source.narrow(2, tile.Y, tile.Height).narrow(3, tile.X, tile.Width);
-                return DetectBatch(ImageTensors.Resize(crop, tileWidth, tileHeight), tileWidth, tileHeight, tile.Width, tile.Height);
+                var frameBatch = reading.Count == indices.Count ? source : source.index_select(0, tensor(reading.Select(k => (long)k).ToArray(), device: source.device));
+                var crop = frameBatch.narrow(2, tile.Y, tile.Height).narrow(3, tile.X, tile.Width);
+                var detected = DetectBatch(ImageTensors.Resize(crop, tileWidth, tileHeight), tileWidth, tileHeight, tile.Width, tile.Height);
+                for (int j = 0; j < reading.Count; j++)
+                    found[reading[j]] = detected[j];
+                return found;
             }).ToList();
             for (int k = 0; k < indices.Count; k++)
             {
                 var frame = frames[indices[k]];
-                var found = tiles.Count == 0 ? whole[k]
-                    : DetectionTiles.Merge(whole[k], [.. tiles.Select((tile, t) => (tile, (IReadOnlyList<Detection>)byTile[t][k]))], frame.Width, frame.Height, Options.MaxDetections);
+                var read = tiles.Select((tile, t) => (tile, Found: byTile[t][k])).Where(p => p.Found is not null)
+                    .Select(p => (p.tile, (IReadOnlyList<Detection>)p.Found!)).ToList();
+                var found = tiles.Count == 0 ? whole[k] : DetectionTiles.Merge(whole[k], read, frame.Width, frame.Height, Options.MaxDetections);
                 result[indices[k]] = _ignore.Keep(frame.CameraId, found);
             }
         }

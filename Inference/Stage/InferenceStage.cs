@@ -23,7 +23,8 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     private readonly PersonTaskSchedule? _schedule = options.PersonTasksEvery is { } every ? new PersonTaskSchedule(every, options.Tracker) : null;
     private ModelThread[] _lanes = []; // made by RunAsync: all of its model calls run on them
     private readonly PlanningTurns _turns = new();
-    private readonly Dictionary<string, long> _analysedFrames = new(StringComparer.Ordinal); // per camera, for the tile schedule
+    private TileSchedule _tiles = new(1); // made by RunAsync from the validated options
+    private long _batchesStarted;
     private readonly Queue<InFlight> _inFlight = new();
     private int _nextLane;
     private PerceptionEngine _engine = engine;
@@ -61,6 +62,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         ArgumentNullException.ThrowIfNull(frames);
         ArgumentNullException.ThrowIfNull(persons);
         options.Validate();
+        _tiles = new TileSchedule(options.DetectionTilesEvery);
         var (lanes, threads) = options.Lanes(Environment.ProcessorCount, TorchRuntime.RequestedThreads);
         _lanes = Enumerable.Range(0, lanes).Select(i => new ModelThread($"inference lane {i}", threads)).ToArray();
         _counters.SetLanes(lanes);
@@ -86,7 +88,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
                     if (delivery.Notice.IsTerminal)
                     {
                         _schedule?.Forget(delivery.CameraId);
-                        _analysedFrames.Remove(delivery.CameraId);
+                        _tiles.Forget(delivery.CameraId);
                     }
                     frames.Acknowledge(delivery);
                 }
@@ -154,21 +156,15 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
 
         await FinishAsync(_lanes.Length - 1, frames, persons, cancellationToken).ConfigureAwait(false);
         var batch = analysed.Select(d => d.Event!).ToList();
-        var readWhole = batch.Select(ReadWhole).ToList();
         var engine = _engine;
+        // Tiles are chosen here, where each camera's frames pass in order, from what batches at least two back found
+        // (published by now whatever the lanes), so that lanes running side by side cannot change the choice.
+        long number = _batchesStarted++;
+        _tiles.ApplyUpTo(number - 2);
+        var tiles = batch.Select(f => _tiles.Choose(f, engine.Options.TilesFor(f.CameraId, f.Width, f.Height))).ToList();
         var turn = _turns.Next();
         var lane = _lanes[_nextLane++ % _lanes.Length];
-        _inFlight.Enqueue(new InFlight(deliveries, analysed, lane.RunAsync(() => Run(engine, batch, readWhole, turn))));
-    }
-
-    // The tile schedule (options.DetectionTilesEvery): a camera's first analysed frame and every Nth after it get the
-    // tiles, the others are read whole. Counted here, where each camera's frames pass in order, so that the lanes
-    // running batches side by side cannot change which frames are tiled.
-    private bool ReadWhole(VideoFrame frame)
-    {
-        long analysed = _analysedFrames.GetValueOrDefault(frame.CameraId);
-        _analysedFrames[frame.CameraId] = analysed + 1;
-        return analysed % options.DetectionTilesEvery != 0;
+        _inFlight.Enqueue(new InFlight(deliveries, analysed, number, tiles, lane.RunAsync(() => Run(engine, batch, tiles, turn))));
     }
 
     /// <summary>Publishes the oldest batches in flight until at most <paramref name="keep"/> remain.</summary>
@@ -176,13 +172,15 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     {
         while (_inFlight.Count > keep)
         {
-            var (deliveries, analysed, running) = _inFlight.Peek();
+            var (deliveries, analysed, number, tiles, running) = _inFlight.Peek();
             var results = await running.ConfigureAwait(false);
             _inFlight.Dequeue();
             for (int i = 0; i < analysed.Count; i++)
             {
-                if (results[i] is { } result)
-                    await persons.PublishAsync(WithThumbnails(result, analysed[i].Event!), OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
+                if (results[i] is not { } result)
+                    continue;
+                await persons.PublishAsync(WithThumbnails(result, analysed[i].Event!), OverflowPolicy.Wait, cancellationToken).ConfigureAwait(false);
+                _tiles.Observe(number, result, tiles[i]);
             }
             if (_snapshotTaker is not null)
             {
@@ -195,11 +193,11 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     }
 
     /// <summary>The batch through the engine; when the batch fails, each frame alone, so one bad frame costs only itself.</summary>
-    private PersonObservations?[] Run(PerceptionEngine engine, List<VideoFrame> batch, List<bool> readWhole, PlanningTurns.Turn turn)
+    private PersonObservations?[] Run(PerceptionEngine engine, List<VideoFrame> batch, List<bool[]?> tiles, PlanningTurns.Turn turn)
     {
         try
         {
-            return RunInTurn(engine, batch, readWhole, turn);
+            return RunInTurn(engine, batch, tiles, turn);
         }
         finally
         {
@@ -207,7 +205,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         }
     }
 
-    private PersonObservations?[] RunInTurn(PerceptionEngine engine, List<VideoFrame> batch, List<bool> readWhole, PlanningTurns.Turn turn)
+    private PersonObservations?[] RunInTurn(PerceptionEngine engine, List<VideoFrame> batch, List<bool[]?> tiles, PlanningTurns.Turn turn)
     {
         var results = new PersonObservations?[batch.Count];
         if (batch.Count == 0)
@@ -215,7 +213,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         long started = Stopwatch.GetTimestamp();
         try
         {
-            var all = Process(engine, batch, readWhole, turn);
+            var all = Process(engine, batch, tiles, turn);
             for (int i = 0; i < batch.Count; i++)
                 results[i] = all[i];
         }
@@ -226,7 +224,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
             {
                 try
                 {
-                    results[i] = Process(engine, [batch[i]], [readWhole[i]], turn)[0];
+                    results[i] = Process(engine, [batch[i]], [tiles[i]], turn)[0];
                 }
                 catch (Exception single) when (single is not OutOfMemoryException)
                 {
@@ -245,9 +243,9 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         {
             if (results[i] is null)
                 continue;
-            int grid = readWhole[i] ? 1 : engine.Options.TilesFor(batch[i].CameraId, batch[i].Width, batch[i].Height);
-            tiledFrames += grid > 1 ? 1 : 0;
-            passes += grid > 1 ? 1 + (grid * grid) : 1;
+            int read = tiles[i] is { } chosen ? chosen.Count(r => r) : 0;
+            tiledFrames += read > 0 ? 1 : 0;
+            passes += 1 + read;
         }
         _counters.AddDetectionPasses(tiledFrames, passes);
         for (int i = 0; i < batch.Count; i++)
@@ -264,13 +262,12 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     }
 
     // Detection runs at once; the planning waits for the batches read before this one to have planned.
-    private IReadOnlyList<PersonObservations> Process(PerceptionEngine engine, List<VideoFrame> batch, List<bool> readWhole, PlanningTurns.Turn turn) =>
-        _schedule is null ? engine.Process(batch, null, readWhole) : engine.Process(batch, (f, detections, describe) =>
+    private IReadOnlyList<PersonObservations> Process(PerceptionEngine engine, List<VideoFrame> batch, List<bool[]?> tiles, PlanningTurns.Turn turn) =>
+        _schedule is null ? engine.Process(batch, null, tiles) : engine.Process(batch, (f, detections, describe) =>
         {
             turn.Wait();
-            var frame = batch[f];
-            _schedule.Plan(frame, detections, describe, readWhole[f] ? engine.Options.UnsearchedBelowHeight(frame.CameraId, frame.Width, frame.Height) : 0);
-        }, readWhole);
+            _schedule.Plan(batch[f], detections, describe, engine.UnsearchedBelowHeight(batch[f], tiles[f]));
+        }, tiles);
 
     private PersonObservations WithThumbnails(PersonObservations result, VideoFrame frame)
     {
@@ -297,7 +294,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         }
     }
 
-    private sealed record InFlight(List<Delivery<VideoFrame>> Deliveries, List<Delivery<VideoFrame>> Analysed, Task<PersonObservations?[]> Results);
+    private sealed record InFlight(List<Delivery<VideoFrame>> Deliveries, List<Delivery<VideoFrame>> Analysed, long Number, List<bool[]?> Tiles, Task<PersonObservations?[]> Results);
 
     private void Reject(VideoFrame frame, Exception reason)
     {

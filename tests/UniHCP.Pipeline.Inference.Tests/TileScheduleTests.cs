@@ -16,7 +16,7 @@ namespace UniHCP.Pipeline.Inference.Tests;
 public sealed class TileScheduleTests
 {
     [Fact]
-    public async Task A_frame_read_whole_on_a_tiled_camera_finds_what_the_whole_frame_finds_and_says_how_small_a_missing_person_may_be()
+    public async Task A_frame_read_with_fewer_tiles_finds_what_the_whole_frame_finds_and_more_and_says_how_small_a_missing_person_may_be()
     {
         TorchRuntime.EnsureLoaded();
         var decoded = await VideoFrames.ReadAsync(SampleVideo.Locate(), i => i == 400);
@@ -24,15 +24,20 @@ public sealed class TileScheduleTests
         VideoFrame Frame(string camera) => new(camera, 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, f.Width, f.Height, PixelFormat.Rgb24, f.Rgb);
         using var engine = Engine(tasks: []);
 
-        var results = engine.Process([Frame("far"), Frame("far"), Frame("near"), Frame("near")], null, [false, true, false, true]);
+        var results = engine.Process([Frame("far"), Frame("far"), Frame("far"), Frame("near"), Frame("near")], null,
+            [null, [false, false, false, false], [true, false, false, true], null, [false]]);
 
-        // 768x576 in 2 x 2 tiles of 384... x 330 px: a tile keeps people under 0.4 of its height, 132 px.
-        Assert.Equal([0f, 132f, 0f, 0f], results.Select(r => r.UnsearchedBelowHeight));
-        Assert.True(results[0].Persons.Count > results[1].Persons.Count, $"tiles found {results[0].Persons.Count}, the whole frame {results[1].Persons.Count}");
-        // Read as "near" is (same batch, so the same numbers up to the kernels' order of summation).
-        Assert.Equal(results[2].Persons.Count, results[1].Persons.Count);
-        Assert.All(results[1].Persons.Zip(results[2].Persons), p => Assert.True(p.First.Box.IoU(p.Second.Box) > 0.99f && Math.Abs(p.First.Score - p.Second.Score) < 1e-3f));
-        Assert.Throws<ArgumentException>(() => engine.Process([Frame("far")], null, [true, false]));
+        // 768x576 in 2 x 2 tiles of 439 x 330 px: a tile keeps people under 0.4 of its height, 132 px.
+        Assert.Equal([0f, 132f, 132f, 0f, 0f], results.Select(r => r.UnsearchedBelowHeight));
+        var (all, whole, two, near) = (results[0].Persons, results[1].Persons, results[2].Persons, results[3].Persons);
+        Assert.True(all.Count > two.Count && two.Count > whole.Count, $"every tile {all.Count}, two tiles {two.Count}, the whole frame {whole.Count}");
+        // Read whole, "far" finds what "near" does (same batch, so the same numbers up to the kernels' order of summation).
+        Assert.Equal(near.Count, whole.Count);
+        Assert.All(whole.Zip(near), p => Assert.True(p.First.Box.IoU(p.Second.Box) > 0.99f && Math.Abs(p.First.Score - p.Second.Score) < 1e-3f));
+        Assert.All(whole, w => Assert.Contains(two, t => t.Box.IoU(w.Box) >= 0.5f));
+        var error = Assert.Throws<ArgumentException>(() => engine.Process([Frame("far")], null, [[true, false]]));
+        Assert.Contains("read in 4 tiles, not 2", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => engine.Process([Frame("far")], null, [null, null]));
     }
 
     [Fact]
@@ -77,6 +82,40 @@ public sealed class TileScheduleTests
         Assert.Contains(published, p => p.Persons.Any(person => person.Embedding.Length > 0));
         var error = Assert.Throws<ArgumentException>(() => new InferenceStageOptions { DetectionTilesEvery = 0 }.Validate());
         Assert.Contains("DetectionTilesEvery must be 1-1000 (got 0)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tiles_go_on_every_third_frame_and_one_without_small_people_is_skipped_until_its_probe()
+    {
+        var schedule = new TileSchedule(every: 3);
+        VideoFrame Frame(long sequence) => new("cam", sequence, DateTimeOffset.UnixEpoch.AddSeconds(sequence / 25.0), TimeSpan.Zero, 1280, 720, PixelFormat.Rgb24, new byte[1280 * 720 * 3]);
+        // 1280x720 in 2 x 2 tiles of 732 x 412: two far people in the top-left tile, a near one (200 px) in the bottom right.
+        var found = new PersonObservations("cam", 0, DateTimeOffset.UnixEpoch, 1280, 720, "m",
+        [
+            new PersonObservation(0, new BoundingBox(100, 100, 120, 150), 0.9f),
+            new PersonObservation(1, new BoundingBox(300, 200, 320, 250), 0.8f),
+            new PersonObservation(2, new BoundingBox(1000, 400, 1080, 600), 0.9f),
+        ]);
+
+        Assert.Equal([true, true, true, true], schedule.Choose(Frame(0), grid: 2)!);
+        Assert.Equal([false, false, false, false], schedule.Choose(Frame(1), grid: 2)!);
+        Assert.Equal([false, false, false, false], schedule.Choose(Frame(2), grid: 2)!);
+        schedule.Observe(batch: 5, found, [true, true, true, true]);
+        schedule.ApplyUpTo(4); // not yet: what a batch found counts from two batches later
+        Assert.Equal([true, true, true, true], schedule.Choose(Frame(3), grid: 2)!);
+        schedule.ApplyUpTo(5);
+        var chosen = Enumerable.Range(4, 30).Select(i => schedule.Choose(Frame(i), grid: 2)!).ToList();
+
+        // Tiled frames 6, 9, ...: the top-left tile always; the others (nobody small inside) again on the sixth
+        // tiled frame after their last reading (frame 3): frame 21.
+        Assert.All(chosen.Where((_, k) => (k + 4) % 3 != 0), read => Assert.DoesNotContain(true, read));
+        var tiled = chosen.Where((_, k) => (k + 4) % 3 == 0).ToList();
+        Assert.All(tiled, read => Assert.True(read[0]));
+        Assert.Equal([21L], chosen.Select((read, k) => (read, Frame: (long)(k + 4))).Where(c => c.read[1]).Select(c => c.Frame).Take(1));
+        Assert.Null(schedule.Choose(Frame(40) with { CameraId = "lobby" }, grid: 1)); // read whole anyway
+        schedule.Forget("cam");
+        Assert.Equal([true, true, true, true], schedule.Choose(Frame(41), grid: 2)!); // a camera that comes back starts afresh
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TileSchedule(0));
     }
 
     private static PerceptionEngine Engine(string[] tasks) => new PerceptionEngineBuilder().WithWeights(RepositoryModels.DefaultWeights)
