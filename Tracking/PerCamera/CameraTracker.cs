@@ -72,8 +72,8 @@ public sealed class CameraTracker
     /// </summary>
     /// <param name="unsearchedBelowHeight">0, or: people shorter than this (pixels) were not looked for in this frame
     /// (read whole between frames read as tiles), so a new track of such a person that finds no detection here is kept
-    /// for the next frame instead of ended as a false start. Confirmed tracks go lost as always: the store fills their
-    /// gap once they are found again.</param>
+    /// for the next frame instead of ended as a false start, and a lost one is not ended for its timeout until a frame
+    /// that looked for it. Confirmed tracks go lost as always: the store fills their gap once they are found again.</param>
     public IReadOnlyList<TrackState> Update(DateTimeOffset time, IReadOnlyList<TrackerDetection> detections, float unsearchedBelowHeight = 0)
     {
         ArgumentNullException.ThrowIfNull(detections);
@@ -144,8 +144,9 @@ public sealed class CameraTracker
             _tracks.Add(new Track(_nextId(), detection, time, confirmed: !_started || _options.ConfirmHits <= 1, _frame));
         _started = true;
 
-        // 5. Lost tracks past their timeout end.
-        foreach (var track in _tracks.Where(t => t.Status == TrackStatus.Lost && time - t.LastSeen > _options.LostTimeout).ToList())
+        // 5. Lost tracks past their timeout end - but not those this frame did not look for: they wait for a frame that
+        // does (read as tiles), which matches before it ends anything, however long the source takes between such frames.
+        foreach (var track in _tracks.Where(t => t.Status == TrackStatus.Lost && time - t.LastSeen > _options.LostTimeout && t.Box.Height > unsearchedBelowHeight).ToList())
             Remove(track, states);
 
         foreach (var track in _tracks)

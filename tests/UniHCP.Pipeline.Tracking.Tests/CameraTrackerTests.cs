@@ -138,6 +138,15 @@ public sealed class CameraTrackerTests
         var fourth = tracker.Update(s_start + (4 * s_frame), [Person(0, 101, 50, h: 30, w: 12)]);
         Assert.Equal((farId, TrackStatus.Confirmed), (Assert.Single(fourth).TrackId, fourth[0].Status));
 
+        // Lost for longer than the timeout (1 s) on frames that did not look for it, it waits for one that does.
+        for (int f = 5; f < 25; f++)
+            Assert.Equal(TrackStatus.Lost, Assert.Single(tracker.Update(s_start + (f * s_frame), [], unsearchedBelowHeight: 60)).Status);
+        var found = tracker.Update(s_start + (25 * s_frame), [Person(0, 102, 50, h: 30, w: 12)]);
+        Assert.Equal((farId, TrackStatus.Confirmed), (Assert.Single(found).TrackId, found[0].Status));
+        for (int f = 26; f < 36; f++)
+            tracker.Update(s_start + (f * s_frame), [], unsearchedBelowHeight: 60);
+        Assert.Equal(TrackStatus.Removed, Assert.Single(tracker.Update(s_start + (36 * s_frame), [])).Status); // a frame that looked
+
         // A new small person missing from a frame that looked for everyone is ended, as before.
         var other = new CameraTracker("cam2");
         Run(other, 0);
