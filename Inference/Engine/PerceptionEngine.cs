@@ -100,8 +100,11 @@ public sealed class PerceptionEngine : IDisposable
     /// described), reading each frame of a camera read as tiles with only the tiles <paramref name="tilesToRead"/> marks
     /// for it (one flag per tile of <see cref="DetectionTiles.Layout"/>, all false: the whole frame only; a null entry
     /// or list: every tile). A frame that skipped tiles says which people may be missing from it
-    /// (<see cref="PersonObservations.UnsearchedBelowHeight"/>).</summary>
-    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner? planner, IReadOnlyList<bool[]?>? tilesToRead)
+    /// (<see cref="PersonObservations.UnsearchedBelowHeight"/>). <paramref name="amend"/>, when given, sees each
+    /// frame's detections in order (frame index in the batch, detections) before anything describes them, and returns
+    /// the ones to keep (e.g. with people carried over from an earlier frame).</summary>
+    public IReadOnlyList<PersonObservations> Process(IReadOnlyList<VideoFrame> frames, PersonTaskPlanner? planner, IReadOnlyList<bool[]?>? tilesToRead,
+        Func<int, IReadOnlyList<Detection>, IReadOnlyList<Detection>>? amend = null)
     {
         ArgumentNullException.ThrowIfNull(frames);
         if (tilesToRead is not null)
@@ -117,7 +120,7 @@ public sealed class PerceptionEngine : IDisposable
         }
         return DetectAndDescribe(frames, planner is null
             ? (images, _, drafts) => RunCrops(drafts, images)
-            : (images, detections, drafts) => Plan(planner, images, detections, drafts), tilesToRead);
+            : (images, detections, drafts) => Plan(planner, images, detections, drafts), tilesToRead, amend);
     }
 
     /// <summary>The height under which people may be missing from a frame read with <paramref name="tilesToRead"/>
@@ -131,7 +134,8 @@ public sealed class PerceptionEngine : IDisposable
     /// <summary>Detection on the frames, then <paramref name="describe"/> on the persons found (images, detections,
     /// drafts), then colours and the results; the tensors live until the results are made.</summary>
     private List<PersonObservations> DetectAndDescribe(IReadOnlyList<VideoFrame> frames,
-        Action<List<Tensor>, IReadOnlyList<IReadOnlyList<Detection>>, List<PersonDraft>> describe, IReadOnlyList<bool[]?>? tilesToRead = null)
+        Action<List<Tensor>, IReadOnlyList<IReadOnlyList<Detection>>, List<PersonDraft>> describe, IReadOnlyList<bool[]?>? tilesToRead = null,
+        Func<int, IReadOnlyList<Detection>, IReadOnlyList<Detection>>? amend = null)
     {
         ArgumentNullException.ThrowIfNull(frames);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -139,6 +143,8 @@ public sealed class PerceptionEngine : IDisposable
         using var inference = inference_mode();
         var images = frames.Select(f => ImageTensors.FromFrame(f, _device)).ToList();
         var detections = DetectCore(frames, images, tilesToRead);
+        for (int f = 0; f < frames.Count && amend is not null; f++)
+            detections[f] = amend(f, detections[f]);
         var drafts = Drafts(detections);
         describe(images, detections, drafts);
         var results = Finish(frames, drafts);

@@ -25,6 +25,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
     private readonly PlanningTurns _turns = new();
     private TileSchedule _tiles = new(1); // made by RunAsync from the validated options
     private long _batchesStarted;
+    private readonly SmallPeopleCarry _carry = new(); // used in planning turns only: one batch at a time, in order
     private readonly Queue<InFlight> _inFlight = new();
     private int _nextLane;
     private PerceptionEngine _engine = engine;
@@ -89,6 +90,7 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
                     {
                         _schedule?.Forget(delivery.CameraId);
                         _tiles.Forget(delivery.CameraId);
+                        _carry.Forget(delivery.CameraId); // no batch is in flight here (finished above)
                     }
                     frames.Acknowledge(delivery);
                 }
@@ -261,13 +263,24 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         return results;
     }
 
-    // Detection runs at once; the planning waits for the batches read before this one to have planned.
-    private IReadOnlyList<PersonObservations> Process(PerceptionEngine engine, List<VideoFrame> batch, List<bool[]?> tiles, PlanningTurns.Turn turn) =>
-        _schedule is null ? engine.Process(batch, null, tiles) : engine.Process(batch, (f, detections, describe) =>
+    // Detection runs at once; carrying small people between frames and the planning wait for the batches read before
+    // this one to be done, so both see every camera's frames in order.
+    private IReadOnlyList<PersonObservations> Process(PerceptionEngine engine, List<VideoFrame> batch, List<bool[]?> tiles, PlanningTurns.Turn turn)
+    {
+        IReadOnlyList<Detection> Carry(int f, IReadOnlyList<Detection> detections)
+        {
+            if (tiles[f] is null)
+                return detections;
+            turn.Wait();
+            var frame = batch[f];
+            return _carry.Amend(frame, detections, tiles[f], engine.Options.UnsearchedBelowHeight(frame.CameraId, frame.Width, frame.Height));
+        }
+        return _schedule is null ? engine.Process(batch, null, tiles, Carry) : engine.Process(batch, (f, detections, describe) =>
         {
             turn.Wait();
             _schedule.Plan(batch[f], detections, describe, engine.UnsearchedBelowHeight(batch[f], tiles[f]));
-        }, tiles);
+        }, tiles, Carry);
+    }
 
     private PersonObservations WithThumbnails(PersonObservations result, VideoFrame frame)
     {

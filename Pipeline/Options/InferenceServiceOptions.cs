@@ -45,7 +45,7 @@ public sealed class InferenceServiceOptions
     public Dictionary<string, int> CameraDetectionTiles { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>On cameras read as tiles, the tiles on every Nth analysed frame, the whole frame between (1: every
-    /// frame). Default 3: most of what tiles find at under half their passes.</summary>
+    /// frame). Default 3: nearly what tiles on every frame find, at under half their passes.</summary>
     public int DetectionTilesEvery { get; set; } = 3;
 
     /// <summary>Frames (from any cameras) run through the model together. Default 4.</summary>

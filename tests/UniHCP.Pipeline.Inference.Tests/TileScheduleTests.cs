@@ -80,6 +80,13 @@ public sealed class TileScheduleTests
         Assert.Equal(3, stage.Counters.TiledFrames);
         Assert.Equal(8 + (3 * 4), stage.Counters.DetectionPasses);
         Assert.Contains(published, p => p.Persons.Any(person => person.Embedding.Length > 0));
+        // The frames read whole hold the small people of the tiled frame before them (found again or carried over).
+        foreach (var (tiled, between) in new[] { (0, 1), (0, 2), (3, 4), (3, 5), (6, 7) })
+        {
+            var small = published[tiled].Persons.Where(p => p.Box.Height <= 132).ToList();
+            Assert.NotEmpty(small);
+            Assert.All(small, p => Assert.Contains(published[between].Persons, q => q.Box.IoU(p.Box) >= 0.5f));
+        }
         var error = Assert.Throws<ArgumentException>(() => new InferenceStageOptions { DetectionTilesEvery = 0 }.Validate());
         Assert.Contains("DetectionTilesEvery must be 1-1000 (got 0)", error.Message, StringComparison.Ordinal);
     }
@@ -116,6 +123,26 @@ public sealed class TileScheduleTests
         schedule.Forget("cam");
         Assert.Equal([true, true, true, true], schedule.Choose(Frame(41), grid: 2)!); // a camera that comes back starts afresh
         Assert.Throws<ArgumentOutOfRangeException>(() => new TileSchedule(0));
+    }
+
+    [Fact]
+    public void The_small_people_of_a_tiled_frame_are_carried_to_the_frames_read_whole_after_it_unless_found_again()
+    {
+        var carry = new SmallPeopleCarry();
+        VideoFrame Frame(string camera, long sequence) => new(camera, sequence, DateTimeOffset.UnixEpoch, TimeSpan.Zero, 1280, 720, PixelFormat.Rgb24, new byte[1280 * 720 * 3]);
+        var far = new Detection(new BoundingBox(100, 100, 120, 150), 0.8f);
+        var farToo = new Detection(new BoundingBox(300, 200, 320, 250), 0.7f);
+        var near = new Detection(new BoundingBox(600, 200, 700, 500), 0.9f); // 300 px: the whole frame's to find
+        var farAgain = new Detection(new BoundingBox(102, 100, 122, 150), 0.6f);
+
+        Assert.Equal([far, farToo, near], carry.Amend(Frame("cam", 0), [far, farToo, near], [true, true, false, true], smallBelowHeight: 165));
+        var between = carry.Amend(Frame("cam", 1), [near, farAgain], [false, false, false, false], smallBelowHeight: 165);
+
+        Assert.Equal([near, farAgain, farToo], between); // far was found again, farToo is carried
+        Assert.Equal([near], carry.Amend(Frame("other", 1), [near], [false, false, false, false], 165)); // another camera holds nobody
+        Assert.Equal([near], carry.Amend(Frame("lobby", 1), [near], null, 0)); // read whole anyway
+        carry.Forget("cam");
+        Assert.Equal([near], carry.Amend(Frame("cam", 2), [near], [false, false, false, false], 165));
     }
 
     private static PerceptionEngine Engine(string[] tasks) => new PerceptionEngineBuilder().WithWeights(RepositoryModels.DefaultWeights)
