@@ -71,8 +71,19 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         InferenceLog.Lanes(logger, lanes, threads);
         try
         {
-            await foreach (var batch in frames.ReadBatchesAsync(options.BatchFrames, cancellationToken).ConfigureAwait(false))
+            var batches = frames.ReadBatchesAsync(options.BatchFrames, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using var closing = batches.ConfigureAwait(false);
+            while (true)
             {
+                var next = batches.MoveNextAsync().AsTask();
+                // While no input comes, batches that finished are published (and their frames acknowledged) rather than
+                // kept until the next batch: a source held back by how far its consumers lag (ingest --max-lag over
+                // Kafka) sends nothing more until they are, and would otherwise wait for them forever.
+                while (_inFlight.Count > 0 && await Task.WhenAny(next, _inFlight.Peek().Results).ConfigureAwait(false) != next)
+                    await FinishAsync(_inFlight.Count - 1, frames, persons, cancellationToken).ConfigureAwait(false);
+                if (!await next.ConfigureAwait(false))
+                    break;
+                var batch = batches.Current;
                 // Notices keep their place: the frames before one are published before it.
                 var pending = new List<Delivery<VideoFrame>>();
                 foreach (var delivery in batch)

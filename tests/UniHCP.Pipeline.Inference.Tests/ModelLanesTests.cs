@@ -54,6 +54,43 @@ public sealed class ModelLanesTests
     }
 
     [Fact]
+    public async Task Every_analysed_frame_is_published_while_no_more_input_comes()
+    {
+        // A source held back by its consumers' lag (ingest --max-lag over Kafka) sends nothing more until what it sent is
+        // acknowledged; the stage must not keep its last batch waiting for the next one.
+        TorchRuntime.EnsureLoaded();
+        var decoded = await VideoFrames.ReadAsync(SampleVideo.Locate(), i => i is >= 300 and < 305);
+        var engine = new PerceptionEngineBuilder().WithWeights(RepositoryModels.DefaultWeights)
+            .WithOptions(new PerceptionOptions { Tasks = [], Precision = Precision.Float32 }).Build();
+        var stage = new InferenceStage(engine, new InferenceStageOptions { BatchFrames = 2, ModelLanes = 2, ThumbnailHeight = 0, SnapshotEvery = TimeSpan.Zero },
+            NullLogger<InferenceStage>.Instance);
+        await using var transport = new InProcessTransport();
+        var input = transport.Subscribe(Topics.Frames, "inference");
+        var output = transport.Subscribe(Topics.Persons, "test");
+        var running = stage.RunAsync(input, transport.CreatePublisher(Topics.Persons), CancellationToken.None);
+        var publisher = transport.CreatePublisher(Topics.Frames);
+        foreach (var f in decoded)
+            await publisher.PublishAsync(new VideoFrame("a", f.Index - 300, DateTimeOffset.UnixEpoch.AddMilliseconds(100 * (f.Index - 300)), TimeSpan.Zero, f.Width, f.Height, PixelFormat.Rgb24, f.Rgb), OverflowPolicy.Wait, CancellationToken.None);
+
+        // No more frames and no end of stream: all five come out anyway (the timeout only bounds a hang).
+        var published = new List<long>();
+        using (var waiting = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
+        {
+            await foreach (var delivery in output.ReadAllAsync(waiting.Token))
+            {
+                published.Add(delivery.Event!.FrameSequence);
+                output.Acknowledge(delivery);
+                if (published.Count == decoded.Count)
+                    break;
+            }
+        }
+        publisher.Complete();
+        await running;
+
+        Assert.Equal([0L, 1, 2, 3, 4], published);
+    }
+
+    [Fact]
     public void Lanes_default_to_two_on_two_or_more_cores_and_share_the_threads()
     {
         Assert.Equal((2, 1), new InferenceStageOptions().Lanes(cores: 2, requestedThreads: 0));
@@ -125,20 +162,7 @@ public sealed class ModelLanesTests
             Tracker = new TrackerOptions(),
         };
         var stage = new InferenceStage(engine, options, NullLogger<InferenceStage>.Instance);
-        await using var transport = new InProcessTransport();
-        var input = transport.Subscribe(Topics.Frames, "inference");
-        var output = transport.Subscribe(Topics.Persons, "test");
-        var running = stage.RunAsync(input, transport.CreatePublisher(Topics.Persons), CancellationToken.None);
-        var publisher = transport.CreatePublisher(Topics.Frames);
-        foreach (var frame in frames)
-            await publisher.PublishAsync(frame, OverflowPolicy.Wait, CancellationToken.None);
-        foreach (string camera in new[] { "a", "b" })
-            await publisher.PublishNoticeAsync(new CameraNotice(camera, CameraNoticeKind.EndOfStream, DateTimeOffset.UnixEpoch, frames.Last(f => f.CameraId == camera).Sequence), CancellationToken.None);
-        publisher.Complete();
-        var published = new List<Published>();
-        await foreach (var delivery in output.ReadAllAsync(CancellationToken.None))
-            published.Add(new Published(delivery.Event, delivery.Notice));
-        await running;
+        var published = (await StageHarness.RunAsync(stage, frames, endStreams: true)).Select(d => new Published(d.Event, d.Notice)).ToList();
         Assert.Equal(lanes, stage.Counters.Lanes);
         return published;
     }

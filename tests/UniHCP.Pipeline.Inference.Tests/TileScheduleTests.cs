@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using UniHCP.Pipeline.Core.Events;
-using UniHCP.Pipeline.Core.Transport;
-using UniHCP.Pipeline.Core.Transport.InProcess;
 using UniHCP.Pipeline.Inference.Engine;
 using UniHCP.Pipeline.Inference.Stage;
 using UniHCP.Pipeline.Ingest;
@@ -58,21 +56,7 @@ public sealed class TileScheduleTests
         };
         Assert.Equal(3, options.DetectionTilesEvery);
         var stage = new InferenceStage(Engine(tasks: ["reid"]), options, NullLogger<InferenceStage>.Instance);
-        await using var transport = new InProcessTransport();
-        var input = transport.Subscribe(Topics.Frames, "inference");
-        var output = transport.Subscribe(Topics.Persons, "test");
-        var running = stage.RunAsync(input, transport.CreatePublisher(Topics.Persons), CancellationToken.None);
-        var publisher = transport.CreatePublisher(Topics.Frames);
-        foreach (var frame in frames)
-            await publisher.PublishAsync(frame, OverflowPolicy.Wait, CancellationToken.None);
-        publisher.Complete();
-        var published = new List<PersonObservations>();
-        await foreach (var delivery in output.ReadAllAsync(CancellationToken.None))
-        {
-            if (delivery.Event is { } observations)
-                published.Add(observations);
-        }
-        await running;
+        var published = (await StageHarness.RunAsync(stage, frames)).Select(d => d.Event).OfType<PersonObservations>().ToList();
 
         Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i), published.Select(p => p.FrameSequence));
         Assert.Equal([0L, 3, 6], published.Where(p => p.UnsearchedBelowHeight == 0).Select(p => p.FrameSequence));
