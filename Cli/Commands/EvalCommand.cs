@@ -164,8 +164,8 @@ internal static class EvalCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "The shared datasets folder (the sample video's teacher keypoints).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "data")) };
         var split = new Option<string>("--split") { Description = "held-out (frames 500-599) or train (frames 0-449): the default model's splits of the sample video.", DefaultValueFactory = _ => "held-out" };
         split.AcceptOnlyFromAmong("held-out", "train");
-        var coco = new Option<FileInfo?>("--coco") { Description = "Score on a COCO keypoint file instead (human annotations, e.g. person_keypoints_val2017.json; COCO's 17 joints)." };
-        var images = new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder); found by file_name, or by its trailing path parts." };
+        var coco = new Option<FileInfo[]>("--coco") { Description = "Score on COCO-format keypoint files instead (human annotations, e.g. person_keypoints_val2017.json; other layouts - CrowdPose, AI Challenger, PoseTrack ... - by joint name, on the COCO joints they name); several files are scored each and together.", AllowMultipleArgumentsPerToken = true };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "The --coco files' images (default: each file's folder, then the folder above it); found by file_name, or by its trailing path parts." };
         var command = new Command("pose", "COCO keypoint AP (OKS 0.50:0.95) and AP50 of the weights' pose task, top-down on the labelled boxes (COCO's ground-truth-box protocol): on the sample video's teacher keypoints, or on a COCO keypoint file (--coco).") { weights, data, split, coco, images };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -177,16 +177,18 @@ internal static class EvalCommand
                 var pose = metadata.Tasks.FirstOrDefault(t => t.Type == TaskType.Pose)
                     ?? throw new ArgumentException($"The weights {metadata.Version} have no pose task.");
                 bool train = parse.GetValue(split) == "train";
-                var cocoFile = parse.GetValue(coco);
-                List<PoseSample> samples;
-                if (cocoFile is not null)
+                var cocoFiles = parse.GetValue(coco) ?? [];
+                // One part per file (or the sample video's teacher keypoints): scored apart, then together.
+                var parts = new List<(string Name, List<PoseSample> Samples)>();
+                foreach (var cocoFile in cocoFiles)
                 {
-                    samples = CocoPoseReader.Read(cocoFile.FullName, parse.GetValue(images)?.FullName ?? cocoFile.DirectoryName!);
+                    var explicitImages = parse.GetValue(images)?.FullName;
+                    parts.Add((Path.GetFileNameWithoutExtension(cocoFile.Name), CocoPoseReader.Read(cocoFile.FullName, explicitImages ?? cocoFile.DirectoryName!, alsoParentFolder: explicitImages is null)));
                 }
-                else
+                if (cocoFiles.Length == 0)
                 {
                     string teacher = TrainingRunEnd.TeacherLabels(parse.GetValue(data)!);
-                    samples = await VideoTeacherReader.ReadPoseAsync(teacher, SampleVideo.Locate(), f => train ? DefaultModelRecipe.IsVideoTraining(f) : DefaultModelRecipe.IsVideoValidation(f), cancellationToken);
+                    parts.Add(("vtest-teacher", await VideoTeacherReader.ReadPoseAsync(teacher, SampleVideo.Locate(), f => train ? DefaultModelRecipe.IsVideoTraining(f) : DefaultModelRecipe.IsVideoValidation(f), cancellationToken)));
                 }
                 var options = new Inference.Engine.PerceptionOptions
                 {
@@ -194,13 +196,20 @@ internal static class EvalCommand
                     Precision = Inference.Engine.CpuFeatures.HasFastBFloat16 ? Inference.Engine.Precision.BFloat16 : Inference.Engine.Precision.Float32,
                 };
                 using var engine = new Inference.Engine.PerceptionEngineBuilder().WithWeights(path).WithOptions(options).Build();
-                string source = cocoFile is not null ? $"{cocoFile.Name} (human annotations)" : $"{(train ? "training" : "held-out")} split of the sample video";
+                string source = cocoFiles.Length > 0 ? $"{string.Join(", ", cocoFiles.Select(f => f.Name))} (human annotations)" : $"{(train ? "training" : "held-out")} split of the sample video";
                 stdout.WriteLine($"weights {metadata.Version} ({path}), task {pose.Name} ({(pose.Trained ? "trained" : "NOT trained: expect chance-level numbers")}), {source}, {options.Precision}");
-                if (samples.Count == 0)
+                var all = parts.SelectMany(p => p.Samples).ToList();
+                if (all.Count == 0)
                     throw new ArgumentException("No image with a labelled person to score.");
-                var result = PoseEvaluator.Evaluate(engine, samples);
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(cocoFile is not null ? Path.GetFileNameWithoutExtension(cocoFile.Name) : "vtest-teacher")}  images {result.Images,4}  persons {result.Persons,5}  AP {result.Ap:0.000}  AP50 {result.Ap50:0.000}{(cocoFile is null ? "  (MoveNet pseudo-labels, not ground truth)" : "")}"));
+                var results = PoseEvaluator.Predict(engine, all);
+                int at = 0;
+                foreach (var (name, samples) in parts)
+                {
+                    stdout.WriteLine(PoseLine(name, results.GetRange(at, samples.Count)) + (cocoFiles.Length == 0 ? "  (MoveNet pseudo-labels, not ground truth)" : UnlabelledJoints(samples)));
+                    at += samples.Count;
+                }
+                if (parts.Count > 1)
+                    stdout.WriteLine(PoseLine("all", results));
                 return ExitCodes.Success;
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or DatasetFormatException)
@@ -210,6 +219,16 @@ internal static class EvalCommand
         });
         return command;
     }
+
+    private static string PoseLine(string name, IReadOnlyList<PoseResult> results)
+    {
+        var (ap, ap50) = PoseAveragePrecision.Evaluate(results);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"  {name}  images {results.Count,4}  persons {results.Sum(r => r.Truths.Count),5}  AP {ap:0.000}  AP50 {ap50:0.000}");
+    }
+
+    private static string UnlabelledJoints(IReadOnlyList<PoseSample> samples) =>
+        CocoPoseReader.UnlabelledJoints(samples) is { Count: > 0 } missing ? $"  (not scored, unlabelled: {string.Join(", ", missing)})" : "";
 
     private static Command Detection()
     {

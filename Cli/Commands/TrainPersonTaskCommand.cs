@@ -40,6 +40,9 @@ internal static class TrainPersonTaskCommand
         async (model, spec, data, batch, parse, log, cancellationToken) =>
         {
             string[] heads = [.. s_maskHeads, $"tasks.{spec.Name}."];
+            double rotation = OptionNumber(parse, "--rotation", 0), halfBody = OptionNumber(parse, "--half-body", 0);
+            PoseTrainingTask Task(string dataset, IReadOnlyList<PoseSample> train, IReadOnlyList<PoseSample> validation) =>
+                new(spec.Name, dataset, train, validation, batch) { RotationDegrees = rotation, HalfBodyProbability = halfBody };
             if (OptionValue<FileInfo>(parse, "--coco") is not null && OptionValue<DirectoryInfo>(parse, "--scenes") is not null)
                 throw new ArgumentException("Give --coco or --scenes, not both: the pose run learns from one of them.");
             if (OptionValue<FileInfo>(parse, "--coco") is { } coco)
@@ -52,7 +55,7 @@ internal static class TrainPersonTaskCommand
                 var (cocoTrain, cocoValidation) = HeldOut.EveryFifth(all);
                 string name = Path.GetFileNameWithoutExtension(coco.Name);
                 log.WriteLine($"{coco.FullName}: {cocoTrain.Count} training images ({cocoTrain.Sum(s => s.Persons.Count)} persons), {cocoValidation.Count} held out ({cocoValidation.Sum(s => s.Persons.Count)}; every fifth image)");
-                return new TaskRecipe(new PoseTrainingTask(spec.Name, name, cocoTrain, cocoValidation, batch), $"{coco.Name} (human annotations), {cocoTrain.Count} images",
+                return new TaskRecipe(Task(name, cocoTrain, cocoValidation), $"{coco.Name} (human annotations), {cocoTrain.Count} images",
                     $"{coco.FullName}: {cocoTrain.Count} training images, {cocoValidation.Count} held-out", heads);
             }
             if (OptionValue<DirectoryInfo>(parse, "--scenes") is { } scenes)
@@ -63,7 +66,7 @@ internal static class TrainPersonTaskCommand
                     throw new ArgumentException($"'{scenes.FullName}' gives {sceneTrain.Count} training and {sceneValidation.Count} validation frames with keypoints; both are needed.");
                 string validates = heldOut.Count > 0 ? $"held out whole: {string.Join(", ", heldOut.Order(StringComparer.Ordinal))}" : "each scene's last 20 %";
                 log.WriteLine($"scene keypoints: {sceneTrain.Count} training frames ({sceneTrain.Sum(s => s.Persons.Count)} persons), {sceneValidation.Count} validation ({sceneValidation.Sum(s => s.Persons.Count)}; {validates})");
-                return new TaskRecipe(new PoseTrainingTask(spec.Name, "scenes", sceneTrain, sceneValidation, batch), $"teacher keypoints (MoveNet on crops) of the scenes in {scenes.Name}",
+                return new TaskRecipe(Task("scenes", sceneTrain, sceneValidation), $"teacher keypoints (MoveNet on crops) of the scenes in {scenes.Name}",
                     $"scenes {scenes.FullName}: {sceneTrain.Count} training frames ({sceneTrain.Sum(s => s.Persons.Count)} persons); validation {validates}; "
                     + string.Join("; ", SceneLabelReader.Teachers(scenes.FullName).Select(t => "labelled by " + t)), heads);
             }
@@ -72,7 +75,7 @@ internal static class TrainPersonTaskCommand
             var train = samples.Where(s => DefaultModelRecipe.IsVideoTraining(FrameOf(s.Name))).ToList();
             var validation = samples.Where(s => DefaultModelRecipe.IsVideoValidation(FrameOf(s.Name))).ToList();
             log.WriteLine($"vtest teacher keypoints: {train.Count} training frames ({train.Sum(s => s.Persons.Count)} persons), {validation.Count} held-out ({validation.Sum(s => s.Persons.Count)})");
-            return new TaskRecipe(new PoseTrainingTask(spec.Name, "vtest", train, validation, batch), "vtest teacher keypoints (MoveNet), frames 0-449",
+            return new TaskRecipe(Task("vtest", train, validation), "vtest teacher keypoints (MoveNet), frames 0-449",
                 $"vtest-teacher: {train.Count} training frames, {validation.Count} held-out", heads);
         },
         () =>
@@ -82,6 +85,8 @@ internal static class TrainPersonTaskCommand
             new Option<DirectoryInfo?>("--scenes") { Description = "Train on the keypoints of a folder of `unihcp label` files (one per video) instead: the first 75 % of each clip trains; the scenes of --held-out-scenes validate whole, else each clip's last 20 %." },
             new Option<DirectoryInfo?>("--videos") { Description = "Where the --scenes videos are when they are no longer where the label files say (looked up by file name)." },
             new Option<string?>("--held-out-scenes") { Description = "With --scenes: scenes (label file names, comma-separated) that only validate, whole." },
+            Bounded(new Option<double>("--rotation") { Description = "Turn half of the training views by up to this many degrees (0-90; 0: none).", DefaultValueFactory = _ => 0 }, 0, 90),
+            Bounded(new Option<double>("--half-body") { Description = "Share of the training views that frame only the upper or the lower body (0-1), for persons with at least 8 labelled joints.", DefaultValueFactory = _ => 0 }, 0, 1),
         ]);
 
     private static readonly PersonTask s_reid = new(
@@ -304,6 +309,20 @@ internal static class TrainPersonTaskCommand
         foreach (var other in metadata.Tasks.Where(t => t.Trained && t.Type is TaskType.Pose or TaskType.Parsing && !training.Contains(t.Type)))
             log.WriteLine($"warning: {other.Name} is trained in these weights and shares the mask neck and head this run trains; its outputs will change. Add --with {other.Type.ToString().ToLowerInvariant()} to keep it learning in the same steps.");
     }
+
+    private static Option<double> Bounded(Option<double> option, double min, double max)
+    {
+        option.Validators.Add(result =>
+        {
+            double value = result.GetValueOrDefault<double>();
+            if (!(value >= min && value <= max))
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} {value} must be within [{min}, {max}]."));
+        });
+        return option;
+    }
+
+    private static double OptionNumber(ParseResult parse, string name, double fallback) =>
+        parse.CommandResult.Command.Options.Any(o => o.Name == name) ? parse.GetValue<double>(name) : fallback;
 
     // A task-specific option's value, or null where this command does not have it (a task added with --with).
     private static T? OptionValue<T>(ParseResult parse, string name) where T : class =>

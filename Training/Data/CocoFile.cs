@@ -153,6 +153,8 @@ public sealed class CocoAnnotation
     /// <summary>[x, y, width, height] in pixels.</summary>
     public double[]? Bbox { get; set; }
 
+    /// <summary>1 for a crowd region; PoseTrack's files write true / false.</summary>
+    [JsonConverter(typeof(CrowdFlagConverter))]
     public int Iscrowd { get; set; }
 
     /// <summary>The person's segment area in pixels (COCO's OKS scale), when the file gives it.</summary>
@@ -166,4 +168,18 @@ public sealed class CocoAnnotation
 
     /// <summary>Machine labels: which teacher made it.</summary>
     public string? Source { get; set; }
+}
+
+/// <summary>Reads a crowd flag written as a number (COCO) or as true / false (PoseTrack).</summary>
+internal sealed class CrowdFlagConverter : JsonConverter<int>
+{
+    public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.True => 1,
+        JsonTokenType.False => 0,
+        JsonTokenType.Number => reader.GetInt32(),
+        _ => throw new JsonException($"iscrowd must be a number or true/false, not {reader.TokenType}."),
+    };
+
+    public override void Write(Utf8JsonWriter writer, int value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
 }

@@ -16,6 +16,14 @@ public static class PoseEvaluator
 {
     public static PoseEvaluation Evaluate(PerceptionEngine engine, IReadOnlyList<PoseSample> samples, int batchImages = 4)
     {
+        var (ap, ap50) = PoseAveragePrecision.Evaluate(Predict(engine, samples, batchImages));
+        return new PoseEvaluation(samples.Count, samples.Sum(s => s.Persons.Count), ap, ap50);
+    }
+
+    /// <summary>Each sample's truths with the engine's predictions, in the samples' order (to score parts of a set
+    /// apart and together from one pass).</summary>
+    public static List<PoseResult> Predict(PerceptionEngine engine, IReadOnlyList<PoseSample> samples, int batchImages = 4)
+    {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(samples);
         if (!engine.CropTasks.Any(t => t.Type == Inference.Model.TaskType.Pose))
@@ -36,7 +44,6 @@ public static class PoseEvaluator
                 results.Add(new PoseResult([.. chunk[i].Persons.Select(p => p.Truth)], predictions));
             }
         }
-        var (ap, ap50) = PoseAveragePrecision.Evaluate(results);
-        return new PoseEvaluation(samples.Count, samples.Sum(s => s.Persons.Count), ap, ap50);
+        return results;
     }
 }

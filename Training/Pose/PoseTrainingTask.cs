@@ -10,8 +10,8 @@ namespace UniHCP.Pipeline.Training.Pose;
 
 /// <summary>
 /// Top-down pose training on labelled persons: each step draws <see cref="BatchSize"/> persons, crops them as the
-/// engine does (box enlarged 1.25x to 3:4, bilinear), with random scale (0.75-1.25 of the crop) and a left-right
-/// mirror that swaps the joint pairs, and supervises every decoder layer with <see cref="PoseLoss"/> against UDP
+/// engine does (box enlarged 1.25x to 3:4, bilinear), with random scale (0.75-1.25 of the crop), a left-right
+/// mirror that swaps the joint pairs, and optionally turns and half-body crops (<see cref="PoseView"/>), and supervises every decoder layer with <see cref="PoseLoss"/> against UDP
 /// Gaussian targets. Held-out: COCO keypoint AP of the plain crops (no flip test), decoded as the engine decodes.
 /// </summary>
 public sealed class PoseTrainingTask : ITrainingTask
@@ -41,8 +41,15 @@ public sealed class PoseTrainingTask : ITrainingTask
 
     public int BatchSize { get; }
 
-    /// <summary>Random scale and mirror (on by default; off to fit a fixed batch exactly, as the overfit test does).</summary>
+    /// <summary>Random views (on by default; off to fit a fixed batch exactly, as the overfit test does): scale and
+    /// mirror, and the turns and half-body crops below.</summary>
     public bool Augment { get; init; } = true;
+
+    /// <summary>Largest turn of a view, in degrees (0: none); half of the views are turned, uniformly within it.</summary>
+    public double RotationDegrees { get; init; }
+
+    /// <summary>Share of the views (of persons with at least 8 labelled joints) that frame the upper or lower body only.</summary>
+    public double HalfBodyProbability { get; init; }
 
     public (Tensor Loss, IReadOnlyDictionary<string, double> Parts) Step(UniHcpModel model, Random random, Device device)
     {
@@ -55,14 +62,12 @@ public sealed class PoseTrainingTask : ITrainingTask
         foreach (var (sample, person) in picks)
         {
             var (box, truth) = sample.Persons[person];
-            var crop = CropBox.Around(box, _input.Width, _input.Height);
-            double scale = Augment ? 0.75 + (0.5 * random.NextDouble()) : 1;
-            crop = crop with { Width = crop.Width * scale, Height = crop.Height * scale };
-            bool mirrored = Augment && random.NextDouble() < 0.5;
-            var image = ImageTensors.FromImage(sample.Image, device);
-            var pixels = ImageTensors.Crops(image, [crop], _input);
-            crops.Add(mirrored ? pixels.flip(3) : pixels);
-            var (m, w) = PoseTargets.Build(truth.Joints, [.. truth.Visibility.Select(v => v > 0)], crop, heatHeight, heatWidth, mirrored, spec.FlipPairs);
+            var view = Augment
+                ? PoseView.Draw(box, truth, _input, random, RotationDegrees, rotationProbability: 0.5, HalfBodyProbability)
+                : new PoseView(CropBox.Around(box, _input.Width, _input.Height), 0, false);
+            crops.Add(view.Sample(ImageTensors.FromImage(sample.Image, device), _input));
+            var shown = truth.Joints.Select(j => view.ToCropFrame(j.X, j.Y)).ToList();
+            var (m, w) = PoseTargets.Build(shown, [.. truth.Visibility.Select(v => v > 0)], view.Crop, heatHeight, heatWidth, view.Mirrored, spec.FlipPairs);
             maps.Add(m);
             weights.Add(w);
         }

@@ -182,7 +182,7 @@ public sealed class TrainingCommandTests : IDisposable
         string weights = TinyWeights();
 
         var (poseCode, poseOutput, poseError) = await CliRunner.RunAsync("train", "pose", "--scenes", scenes, "--held-out-scenes", "b", "--weights", weights,
-            "--out", Path.Combine(_dir, "scene-pose"), "--steps", "2", "--evaluate-every", "2", "--batch-size", "2");
+            "--out", Path.Combine(_dir, "scene-pose"), "--steps", "2", "--evaluate-every", "2", "--batch-size", "2", "--rotation", "30", "--half-body", "0.3");
         Assert.True(poseCode == 0, poseOutput + poseError);
         Assert.Contains("scene keypoints: 15 training frames (15 persons), 20 validation (20; held out whole: b)", poseOutput, StringComparison.Ordinal);
         var pose = WeightsFile.ReadMetadata(Path.Combine(_dir, "scene-pose", "model.safetensors"));
@@ -215,6 +215,26 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.Equal(ExitCodes.BadInput, exitCode);
         Assert.Contains(message, error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_dir, "never")));
+    }
+
+    [SharedDataFact]
+    public async Task Eval_pose_scores_keypoint_files_of_several_layouts_each_and_together()
+    {
+        string samples = Path.Combine(SharedData.Root, "pose-samples");
+        string weights = TinyWeights();
+
+        // CrowdPose names its joints in its own order and lacks the face; OCHuman is COCO's layout.
+        var (exitCode, output, error) = await CliRunner.RunAsync("eval", "pose", "--weights", weights,
+            "--coco", Path.Combine(samples, "crowdpose", "test_crowdpose.json"), Path.Combine(samples, "ochuman", "test_ochuman.json"));
+
+        Assert.True(exitCode == 0, output + error);
+        Assert.Matches(@"test_crowdpose  images    2  persons     4  AP \d\.\d{3}  AP50 \d\.\d{3}  \(not scored, unlabelled: nose, left_eye, right_eye, left_ear, right_ear\)", output);
+        Assert.Matches(@"test_ochuman  images    3  persons     5  AP \d\.\d{3}  AP50 \d\.\d{3}\r?\n", output);
+        Assert.Matches(@"all  images    5  persons     9  AP \d\.\d{3}", output);
+
+        var (badCode, _, badError) = await CliRunner.RunAsync("train", "pose", "--rotation", "120", "--weights", weights, "--out", Path.Combine(_dir, "never"));
+        Assert.NotEqual(0, badCode);
+        Assert.Contains("--rotation 120 must be within [0, 90]", badError, StringComparison.Ordinal);
     }
 
     [Fact]

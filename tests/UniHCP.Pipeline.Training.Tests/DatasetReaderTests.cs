@@ -66,9 +66,38 @@ public sealed class DatasetReaderTests : IDisposable
             Assert.True(p.Truth.Area > 0);
         });
         Assert.Equal(356725, ochuman.Single(s => s.Name == "003799.jpg").Persons[0].Truth.Area); // the file's area, not the box's
-        var crowdPose = Assert.Throws<DatasetFormatException>(() => CocoPoseReader.Read(Path.Combine(samples, "crowdpose", "test_crowdpose.json"), Path.Combine(samples, "crowdpose")));
-        Assert.Contains("do not start with COCO's 17", crowdPose.Message, StringComparison.Ordinal);
-        Assert.Contains("test_crowdpose.json", crowdPose.Message, StringComparison.Ordinal);
+    }
+
+    [SharedDataFact]
+    public void Keypoint_files_of_other_layouts_read_by_joint_name_with_the_joints_they_lack_unlabelled()
+    {
+        string samples = Path.Combine(SharedData.Root, "pose-samples");
+
+        // CrowdPose: "left_shoulder" ... "head", "neck" - twelve of COCO's joints, in its own order.
+        var crowdPose = CocoPoseReader.Read(Path.Combine(samples, "crowdpose", "test_crowdpose.json"), Path.Combine(samples, "crowdpose"));
+        // AI Challenger: "Right Shoulder", ... - spaces and capitals.
+        var aic = CocoPoseReader.Read(Path.Combine(samples, "aic", "test_aic.json"), Path.Combine(samples, "aic"));
+        // PoseTrack: COCO's order with head_bottom / head_top where the eyes are, iscrowd written as false, and the
+        // images beside the annotations folder, not in it.
+        var poseTrack = CocoPoseReader.Read(Path.Combine(samples, "posetrack18", "annotations", "test_posetrack18_val.json"), Path.Combine(samples, "posetrack18", "annotations"), alsoParentFolder: true);
+
+        Assert.Equal((2, 4), (crowdPose.Count, crowdPose.Sum(s => s.Persons.Count))); // the fifth person has no joint
+        Assert.Equal((3, 9), (aic.Count, aic.Sum(s => s.Persons.Count)));
+        Assert.Equal((3, 14), (poseTrack.Count, poseTrack.Sum(s => s.Persons.Count)));
+        Assert.Equal(["nose", "left_eye", "right_eye", "left_ear", "right_ear"], CocoPoseReader.UnlabelledJoints(crowdPose));
+        Assert.Equal(["nose", "left_eye", "right_eye", "left_ear", "right_ear"], CocoPoseReader.UnlabelledJoints(aic));
+        Assert.Equal(["left_eye", "right_eye", "left_ear", "right_ear"], CocoPoseReader.UnlabelledJoints(poseTrack));
+        // CrowdPose's first column is left_shoulder (COCO's 5th joint): read into COCO's place.
+        var first = crowdPose.Single(s => s.Name == "106848.jpg").Persons[0].Truth;
+        Assert.Equal((208f, 108f), first.Joints[6]); // right_shoulder, the file's second column
+        Assert.Equal(0, first.Visibility[0]);
+        var posetrackFolderOnly = Assert.Throws<DatasetFormatException>(() => CocoPoseReader.Read(Path.Combine(samples, "posetrack18", "annotations", "test_posetrack18_val.json"), Path.Combine(samples, "posetrack18", "annotations")));
+        Assert.Contains("is not under", posetrackFolderOnly.Message, StringComparison.Ordinal);
+
+        string strange = Write("strange.json", """{ "images": [], "annotations": [], "categories": [ { "id": 1, "name": "person", "keypoints": ["beak", "wing_tip"] } ] }""");
+        var unknown = Assert.Throws<DatasetFormatException>(() => CocoPoseReader.Read(strange, _dir));
+        Assert.Contains("none of the 2 keypoint names (beak, wing_tip", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("strange.json", unknown.Message, StringComparison.Ordinal);
     }
 
 
