@@ -183,7 +183,10 @@ internal static class EvalCommand
                 foreach (var cocoFile in cocoFiles)
                 {
                     var explicitImages = parse.GetValue(images)?.FullName;
-                    parts.Add((Path.GetFileNameWithoutExtension(cocoFile.Name), CocoPoseReader.Read(cocoFile.FullName, explicitImages ?? cocoFile.DirectoryName!, alsoParentFolder: explicitImages is null)));
+                    var read = CocoPoseReader.Read(cocoFile.FullName, explicitImages ?? cocoFile.DirectoryName!, alsoParentFolder: explicitImages is null);
+                    if (read.Count == 0)
+                        throw new ArgumentException($"'{cocoFile.FullName}' has no image with a labelled person (non-crowd, at least one joint) to score.");
+                    parts.Add((Path.GetFileNameWithoutExtension(cocoFile.Name), read));
                 }
                 if (cocoFiles.Length == 0)
                 {

@@ -232,6 +232,13 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.Matches(@"test_ochuman  images    3  persons     5  AP \d\.\d{3}  AP50 \d\.\d{3}\r?\n", output);
         Assert.Matches(@"all  images    5  persons     9  AP \d\.\d{3}", output);
 
+        // A file without a labelled person is named, not scored as zero beside the others.
+        string empty = Path.Combine(_dir, "empty.json");
+        File.WriteAllText(empty, """{ "images": [], "annotations": [], "categories": [ { "id": 1, "name": "person", "keypoints": ["left_shoulder", "right_shoulder"] } ] }""");
+        var (emptyCode, _, emptyError) = await CliRunner.RunAsync("eval", "pose", "--weights", weights, "--coco", Path.Combine(samples, "ochuman", "test_ochuman.json"), empty);
+        Assert.Equal(ExitCodes.BadInput, emptyCode);
+        Assert.Contains($"'{empty}' has no image with a labelled person", emptyError, StringComparison.Ordinal);
+
         var (badCode, _, badError) = await CliRunner.RunAsync("train", "pose", "--rotation", "120", "--weights", weights, "--out", Path.Combine(_dir, "never"));
         Assert.NotEqual(0, badCode);
         Assert.Contains("--rotation 120 must be within [0, 90]", badError, StringComparison.Ordinal);
