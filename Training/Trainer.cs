@@ -278,10 +278,13 @@ public sealed class Trainer
     {
         int depth = model.Config.Encoder.Depth;
         bool vit = model.Config.Encoder.Kind == EncoderKind.Vit;
-        foreach (var (name, parameter) in model.named_parameters())
+        foreach (var (fullName, parameter) in model.named_parameters())
         {
             if (!parameter.requires_grad)
                 continue;
+            // A task's own encoder ("tasks.<name>.backbone_module.*") learns at the rates the shared one would.
+            int own = fullName.StartsWith("tasks.", StringComparison.Ordinal) ? fullName.IndexOf(".backbone_module.", StringComparison.Ordinal) : -1;
+            string name = own > 0 ? fullName[(own + 1)..] : fullName;
             // The ResNet encoder's feature pyramid is new (randomly initialised): it learns at the full rate.
             if (!name.StartsWith("backbone_module.", StringComparison.Ordinal) || name.StartsWith("backbone_module.fpn.", StringComparison.Ordinal))
             {

@@ -32,7 +32,7 @@ internal static class TrainPersonTaskCommand
     private static readonly PersonTask s_pose = new(
         TaskType.Pose, "pose",
         "Teach weights the pose task on ../shared/data/vtest-teacher (MoveNet keypoints of the sample video, frames 0-449; 500-599 held out), on scenes labelled by `unihcp label` (--scenes) or on a COCO keypoint file (--coco).",
-        "heads (the pose queries, the mask neck and the mask head, which parsing shares: nothing detection reads moves; the default)",
+        "heads (the pose queries with pose's own encoder where it has one, the mask neck and the mask head, which parsing shares: nothing detection reads moves; the default)",
         DefaultSteps: 1500, DefaultLr: 1e-3, DefaultBatch: 16,
         // Heatmap MSE runs about 1e-3 of the other tasks' losses: weighted up so that in a joint step (after the
         // gradient clip) pose still gets its share, as the release's per-dataset weights (0.25 .. 1.44e6) do.
@@ -43,13 +43,14 @@ internal static class TrainPersonTaskCommand
             double rotation = OptionNumber(parse, "--rotation", 0), halfBody = OptionNumber(parse, "--half-body", 0);
             PoseTrainingTask Task(string dataset, IReadOnlyList<PoseSample> train, IReadOnlyList<PoseSample> validation) =>
                 new(spec.Name, dataset, train, validation, batch) { RotationDegrees = rotation, HalfBodyProbability = halfBody };
-            if (OptionValue<FileInfo>(parse, "--coco") is not null && OptionValue<DirectoryInfo>(parse, "--scenes") is not null)
-                throw new ArgumentException("Give --coco or --scenes, not both: the pose run learns from one of them.");
-            if (OptionValue<FileInfo>(parse, "--coco") is { } coco)
+            var coco = OptionValue<FileInfo>(parse, "--coco");
+            List<PoseSample> cocoSamples = [];
+            if (coco is not null)
+                cocoSamples = CocoPoseReader.Read(coco.FullName, OptionValue<DirectoryInfo>(parse, "--images")?.FullName ?? coco.DirectoryName!);
+            if (coco is not null && OptionValue<DirectoryInfo>(parse, "--scenes") is null)
             {
                 // A site's own (or any) human-annotated COCO keypoint file: every fifth image held out.
-                string images = OptionValue<DirectoryInfo>(parse, "--images")?.FullName ?? coco.DirectoryName!;
-                var all = CocoPoseReader.Read(coco.FullName, images);
+                var all = cocoSamples;
                 if (all.Count < 2)
                     throw new ArgumentException($"'{coco.FullName}' has {all.Count} image(s) with a labelled person; at least two are needed (one is held out).");
                 var (cocoTrain, cocoValidation) = HeldOut.EveryFifth(all);
@@ -66,8 +67,13 @@ internal static class TrainPersonTaskCommand
                     throw new ArgumentException($"'{scenes.FullName}' gives {sceneTrain.Count} training and {sceneValidation.Count} validation frames with keypoints; both are needed.");
                 string validates = heldOut.Count > 0 ? $"held out whole: {string.Join(", ", heldOut.Order(StringComparer.Ordinal))}" : "each scene's last 20 %";
                 log.WriteLine($"scene keypoints: {sceneTrain.Count} training frames ({sceneTrain.Sum(s => s.Persons.Count)} persons), {sceneValidation.Count} validation ({sceneValidation.Sum(s => s.Persons.Count)}; {validates})");
-                return new TaskRecipe(Task("scenes", sceneTrain, sceneValidation), $"teacher keypoints (MoveNet on crops) of the scenes in {scenes.Name}",
-                    $"scenes {scenes.FullName}: {sceneTrain.Count} training frames ({sceneTrain.Sum(s => s.Persons.Count)} persons); validation {validates}; "
+                // With --coco too, every image of that file trains beside the scenes' frames (each person of either as
+                // likely to be drawn); the scenes validate.
+                string also = coco is null ? string.Empty : $" and {coco.Name} (all {cocoSamples.Count} images)";
+                if (coco is not null)
+                    log.WriteLine($"{coco.FullName}: {cocoSamples.Count} images ({cocoSamples.Sum(s => s.Persons.Count)} persons) train beside the scenes");
+                return new TaskRecipe(Task("scenes", [.. sceneTrain, .. cocoSamples], sceneValidation), $"teacher keypoints (MoveNet on crops) of the scenes in {scenes.Name}{also}",
+                    $"scenes {scenes.FullName}: {sceneTrain.Count} training frames ({sceneTrain.Sum(s => s.Persons.Count)} persons){also}; validation {validates}; "
                     + string.Join("; ", SceneLabelReader.Teachers(scenes.FullName).Select(t => "labelled by " + t)), heads);
             }
             string teacher = TrainingRunEnd.TeacherLabels(data);
@@ -82,10 +88,11 @@ internal static class TrainPersonTaskCommand
         [
             new Option<FileInfo?>("--coco") { Description = "Train on a COCO keypoint file (human annotations: a site's own export, COCO, OCHuman ...; COCO's 17 joints first) instead of the sample video's teacher labels; every fifth image is held out. Its images are decoded up front: for hundreds to a few thousand images." },
             new Option<DirectoryInfo?>("--images") { Description = "The --coco file's images (default: its folder); found by file_name, or by its trailing path parts." },
-            new Option<DirectoryInfo?>("--scenes") { Description = "Train on the keypoints of a folder of `unihcp label` files (one per video) instead: the first 75 % of each clip trains; the scenes of --held-out-scenes validate whole, else each clip's last 20 %." },
+            new Option<DirectoryInfo?>("--scenes") { Description = "Train on the keypoints of a folder of `unihcp label` files (one per video) instead: the first 75 % of each clip trains; the scenes of --held-out-scenes validate whole, else each clip's last 20 %. With --coco as well, all of that file's images train beside them." },
             new Option<DirectoryInfo?>("--videos") { Description = "Where the --scenes videos are when they are no longer where the label files say (looked up by file name)." },
             new Option<string?>("--held-out-scenes") { Description = "With --scenes: scenes (label file names, comma-separated) that only validate, whole." },
             Bounded(new Option<double>("--rotation") { Description = "Turn half of the training views by up to this many degrees (0-90; 0: none).", DefaultValueFactory = _ => 0 }, 0, 90),
+            new Option<bool>("--own-encoder") { Description = "Give pose its own copy of the encoder first (ResNet-18 configurations; +2.8 M parameters, about +6 MB in float16) and let it learn with the pose heads: pose then gets encoder features of its own while detection, ReID and colours keep reading the shared encoder unchanged. Weights whose pose already has one train it without this option." },
             Bounded(new Option<double>("--half-body") { Description = "Share of the training views that frame only the upper or the lower body (0-1), for persons with at least 8 labelled joints.", DefaultValueFactory = _ => 0 }, 0, 1),
         ]);
 
@@ -206,6 +213,12 @@ internal static class TrainPersonTaskCommand
                 string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 TorchRuntime.SetThreads(parse.GetValue(threads));
                 var (model, metadata) = WeightsFile.Load(path);
+                if (OptionFlag(parse, "--own-encoder") && model.Tasks.FirstOf(primary.Type) is { } owner && !model.HasOwnEncoder(owner.Name))
+                {
+                    using var shared = model;
+                    (model, metadata) = OwnEncoder.Give(shared, metadata, owner.Name);
+                    stdout.WriteLine($"{owner.Name} now reads crops through its own copy of the encoder; it learns in this run, and nothing another task reads moves.");
+                }
                 using (model)
                 {
                     var runs = new List<(TaskSpec Spec, TaskRecipe Recipe)>();
@@ -323,6 +336,9 @@ internal static class TrainPersonTaskCommand
 
     private static double OptionNumber(ParseResult parse, string name, double fallback) =>
         parse.CommandResult.Command.Options.Any(o => o.Name == name) ? parse.GetValue<double>(name) : fallback;
+
+    private static bool OptionFlag(ParseResult parse, string name) =>
+        parse.CommandResult.Command.Options.Any(o => o.Name == name) && parse.GetValue<bool>(name);
 
     // A task-specific option's value, or null where this command does not have it (a task added with --with).
     private static T? OptionValue<T>(ParseResult parse, string name) where T : class =>

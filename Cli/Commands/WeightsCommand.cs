@@ -270,13 +270,15 @@ internal static class WeightsCommand
         foreach (var task in metadata.Tasks)
         {
             string labels = task.Labels.Count <= 6 ? string.Join(", ", task.Labels) : string.Join(", ", task.Labels.Take(5)) + $", ... ({task.Labels.Count})";
-            rows.Add([task.Name, task.Type.ToString(), task.ToSpec().Queries.ToString(inv), task.Trained ? "yes" : "NO", task.Source ?? labels]);
+            rows.Add([task.Name, task.OwnEncoder ? $"{task.Type} (own encoder)" : task.Type.ToString(), task.ToSpec().Queries.ToString(inv), task.Trained ? "yes" : "NO", task.Source ?? labels]);
         }
         TextTable.Write(output, rows);
         output.WriteLine();
 
         var counts = ParameterBreakdown.Of(header.Entries.Select(e => (e.Name, e.Shape.Aggregate(1L, (a, d) => a * d))), metadata.Tasks.Select(t => t.Name));
-        long taskQueries = counts.TaskSpecific.Sum(p => p.Value) - BoxHeads(header);
+        // A task's own encoder (ours, not the paper's) is task-specific but no query: it gets its own row.
+        long ownEncoders = header.Entries.Where(e => e.Name.StartsWith("tasks.", StringComparison.Ordinal) && e.Name.Contains(".backbone_module.", StringComparison.Ordinal)).Sum(e => e.Shape.Aggregate(1L, (a, d) => a * d));
+        long taskQueries = counts.TaskSpecific.Sum(p => p.Value) - BoxHeads(header) - ownEncoders;
         var table = new List<string[]>
         {
             new[] { "part (paper Table 1)", "parameters", "paper" },
@@ -284,8 +286,10 @@ internal static class WeightsCommand
             new[] { "decoder", M(counts.Decoder), "14.5 M" },
             new[] { "interpreter (neck, heads, box head)", M(counts.Neck + counts.InterpreterHeads + BoxHeads(header)), "3.5 M" },
             new[] { "task queries", M(taskQueries), "< 0.03 M" },
-            new[] { "total", M(counts.Total), "109.1 M" },
         };
+        if (ownEncoders > 0)
+            table.Add(["tasks' own encoders", M(ownEncoders), "-"]);
+        table.Add(["total", M(counts.Total), "109.1 M"]);
         TextTable.Write(output, table);
         foreach (var task in metadata.Tasks)
             output.WriteLine(string.Create(inv, $"  {task.Name}: {counts.TaskSpecific[task.Name]:N0} task-specific parameters, {counts.SharedFraction(task.Name) * 100:0.000} % shared"));

@@ -18,15 +18,21 @@ public static class OfficialExporter
         if (!model.Tasks.Contains(task))
             throw new ArgumentException($"The model has no task '{task}'.");
         string own = $"tasks.{task}.";
+        // A task with its own encoder is exported with it as the network's encoder: the file then runs the task as ours does.
+        bool ownEncoder = model.HasOwnEncoder(task);
         var official = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (key, value) in model.state_dict())
         {
             if (key.StartsWith("tasks.", StringComparison.Ordinal))
             {
-                if (key.StartsWith(own, StringComparison.Ordinal))
+                if (key.StartsWith(own + "backbone_module.", StringComparison.Ordinal))
+                    official["module." + key[own.Length..]] = value.detach().to(ScalarType.Float32).contiguous().clone();
+                else if (key.StartsWith(own, StringComparison.Ordinal))
                     official["module.decoder_module.predictor." + key[own.Length..]] = value.detach().to(ScalarType.Float32).contiguous().clone();
                 continue;
             }
+            if (ownEncoder && key.StartsWith("backbone_module.", StringComparison.Ordinal))
+                continue;
             official["module." + key] = value.detach().to(ScalarType.Float32).contiguous().clone();
         }
         official["module.neck_module.mask_map.1.ln.weight"] = official["module.neck_module.mask_map.1.weight"].clone();

@@ -11,9 +11,11 @@ namespace UniHCP.Pipeline.Inference.Checkpoints;
 /// </summary>
 public sealed record WeightsMetadata
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>2: a task may have its own encoder (<see cref="TaskRecord.OwnEncoder"/>). Files without one are still
+    /// written as 1, so that earlier programs keep reading them.</summary>
+    public const int CurrentFormatVersion = 2;
 
-    public int FormatVersion { get; init; } = CurrentFormatVersion;
+    public int FormatVersion { get; init; } = 1;
 
     /// <summary>The weights version, as registered in the model registry (e.g. "official-release", "default-cpu-2026.11").</summary>
     public required string Version { get; init; }
@@ -38,7 +40,7 @@ public sealed record WeightsMetadata
         Provenance = provenance ?? new Dictionary<string, string>(),
     };
 
-    public string ToJson() => JsonSerializer.Serialize(this, s_options);
+    public string ToJson() => JsonSerializer.Serialize(this with { FormatVersion = Tasks.Any(t => t.OwnEncoder) ? 2 : 1 }, s_options);
 
     public static WeightsMetadata FromJson(string json, string source)
     {
@@ -76,10 +78,15 @@ public sealed record TaskRecord(string Name, TaskType Type, IReadOnlyList<string
     /// <summary>What the task was trained or imported from, shown to users.</summary>
     public string? Source { get; init; }
 
+    /// <summary>Whether the task has its own encoder (see <see cref="TaskSpec.OwnEncoder"/>); absent in format 1 files.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool OwnEncoder { get; init; }
+
     public static TaskRecord From(TaskSpec spec) =>
-        new(spec.Name, spec.Type, spec.Labels, spec.ContentQueries, spec.PositionQueries, spec.FlipPairs.Select(p => new[] { p.Left, p.Right }).ToList());
+        new(spec.Name, spec.Type, spec.Labels, spec.ContentQueries, spec.PositionQueries, spec.FlipPairs.Select(p => new[] { p.Left, p.Right }).ToList()) { OwnEncoder = spec.OwnEncoder };
 
     public TaskSpec ToSpec() =>
         new(Name, Type, Labels, ContentQueries, PositionQueries,
-            FlipPairs.Select(p => p.Length == 2 ? (p[0], p[1]) : throw new ArgumentException($"Task '{Name}': a flip pair must have two entries.")).ToList());
+            FlipPairs.Select(p => p.Length == 2 ? (p[0], p[1]) : throw new ArgumentException($"Task '{Name}': a flip pair must have two entries.")).ToList())
+        { OwnEncoder = OwnEncoder };
 }

@@ -46,7 +46,7 @@ public sealed class PerceptionEngine : IDisposable
     public WeightsMetadata Metadata { get; }
 
     /// <summary>Encoder passes run so far (detection batches, crop batches, flip-test batches): tasks
-    /// that read the same crop size share one pass.</summary>
+    /// that read the same crop size share one pass, except a task with its own encoder, which gets its own.</summary>
     public long EncoderPasses => Interlocked.Read(ref _encoderPasses);
 
     private long _encoderPasses;
@@ -314,9 +314,17 @@ public sealed class PerceptionEngine : IDisposable
         var crops = cat(chunk.Select((d, i) => (d, i)).GroupBy(x => x.d.Frame)
             .Select(g => ImageTensors.Crops(images[g.Key], g.Select(x => boxes[x.i]).ToList(), size)).ToList(), 0);
         var order = chunk.Select((d, i) => (d, i)).GroupBy(x => x.d.Frame).SelectMany(g => g.Select(x => x.i)).ToList();
-        var tokens = Encode(crops);
-        var maskFeatures = group.Tasks.Any(t => t.Type.NeedsMaskFeatures()) ? _model.MaskFeatures(tokens) : null;
-        foreach (var task in group.Tasks)
+        // One encoder pass serves every task that reads the shared encoder; a task with its own encoder gets its own pass.
+        foreach (var reading in group.Tasks.GroupBy(t => _model.HasOwnEncoder(t.Name) ? t.Name : null))
+            RunOnTokens(reading.ToList(), reading.Key, crops, boxes, order, chunk);
+    }
+
+    private void RunOnTokens(List<TaskSpec> tasks, string? ownEncoder, Tensor crops, List<CropBox> boxes, List<int> order, List<PersonDraft> chunk)
+    {
+        using var scope = NewDisposeScope();
+        var tokens = Encode(crops, ownEncoder);
+        var maskFeatures = tasks.Any(t => t.Type.NeedsMaskFeatures()) ? _model.MaskFeatures(tokens) : null;
+        foreach (var task in tasks)
         {
             using var output = _model.Run(task.Name, tokens, maskFeatures);
             switch (task.Type)
@@ -370,9 +378,9 @@ public sealed class PerceptionEngine : IDisposable
     private Tensor FlippedHeatmaps(TaskSpec task, Tensor crops)
     {
         var mirrored = Options.OfficialFlipNormalisation
-            ? _model.Backbone.Normalize(crops).flip(3)
+            ? _model.EncoderOf(task.Name).Normalize(crops).flip(3)
             : crops.flip(3);
-        var tokens = Encode(mirrored);
+        var tokens = Encode(mirrored, task.Name);
         using var output = _model.Run(task.Name, tokens, _model.MaskFeatures(tokens));
         return output.LocalMapLogits!.alias();
     }
@@ -390,10 +398,11 @@ public sealed class PerceptionEngine : IDisposable
             chunk[order[k]].Parsing = TaskDecoders.Parsing(labels.AsSpan(k * pixels, pixels), rgb.AsSpan(k * pixels * 3, pixels * 3), task.Labels);
     }
 
-    private Tensor Encode(Tensor images)
+    // task: the task whose encoder reads the images (its own, or the shared one when it has none); null: the shared one.
+    private Tensor Encode(Tensor images, string? task = null)
     {
         Interlocked.Increment(ref _encoderPasses);
-        return _model.Encode(images);
+        return task is null ? _model.Encode(images) : _model.Encode(images, task);
     }
 
     private CropSize InputSize(TaskType type) => type switch

@@ -24,6 +24,11 @@ public sealed partial record TaskSpec(
     int PositionQueries,
     IReadOnlyList<(int Left, int Right)> FlipPairs)
 {
+    /// <summary>Whether the task reads images through an encoder of its own (under "tasks.&lt;name&gt;.backbone_module.", the
+    /// shared encoder's shape) instead of the shared one: a CPU-configuration extension for a person task whose accuracy
+    /// needs encoder features the shared encoder cannot also give detection. The published layout has none.</summary>
+    public bool OwnEncoder { get; init; }
+
     /// <summary>Queries the decoder runs: detection combines every content query with every anchor.</summary>
     public int Queries => Type == TaskType.Detection ? ContentQueries * PositionQueries : ContentQueries;
 
@@ -40,6 +45,8 @@ public sealed partial record TaskSpec(
             throw new ArgumentException($"Task '{Name}': only detection may have different content ({ContentQueries}) and position ({PositionQueries}) query counts.");
         if (Type is TaskType.Pose or TaskType.Parsing or TaskType.Attributes or TaskType.ReId or TaskType.ClothChangingReId && Labels.Count != ContentQueries)
             throw new ArgumentException($"Task '{Name}': {Labels.Count} labels for {ContentQueries} queries; a {Type} task needs one label per query.");
+        if (OwnEncoder && Type == TaskType.Detection)
+            throw new ArgumentException($"Task '{Name}': detection reads the shared encoder; only person tasks may have their own.");
         foreach (var (left, right) in FlipPairs)
         {
             if (left < 0 || right < 0 || left >= Labels.Count || right >= Labels.Count || left == right)

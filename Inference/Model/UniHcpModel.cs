@@ -10,7 +10,9 @@ namespace UniHCP.Pipeline.Inference.Model;
 /// The UniHCP network: a ViT encoder, the stride-4 neck, the task-query decoder and interpreter
 /// shared by every task, and each task's own queries. State-dict keys are the official ones
 /// ("backbone_module.*", "neck_module.*", "decoder_module.predictor.*"); each task's parameters
-/// live under "tasks.&lt;name&gt;." (official per-task checkpoints hold them under the predictor).
+/// live under "tasks.&lt;name&gt;." (official per-task checkpoints hold them under the predictor). In the ResNet-18 CPU
+/// configurations a person task may have its own encoder (<see cref="TaskSpec.OwnEncoder"/>), under
+/// "tasks.&lt;name&gt;.backbone_module.": it then reads crops through that copy and nothing else changes.
 /// </summary>
 public sealed class UniHcpModel : Module
 {
@@ -32,7 +34,10 @@ public sealed class UniHcpModel : Module
             : new VisionTransformer(config.Encoder, dropPathRate);
         neck_module = new MaskNeck(config.Encoder.EmbedDim, config.Decoder.Hidden, backbone_module.Stride);
         decoder_module = new DecoderModule(config.Encoder.EmbedDim, config.Decoder);
-        tasks = new NamedModules<TaskQueries>(registry.Tasks.Select(task => (task.Name, new TaskQueries(task, config.Decoder.Hidden))));
+        if (config.Encoder.Kind != EncoderKind.ResNet18 && registry.Tasks.FirstOrDefault(t => t.OwnEncoder) is { } owner)
+            throw new ArgumentException($"Task '{owner.Name}' has its own encoder, which only the ResNet-18 configurations offer; the {config.Name} configuration (the published layout) shares one encoder among all tasks.");
+        tasks = new NamedModules<TaskQueries>(registry.Tasks.Select(task =>
+            (task.Name, new TaskQueries(task, config.Decoder.Hidden, task.OwnEncoder ? new ResNetEncoder(config.Encoder) : null))));
         RegisterComponents();
     }
 
@@ -54,6 +59,20 @@ public sealed class UniHcpModel : Module
             throw new ArgumentException($"Images must be [B, 3, H, W]; got [{string.Join(", ", images.shape)}].");
         return backbone_module.call(images);
     }
+
+    /// <summary>Encoder tokens of images for <paramref name="task"/>: through its own encoder when it has one
+    /// (<see cref="HasOwnEncoder"/>), else the shared one (<see cref="Encode(Tensor)"/>).</summary>
+    public Tensor Encode(Tensor images, string task)
+    {
+        if (Queries(task).OwnEncoder is not { } own)
+            return Encode(images);
+        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] < 1 || images.shape[3] < 1)
+            throw new ArgumentException($"Images must be [B, 3, H, W]; got [{string.Join(", ", images.shape)}].");
+        return own.call(images);
+    }
+
+    /// <summary>Whether <paramref name="task"/> reads images through an encoder of its own.</summary>
+    public bool HasOwnEncoder(string task) => Queries(task).OwnEncoder is not null;
 
     /// <summary>The encoder's normalisation and padding alone: for batches of images of different
     /// sizes, normalise each, pad them to one size with zeros (normalised units), then
@@ -157,7 +176,7 @@ public sealed class UniHcpModel : Module
     public TaskOutput Forward(string task, Tensor images)
     {
         using var scope = NewDisposeScope();
-        var tokens = Encode(images);
+        var tokens = Encode(images, task);
         var maskFeatures = Queries(task).Spec.Type.NeedsMaskFeatures() ? MaskFeatures(tokens) : null;
         return Run(task, tokens, maskFeatures).MoveToOuterDisposeScope();
     }
@@ -180,10 +199,16 @@ public sealed class UniHcpModel : Module
     public void PrepareForInference(ScalarType dtype)
     {
         eval();
-        backbone_module.FoldNormalisation();
+        var encoders = tasks.Values.Select(t => t.OwnEncoder).OfType<EncoderModule>().Prepend(backbone_module).ToList();
+        foreach (var encoder in encoders)
+            encoder.FoldNormalisation();
         this.to(dtype);
-        backbone_module.UseChannelsLastConvolutions();
+        foreach (var encoder in encoders)
+            encoder.UseChannelsLastConvolutions();
     }
 
     internal EncoderModule Backbone => backbone_module;
+
+    /// <summary>The encoder <paramref name="task"/> reads images through.</summary>
+    internal EncoderModule EncoderOf(string task) => Queries(task).OwnEncoder ?? backbone_module;
 }

@@ -75,7 +75,7 @@ public sealed class PoseTrainingTask : ITrainingTask
         var batch = cat(crops, 0);
         var targets = tensor(maps.SelectMany(m => m).ToArray(), [BatchSize, joints, heatHeight, heatWidth], device: device);
         var targetWeights = tensor(weights.SelectMany(w => w).ToArray(), [BatchSize, joints], device: device);
-        var tokens = model.Encode(batch);
+        var tokens = model.Encode(batch, Task);
         var layers = model.RunAllLayers(Task, tokens, model.MaskFeatures(tokens));
         Tensor? total = null;
         PoseLossParts? last = null;
@@ -110,7 +110,7 @@ public sealed class PoseTrainingTask : ITrainingTask
                 using var scope = NewDisposeScope();
                 var boxes = sample.Persons.Select(p => CropBox.Around(p.Box, _input.Width, _input.Height)).ToList();
                 var crops = ImageTensors.Crops(ImageTensors.FromImage(sample.Image, device), boxes, _input);
-                var tokens = model.Encode(crops);
+                var tokens = model.Encode(crops, Task);
                 using var output = model.Run(Task, tokens, model.MaskFeatures(tokens));
                 var heatmaps = output.LocalMapLogits!;
                 int height = (int)heatmaps.shape[2], width = (int)heatmaps.shape[3], plane = spec.Queries * height * width;

@@ -58,6 +58,33 @@ public sealed class TrainingCommandTests : IDisposable
     }
 
     [SharedDataFact]
+    public async Task Pose_gets_its_own_encoder_on_resnet_weights_and_vit_weights_are_told_why_not()
+    {
+        string run = Path.Combine(_dir, "own");
+        string humanArt = Path.Combine(SharedData.Root, "pose-samples", "humanart");
+        string resnet = Path.Combine(_dir, "r18.safetensors");
+        TorchRuntime.EnsureLoaded();
+        TorchSharp.torch.manual_seed(4);
+        var tasks = new TaskRegistry([TaskRegistry.Detection(3, 10), TaskRegistry.Standard["pose"]]);
+        using (var model = new UniHcpModel(ModelConfig.ResNet18Fast, tasks))
+            WeightsFile.Save(resnet, model, WeightsMetadata.For("r18-cli-test", ModelConfig.ResNet18Fast, tasks));
+
+        var (exitCode, output, error) = await CliRunner.RunAsync("train", "pose", "--coco", Path.Combine(humanArt, "test_humanart.json"), "--images", humanArt,
+            "--weights", resnet, "--own-encoder", "--out", run, "--steps", "1", "--evaluate-every", "1", "--batch-size", "2");
+
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("pose now reads crops through its own copy of the encoder", output, StringComparison.Ordinal);
+        var metadata = WeightsFile.ReadMetadata(Path.Combine(run, "model.safetensors"));
+        Assert.True(metadata.Tasks.Single(t => t.Name == "pose").OwnEncoder);
+        Assert.Equal(2, metadata.FormatVersion);
+
+        var (vitCode, _, vitError) = await CliRunner.RunAsync("train", "pose", "--coco", Path.Combine(humanArt, "test_humanart.json"), "--images", humanArt,
+            "--weights", TinyWeights(), "--own-encoder", "--out", Path.Combine(_dir, "never"), "--steps", "1");
+        Assert.Equal(2, vitCode);
+        Assert.Contains("only the ResNet-18 configurations offer", vitError, StringComparison.Ordinal);
+    }
+
+    [SharedDataFact]
     public async Task Detection_fine_tunes_on_a_site_coco_file_and_eval_scores_it()
     {
         string run = Path.Combine(_dir, "site");

@@ -67,6 +67,37 @@ public sealed class PoseTrainingTests : IDisposable
         Assert.Equal(["tasks.pose.query_embed.weight", "tasks.pose.query_feat.weight"], changed.Order(StringComparer.Ordinal));
     }
 
+    [SharedDataFact]
+    public async Task Pose_with_its_own_encoder_trains_that_encoder_and_leaves_everything_detection_reads_bit_identical()
+    {
+        var samples = await TeacherFrames(1);
+        var tasks = new TaskRegistry([TaskRegistry.Detection(3, 10), TaskRegistry.Standard["pose"]]);
+        TorchSharp.torch.manual_seed(6);
+        using var shared = new UniHcpModel(ModelConfig.ResNet18Fast, tasks);
+        var (model, metadata) = OwnEncoder.Give(shared, WeightsMetadata.For("own", shared.Config, tasks), "pose");
+        using (model)
+        {
+            var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+            Assert.True(before["tasks.pose.backbone_module.layer2.0.conv1.weight"].equal(before["backbone_module.layer2.0.conv1.weight"]).all().item<bool>());
+            // As `train pose` runs: the pose heads (its own encoder included) learn, the shared trunk is frozen.
+            var options = new TrainerOptions
+            {
+                OutputDirectory = _dir, Steps = 2, WarmupSteps = 1, EvaluateEvery = 2, CheckpointEvery = 2, LearningRate = 1e-2,
+                TrainableParameters = ["neck_module.", "decoder_module.predictor.mask_embed.", "tasks.pose."], FrozenEncoderParts = model.TrunkParts,
+            };
+
+            var summary = new Trainer(model, metadata, [new PoseTrainingTask("pose", "one", samples, samples, batchSize: 2)], options, new StringWriter()).Run();
+
+            var after = model.state_dict();
+            var changed = before.Keys.Where(k => !before[k].equal(after[k]).all().item<bool>()).ToList();
+            Assert.Contains("tasks.pose.backbone_module.conv1.weight", changed);
+            Assert.Contains("tasks.pose.backbone_module.fpn.lateral3.weight", changed);
+            Assert.All(changed, k => Assert.True(k.StartsWith("tasks.pose.", StringComparison.Ordinal) || k.StartsWith("neck_module.", StringComparison.Ordinal) || k.StartsWith("decoder_module.predictor.mask_embed.", StringComparison.Ordinal), k));
+            Assert.True(WeightsFile.ReadMetadata(summary.ExportedWeights!).Tasks.Single(t => t.Name == "pose").OwnEncoder);
+            Assert.Contains("already has its own encoder", Assert.Throws<ArgumentException>(() => OwnEncoder.Give(model, metadata, "pose")).Message, StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<List<PoseSample>> TeacherFrames(int count) =>
         await VideoTeacherReader.ReadPoseAsync(Path.Combine(SharedData.Root, "vtest-teacher", "vtest_teacher_0-599.json"), SampleVideo.Locate(), f => f < count);
 }

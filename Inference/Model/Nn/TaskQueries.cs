@@ -8,17 +8,22 @@ namespace UniHCP.Pipeline.Inference.Model.Nn;
 /// <summary>
 /// One task's own parameters (state-dict prefix "tasks.&lt;name&gt;."): content queries "query_feat",
 /// positional queries "query_embed" and, for detection, the box head "bbox_embed". In an official
-/// per-task checkpoint these are "decoder_module.predictor.query_feat" etc.
+/// per-task checkpoint these are "decoder_module.predictor.query_feat" etc. A task with its own encoder
+/// (<see cref="TaskSpec.OwnEncoder"/>) also holds it here, as "backbone_module.*".
 /// </summary>
 internal sealed class TaskQueries : Module
 {
     private readonly Embedding query_feat;
     private readonly Embedding query_embed;
     private readonly Mlp3? bbox_embed;
+    private readonly EncoderModule? backbone_module;
 
-    public TaskQueries(TaskSpec spec, int hidden) : base(nameof(TaskQueries))
+    public TaskQueries(TaskSpec spec, int hidden, EncoderModule? ownEncoder = null) : base(nameof(TaskQueries))
     {
+        if (spec.OwnEncoder != ownEncoder is not null)
+            throw new ArgumentException($"Task '{spec.Name}': an own encoder is given exactly when the task has one.");
         Spec = spec;
+        backbone_module = ownEncoder;
         query_feat = Embedding(spec.ContentQueries, hidden);
         query_embed = Embedding(spec.PositionQueries, spec.PositionWidth(hidden));
         if (spec.Type == TaskType.Detection)
@@ -40,6 +45,9 @@ internal sealed class TaskQueries : Module
     public Tensor ContentWeight => query_feat.weight!;
 
     public Tensor PositionWeight => query_embed.weight!;
+
+    /// <summary>The task's own encoder, or null when it reads the shared one.</summary>
+    public EncoderModule? OwnEncoder => backbone_module;
 
     public Mlp3 BoxHead => bbox_embed ?? throw new InvalidOperationException($"Task '{Spec.Name}' has no box head.");
 }
