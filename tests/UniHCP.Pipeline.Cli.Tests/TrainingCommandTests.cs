@@ -229,6 +229,25 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.Contains("name at least one with --held-out-scenes", badError, StringComparison.Ordinal);
     }
 
+    [SharedDataFact]
+    public async Task Pose_trains_on_scene_labels_and_a_coco_file_together_and_the_scenes_validate()
+    {
+        string scenes = Directory.CreateDirectory(Path.Combine(_dir, "scenes-coco")).FullName;
+        await WalkingSceneLabels.WriteAsync(scenes, "a");
+        await WalkingSceneLabels.WriteAsync(scenes, "b");
+        string humanArt = Path.Combine(SharedData.Root, "pose-samples", "humanart");
+
+        var (exitCode, output, error) = await CliRunner.RunAsync("train", "pose", "--scenes", scenes, "--held-out-scenes", "b",
+            "--coco", Path.Combine(humanArt, "test_humanart.json"), "--images", humanArt, "--weights", TinyWeights(),
+            "--out", Path.Combine(_dir, "scene-coco-pose"), "--steps", "2", "--evaluate-every", "2", "--batch-size", "2");
+
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("test_humanart.json: 3 images (4 persons) train beside the scenes", output, StringComparison.Ordinal);
+        var pose = WeightsFile.ReadMetadata(Path.Combine(_dir, "scene-coco-pose", "model.safetensors"));
+        Assert.Equal("teacher keypoints (MoveNet on crops) of the scenes in scenes-coco and test_humanart.json (all 3 images)", pose.Tasks.Single(t => t.Name == "pose").Source);
+        Assert.Contains("scenes.pose_ap", pose.Provenance["training.metrics"], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--with", "detection", "not a person task")]
     [InlineData("--with", "parsing", "already in the run")]
