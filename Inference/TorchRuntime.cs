@@ -31,6 +31,7 @@ public static class TorchRuntime
         {
             if (s_initialised)
                 return;
+            FreeGuard.Install(); // normally done by the module initializer already
             NativeHeap.Configure();
             try
             {

@@ -3,7 +3,7 @@
 # second run changes nothing and takes seconds. Called by run.sh and test.sh (the README's two
 # commands); safe to run by hand. Needs Debian 12 (apt) and the .NET 10 SDK on PATH.
 #
-#   1. apt packages: ffmpeg and the PostgreSQL server, only when missing (with --for-tests also
+#   1. apt packages: ffmpeg, gcc and the PostgreSQL server, only when missing (with --for-tests also
 #      Debian's chromium, which the dashboard's browser test drives)
 #   2. the sample video (vtest.avi) from Debian's opencv-doc package, without installing it
 #   3. pgvector (the `vector` extension: halfvec columns, HNSW indexes) built from ../shared/vendor's source and
@@ -59,6 +59,8 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
+# The build compiles Inference/Native/free_guard.c (no headers needed: gcc alone).
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 [ -z "$for_tests" ] || [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -z "$for_training" ] || { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing+=(nodejs npm)
 # The label font of `unihcp annotate` (usually already there with ffmpeg's fontconfig).
@@ -68,7 +70,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_update_once
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "ffmpeg, PostgreSQL server, fonts${for_tests:+ and chromium} already installed"
+  echo "ffmpeg, gcc, PostgreSQL server, fonts${for_tests:+ and chromium} already installed"
 fi
 pg="$(pg_bin)"
 [ -x "$pg/initdb" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql after install."

@@ -17,6 +17,9 @@ internal static partial class InferenceLog
     [LoggerMessage(2004, LogLevel.Information, "Model lanes: {Lanes} of {Threads} libtorch thread(s) each")]
     public static partial void Lanes(ILogger logger, int lanes, int threads);
 
+    [LoggerMessage(2005, LogLevel.Warning, "TorchSharp's frees are not guarded ({Problem}): a garbage collection can free a Scalar or tensor while libtorch reads it, failing a batch now and then")]
+    public static partial void FreeGuardMissing(ILogger logger, string problem);
+
     [LoggerMessage(2003, LogLevel.Warning, "The snapshot of camera '{CameraId}' was not stored: {Reason}")]
     public static partial void SnapshotFailed(ILogger logger, string cameraId, string reason);
 }

@@ -69,6 +69,8 @@ public sealed class InferenceStage(PerceptionEngine engine, InferenceStageOption
         _counters.SetLanes(lanes);
         _counters.IgnoredNow = () => Volatile.Read(ref _engine).IgnoredDetections;
         InferenceLog.Lanes(logger, lanes, threads);
+        if (!FreeGuard.Active)
+            InferenceLog.FreeGuardMissing(logger, FreeGuard.Problem ?? "not installed");
         try
         {
             var batches = frames.ReadBatchesAsync(options.BatchFrames, cancellationToken).GetAsyncEnumerator(cancellationToken);
