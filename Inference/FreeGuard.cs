@@ -16,19 +16,27 @@ namespace UniHCP.Pipeline.Inference;
 /// once in a while - and a chained <c>equal(..).all()</c> crashed the process; with this guard, neither.
 /// <para>How: Native/free_guard.c, built beside this assembly, answers TorchSharp's P/Invokes in front of
 /// libLibTorchSharp.so and sends Scalar and tensor frees here. Only frees made by the finalizer thread can race a call
-/// (an owner that disposes still holds the object); those wait <see cref="Delay"/>, every other free happens at once.</para>
+/// (an owner that disposes still holds the object); those wait (<see cref="ScalarDelay"/>, <see cref="TensorDelay"/>),
+/// every other free happens at once.</para>
 /// </summary>
 internal static unsafe class FreeGuard
 {
     /// <summary>The native library built from Native/free_guard.c (see the Inference project file).</summary>
     public const string LibraryFile = "libUniHcpFreeGuard.so";
 
-    /// <summary>How long a finalized Scalar or tensor is kept: far longer than any one tensor op of ours takes.</summary>
-    public static readonly TimeSpan Delay = TimeSpan.FromSeconds(2);
+    /// <summary>How long a finalized Scalar is kept. libtorch reads a Scalar when an op's kernel starts (after its output
+    /// is allocated: well under a millisecond), so a quarter of a second is a wide margin; longer costs memory, because
+    /// the kept 32-byte Scalars pin the heap between large activations (the main job's peak resident memory: 1.15-1.18 GB
+    /// without the guard or at 250 ms, 1.21-1.33 GB at 2 s).</summary>
+    public static readonly TimeSpan ScalarDelay = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a finalized tensor is kept: an op may read its inputs until it ends, so far longer than any one
+    /// op of ours takes. Few are left to the finalizer (the main job: about a dozen small ones).</summary>
+    public static readonly TimeSpan TensorDelay = TimeSpan.FromSeconds(2);
 
     private static readonly Lock s_sync = new();
-    private static readonly DelayedRelease s_scalars = new(Delay, handle => s_freeScalar(handle));
-    private static readonly DelayedRelease s_tensors = new(Delay, handle => s_freeTensor(handle));
+    private static readonly DelayedRelease s_scalars = new(ScalarDelay, handle => s_freeScalar(handle));
+    private static readonly DelayedRelease s_tensors = new(TensorDelay, handle => s_freeTensor(handle));
     private static delegate* unmanaged<IntPtr, void> s_freeScalar;
     private static delegate* unmanaged<IntPtr, void> s_freeTensor;
     private static bool s_installed;
@@ -77,10 +85,11 @@ internal static unsafe class FreeGuard
                 s_problem = "TorchSharp already has a native library resolver: " + ex.Message;
                 return;
             }
-            // The finalizer thread is known once an object of ours is finalized; a young collection, not waited for,
-            // makes that happen within moments.
-            _ = new FinalizerThreadProbe();
-            GC.Collect(0, GCCollectionMode.Forced, blocking: false);
+            // The finalizer thread is known once an object of ours is finalized: a young collection right away makes
+            // that happen within moments (every free waits until then; the finalizer is not waited for here, as one
+            // that needs this assembly would wait for us).
+            LeaveProbe();
+            GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         }
     }
 
@@ -142,6 +151,10 @@ internal static unsafe class FreeGuard
         if (waiting.HasPending)
             waiting.ReleaseDue(now);
     }
+
+    // Not inlined: no local of Install may keep the probe alive through the collection.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LeaveProbe() => _ = new FinalizerThreadProbe();
 
     private sealed class FinalizerThreadProbe
     {

@@ -114,7 +114,12 @@ internal sealed class ResNetEncoder : EncoderModule
     {
         using var noGrad = no_grad();
         foreach (var parameter in parameters().Where(p => p.dim() == 4))
+        {
+            // The scope frees the views at once: the first still holds the old storage, which would otherwise live
+            // until a collection finalizes it (the whole encoder's weights twice over while the engine is built).
+            using var scope = NewDisposeScope();
             parameter.set_(ChannelsLast(parameter));
+        }
     }
 
     private (Tensor C2, Tensor C3, Tensor? C4) Stages(Tensor x)
@@ -224,10 +229,15 @@ internal sealed class FrozenBatchNorm2d : Module<Tensor, Tensor>
             throw new InvalidOperationException("Folding a batch norm needs a convolution without a bias.");
         using var noGrad = no_grad();
         var weights = conv.weight!;
-        var scale = weight.to(ScalarType.Float32) * (running_var.to(ScalarType.Float32) + 1e-5).rsqrt();
-        var shift = bias.to(ScalarType.Float32) - (running_mean.to(ScalarType.Float32) * scale);
-        weights.set_((weights.to(ScalarType.Float32) * scale.reshape(-1, 1, 1, 1)).to(weights.dtype));
-        conv.bias = new Parameter(shift.to(weights.dtype), requires_grad: false);
+        Tensor shift;
+        // The scope frees the temporaries at once (one aliases the old weights' storage).
+        using (var scope = NewDisposeScope())
+        {
+            var scale = weight.to(ScalarType.Float32) * (running_var.to(ScalarType.Float32) + 1e-5).rsqrt();
+            shift = (bias.to(ScalarType.Float32) - (running_mean.to(ScalarType.Float32) * scale)).to(weights.dtype).MoveToOuterDisposeScope();
+            weights.set_((weights.to(ScalarType.Float32) * scale.reshape(-1, 1, 1, 1)).to(weights.dtype));
+        }
+        conv.bias = new Parameter(shift, requires_grad: false);
         _folded = true;
     }
 
