@@ -93,6 +93,7 @@ internal static class TrainPersonTaskCommand
             new Option<string?>("--held-out-scenes") { Description = "With --scenes: scenes (label file names, comma-separated) that only validate, whole." },
             Bounded(new Option<double>("--rotation") { Description = "Turn half of the training views by up to this many degrees (0-90; 0: none).", DefaultValueFactory = _ => 0 }, 0, 90),
             new Option<bool>("--own-encoder") { Description = "Give pose its own copy of the encoder first (ResNet-18 configurations; +2.8 M parameters, about +6 MB in float16) and let it learn with the pose heads: pose then gets encoder features of its own while detection, ReID and colours keep reading the shared encoder unchanged. Weights whose pose already has one train it without this option." },
+            Bounded(new Option<double>("--own-encoder-stride") { Description = "With --own-encoder (or weights whose pose has one): the token stride of pose's own encoder, 16 (the shared encoder's) or 8 - stage 2 joins its pyramid and pose gets a mask neck of its own: keypoints from a 32 x 24 grid on a 256 x 192 crop instead of 16 x 12; 0: keep what the weights have.", DefaultValueFactory = _ => 0 }, 0, 16),
             Bounded(new Option<double>("--half-body") { Description = "Share of the training views that frame only the upper or the lower body (0-1), for persons with at least 8 labelled joints.", DefaultValueFactory = _ => 0 }, 0, 1),
         ]);
 
@@ -213,11 +214,24 @@ internal static class TrainPersonTaskCommand
                 string path = Hosting.DefaultWeights.Resolve(parse.GetValue(weights)?.FullName);
                 TorchRuntime.SetThreads(parse.GetValue(threads));
                 var (model, metadata) = WeightsFile.Load(path);
-                if (OptionFlag(parse, "--own-encoder") && model.Tasks.FirstOf(primary.Type) is { } owner && !model.HasOwnEncoder(owner.Name))
+                int ownStride = (int)OptionNumber(parse, "--own-encoder-stride", 0);
+                if (ownStride is not (0 or 8 or 16))
+                    throw new ArgumentException($"--own-encoder-stride {ownStride}: the stride is 8 or 16 (0 keeps what the weights have).");
+                if (model.Tasks.FirstOf(primary.Type) is { } owner)
                 {
-                    using var shared = model;
-                    (model, metadata) = OwnEncoder.Give(shared, metadata, owner.Name);
-                    stdout.WriteLine($"{owner.Name} now reads crops through its own copy of the encoder; it learns in this run, and nothing another task reads moves.");
+                    bool has = model.HasOwnEncoder(owner.Name);
+                    int current = has ? owner.OwnEncoderStride ?? model.Stride : model.Stride;
+                    if (ownStride != 0 && !has && !OptionFlag(parse, "--own-encoder"))
+                        throw new ArgumentException($"--own-encoder-stride sets the stride of {owner.Name}'s own encoder; {metadata.Version} has none: add --own-encoder.");
+                    if ((OptionFlag(parse, "--own-encoder") && !has) || (ownStride != 0 && ownStride != current))
+                    {
+                        using var before = model;
+                        (model, metadata) = OwnEncoder.Give(before, metadata, owner.Name, ownStride == 0 ? null : ownStride);
+                        int now = ownStride == 0 ? current : ownStride;
+                        stdout.WriteLine(has
+                            ? $"{owner.Name}'s own encoder now reads crops at stride {now} (with a mask neck of its own); it learns in this run, and nothing another task reads moves."
+                            : $"{owner.Name} now reads crops through its own copy of the encoder (stride {now}); it learns in this run, and nothing another task reads moves.");
+                    }
                 }
                 using (model)
                 {

@@ -270,7 +270,7 @@ internal static class WeightsCommand
         foreach (var task in metadata.Tasks)
         {
             string labels = task.Labels.Count <= 6 ? string.Join(", ", task.Labels) : string.Join(", ", task.Labels.Take(5)) + $", ... ({task.Labels.Count})";
-            rows.Add([task.Name, task.OwnEncoder ? $"{task.Type} (own encoder)" : task.Type.ToString(), task.ToSpec().Queries.ToString(inv), task.Trained ? "yes" : "NO", task.Source ?? labels]);
+            rows.Add([task.Name, task.OwnEncoder ? $"{task.Type} (own encoder{(task.OwnEncoderStride is { } stride ? $", stride {stride}" : string.Empty)})" : task.Type.ToString(), task.ToSpec().Queries.ToString(inv), task.Trained ? "yes" : "NO", task.Source ?? labels]);
         }
         TextTable.Write(output, rows);
         output.WriteLine();

@@ -20,6 +20,8 @@ public static class OfficialExporter
         string own = $"tasks.{task}.";
         // A task with its own encoder is exported with it as the network's encoder: the file then runs the task as ours does.
         bool ownEncoder = model.HasOwnEncoder(task);
+        if (model.Tasks[task].OwnEncoderStride is { } stride)
+            throw new ArgumentException($"Task '{task}' reads through an encoder of stride {stride} with a mask neck of its own; the one-encoder layout records neither, so it cannot be exported to it.");
         var official = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (key, value) in model.state_dict())
         {

@@ -11,9 +11,10 @@ namespace UniHCP.Pipeline.Inference.Checkpoints;
 /// </summary>
 public sealed record WeightsMetadata
 {
-    /// <summary>2: a task may have its own encoder (<see cref="TaskRecord.OwnEncoder"/>). Files without one are still
-    /// written as 1, so that earlier programs keep reading them.</summary>
-    public const int CurrentFormatVersion = 2;
+    /// <summary>2: a task may have its own encoder (<see cref="TaskRecord.OwnEncoder"/>); 3: of another stride than the
+    /// shared one, with a mask neck of its own (<see cref="TaskRecord.OwnEncoderStride"/>). Files are written at the lowest
+    /// version that holds them, so that earlier programs keep reading what they can.</summary>
+    public const int CurrentFormatVersion = 3;
 
     public int FormatVersion { get; init; } = 1;
 
@@ -40,7 +41,7 @@ public sealed record WeightsMetadata
         Provenance = provenance ?? new Dictionary<string, string>(),
     };
 
-    public string ToJson() => JsonSerializer.Serialize(this with { FormatVersion = Tasks.Any(t => t.OwnEncoder) ? 2 : 1 }, s_options);
+    public string ToJson() => JsonSerializer.Serialize(this with { FormatVersion = Tasks.Any(t => t.OwnEncoderStride is not null) ? 3 : Tasks.Any(t => t.OwnEncoder) ? 2 : 1 }, s_options);
 
     public static WeightsMetadata FromJson(string json, string source)
     {
@@ -82,11 +83,15 @@ public sealed record TaskRecord(string Name, TaskType Type, IReadOnlyList<string
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool OwnEncoder { get; init; }
 
+    /// <summary>The own encoder's token stride when it differs from the shared one's (see <see cref="TaskSpec.OwnEncoderStride"/>); absent before format 3.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? OwnEncoderStride { get; init; }
+
     public static TaskRecord From(TaskSpec spec) =>
-        new(spec.Name, spec.Type, spec.Labels, spec.ContentQueries, spec.PositionQueries, spec.FlipPairs.Select(p => new[] { p.Left, p.Right }).ToList()) { OwnEncoder = spec.OwnEncoder };
+        new(spec.Name, spec.Type, spec.Labels, spec.ContentQueries, spec.PositionQueries, spec.FlipPairs.Select(p => new[] { p.Left, p.Right }).ToList()) { OwnEncoder = spec.OwnEncoder, OwnEncoderStride = spec.OwnEncoderStride };
 
     public TaskSpec ToSpec() =>
         new(Name, Type, Labels, ContentQueries, PositionQueries,
             FlipPairs.Select(p => p.Length == 2 ? (p[0], p[1]) : throw new ArgumentException($"Task '{Name}': a flip pair must have two entries.")).ToList())
-        { OwnEncoder = OwnEncoder };
+        { OwnEncoder = OwnEncoder, OwnEncoderStride = OwnEncoderStride };
 }

@@ -323,7 +323,7 @@ public sealed class PerceptionEngine : IDisposable
     {
         using var scope = NewDisposeScope();
         var tokens = Encode(crops, ownEncoder);
-        var maskFeatures = tasks.Any(t => t.Type.NeedsMaskFeatures()) ? _model.MaskFeatures(tokens) : null;
+        var maskFeatures = tasks.FirstOrDefault(t => t.Type.NeedsMaskFeatures()) is { } local ? _model.MaskFeatures(tokens, local.Name) : null;
         foreach (var task in tasks)
         {
             using var output = _model.Run(task.Name, tokens, maskFeatures);
@@ -381,7 +381,7 @@ public sealed class PerceptionEngine : IDisposable
             ? _model.EncoderOf(task.Name).Normalize(crops).flip(3)
             : crops.flip(3);
         var tokens = Encode(mirrored, task.Name);
-        using var output = _model.Run(task.Name, tokens, _model.MaskFeatures(tokens));
+        using var output = _model.Run(task.Name, tokens, _model.MaskFeatures(tokens, task.Name));
         return output.LocalMapLogits!.alias();
     }
 

@@ -29,6 +29,12 @@ public sealed partial record TaskSpec(
     /// needs encoder features the shared encoder cannot also give detection. The published layout has none.</summary>
     public bool OwnEncoder { get; init; }
 
+    /// <summary>The token stride of the task's own encoder when it differs from the shared encoder's (ResNet-18: 8, where the
+    /// shared one has 16: finer features for keypoints on small crops, from stage 2 added to the pyramid); null: the shared
+    /// encoder's stride. The task then also has a mask neck of its own (under "tasks.&lt;name&gt;.neck_module."), made for that
+    /// stride, so that its maps stay at a quarter of the crop.</summary>
+    public int? OwnEncoderStride { get; init; }
+
     /// <summary>Queries the decoder runs: detection combines every content query with every anchor.</summary>
     public int Queries => Type == TaskType.Detection ? ContentQueries * PositionQueries : ContentQueries;
 
@@ -47,6 +53,8 @@ public sealed partial record TaskSpec(
             throw new ArgumentException($"Task '{Name}': {Labels.Count} labels for {ContentQueries} queries; a {Type} task needs one label per query.");
         if (OwnEncoder && Type == TaskType.Detection)
             throw new ArgumentException($"Task '{Name}': detection reads the shared encoder; only person tasks may have their own.");
+        if (OwnEncoderStride is { } stride && (!OwnEncoder || stride is not (8 or 16)))
+            throw new ArgumentException($"Task '{Name}': an own encoder's stride ({stride}) needs an own encoder and must be 8 or 16.");
         foreach (var (left, right) in FlipPairs)
         {
             if (left < 0 || right < 0 || left >= Labels.Count || right >= Labels.Count || left == right)

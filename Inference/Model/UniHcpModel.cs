@@ -37,8 +37,20 @@ public sealed class UniHcpModel : Module
         if (config.Encoder.Kind != EncoderKind.ResNet18 && registry.Tasks.FirstOrDefault(t => t.OwnEncoder) is { } owner)
             throw new ArgumentException($"Task '{owner.Name}' has its own encoder, which only the ResNet-18 configurations offer; the {config.Name} configuration (the published layout) shares one encoder among all tasks.");
         tasks = new NamedModules<TaskQueries>(registry.Tasks.Select(task =>
-            (task.Name, new TaskQueries(task, config.Decoder.Hidden, task.OwnEncoder ? new ResNetEncoder(config.Encoder) : null))));
+            (task.Name, NewTaskQueries(task, config, backbone_module.Stride))));
         RegisterComponents();
+    }
+
+    // A task's queries, with its own encoder where it has one - of the shared shape, or of its own stride with a mask
+    // neck made for that stride (the shared neck expects the shared encoder's tokens).
+    private static TaskQueries NewTaskQueries(TaskSpec task, ModelConfig config, int sharedStride)
+    {
+        if (!task.OwnEncoder)
+            return new TaskQueries(task, config.Decoder.Hidden);
+        int stride = task.OwnEncoderStride ?? sharedStride;
+        var encoder = new ResNetEncoder(config.Encoder with { PatchSize = stride });
+        var neck = stride == sharedStride ? null : new MaskNeck(config.Encoder.EmbedDim, config.Decoder.Hidden, stride);
+        return new TaskQueries(task, config.Decoder.Hidden, encoder, neck);
     }
 
     public ModelConfig Config { get; }
@@ -126,6 +138,10 @@ public sealed class UniHcpModel : Module
     /// <summary>The neck's mask features [B, hidden, H/4, W/4] from encoder tokens.</summary>
     public Tensor MaskFeatures(Tensor tokens) => neck_module.call(tokens);
 
+    /// <summary>Mask features of tokens <paramref name="task"/> read (<see cref="Encode(Tensor, string)"/>): through the
+    /// task's own neck when its own encoder has a stride of its own, else the shared neck.</summary>
+    public Tensor MaskFeatures(Tensor tokens, string task) => (Queries(task).OwnNeck ?? neck_module).call(tokens);
+
     /// <summary>
     /// Runs one task on encoder tokens (shared by every task that reads the same input) and
     /// returns the units of the task's gate. <paramref name="maskFeatures"/> is needed only by
@@ -177,7 +193,7 @@ public sealed class UniHcpModel : Module
     {
         using var scope = NewDisposeScope();
         var tokens = Encode(images, task);
-        var maskFeatures = Queries(task).Spec.Type.NeedsMaskFeatures() ? MaskFeatures(tokens) : null;
+        var maskFeatures = Queries(task).Spec.Type.NeedsMaskFeatures() ? MaskFeatures(tokens, task) : null;
         return Run(task, tokens, maskFeatures).MoveToOuterDisposeScope();
     }
 

@@ -67,10 +67,10 @@ public sealed class ParsingTrainingTask : ITrainingTask
             labels.Add(tensor(LabelsInCrop(sample, crop, mirrored, FlipMap(spec)), [1, _input.Height, _input.Width], device: device));
         }
         var target = cat(labels, 0).to(ScalarType.Int64);
-        var tokens = model.Encode(cat(crops, 0));
+        var tokens = model.Encode(cat(crops, 0), Task);
         Tensor? total = null;
         ParsingLossParts? last = null;
-        foreach (var layer in model.RunAllLayers(Task, tokens, model.MaskFeatures(tokens)))
+        foreach (var layer in model.RunAllLayers(Task, tokens, model.MaskFeatures(tokens, Task)))
         {
             var points = ParsingPoints.Sample(layer.LocalMapLogits!, _points);
             var (loss, parts) = _loss.Compute(layer.GlobalLogits!, layer.LocalMapLogits!, target, points);
@@ -110,8 +110,8 @@ public sealed class ParsingTrainingTask : ITrainingTask
                 using var scope = NewDisposeScope();
                 var crop = WholeImage(sample.Image);
                 var pixels = ImageTensors.Crops(ImageTensors.FromImage(sample.Image, device), [crop], input);
-                var tokens = model.Encode(pixels);
-                using var output = model.Run(task, tokens, model.MaskFeatures(tokens));
+                var tokens = model.Encode(pixels, task);
+                using var output = model.Run(task, tokens, model.MaskFeatures(tokens, task));
                 var masks = nn.functional.interpolate(output.LocalMapLogits!.to(ScalarType.Float32), size: [input.Height, input.Width], mode: InterpolationMode.Bilinear, align_corners: false);
                 var probability = sigmoid(output.GlobalLogits!.to(ScalarType.Float32)).unsqueeze(-1).unsqueeze(-1) * sigmoid(masks);
                 byte[] inCrop = probability.argmax(1).to(ScalarType.Byte).cpu().data<byte>().ToArray();

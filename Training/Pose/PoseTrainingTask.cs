@@ -76,7 +76,7 @@ public sealed class PoseTrainingTask : ITrainingTask
         var targets = tensor(maps.SelectMany(m => m).ToArray(), [BatchSize, joints, heatHeight, heatWidth], device: device);
         var targetWeights = tensor(weights.SelectMany(w => w).ToArray(), [BatchSize, joints], device: device);
         var tokens = model.Encode(batch, Task);
-        var layers = model.RunAllLayers(Task, tokens, model.MaskFeatures(tokens));
+        var layers = model.RunAllLayers(Task, tokens, model.MaskFeatures(tokens, Task));
         Tensor? total = null;
         PoseLossParts? last = null;
         foreach (var layer in layers)
@@ -111,7 +111,7 @@ public sealed class PoseTrainingTask : ITrainingTask
                 var boxes = sample.Persons.Select(p => CropBox.Around(p.Box, _input.Width, _input.Height)).ToList();
                 var crops = ImageTensors.Crops(ImageTensors.FromImage(sample.Image, device), boxes, _input);
                 var tokens = model.Encode(crops, Task);
-                using var output = model.Run(Task, tokens, model.MaskFeatures(tokens));
+                using var output = model.Run(Task, tokens, model.MaskFeatures(tokens, Task));
                 var heatmaps = output.LocalMapLogits!;
                 int height = (int)heatmaps.shape[2], width = (int)heatmaps.shape[3], plane = spec.Queries * height * width;
                 float[] values = heatmaps.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();

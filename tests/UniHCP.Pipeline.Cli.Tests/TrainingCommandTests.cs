@@ -78,6 +78,20 @@ public sealed class TrainingCommandTests : IDisposable
         Assert.True(metadata.Tasks.Single(t => t.Name == "pose").OwnEncoder);
         Assert.Equal(2, metadata.FormatVersion);
 
+        // The trained stride-16 own encoder moves to stride 8; without an own encoder the stride alone is refused.
+        string fine = Path.Combine(_dir, "own8");
+        var (fineCode, fineOutput, fineError) = await CliRunner.RunAsync("train", "pose", "--coco", Path.Combine(humanArt, "test_humanart.json"), "--images", humanArt,
+            "--weights", Path.Combine(run, "model.safetensors"), "--own-encoder-stride", "8", "--out", fine, "--steps", "1", "--evaluate-every", "1", "--batch-size", "2");
+        Assert.True(fineCode == 0, fineOutput + fineError);
+        Assert.Contains("pose's own encoder now reads crops at stride 8", fineOutput, StringComparison.Ordinal);
+        var fineMetadata = WeightsFile.ReadMetadata(Path.Combine(fine, "model.safetensors"));
+        Assert.Equal(8, fineMetadata.Tasks.Single(t => t.Name == "pose").OwnEncoderStride);
+        Assert.Equal(3, fineMetadata.FormatVersion);
+        var (strideCode, _, strideError) = await CliRunner.RunAsync("train", "pose", "--coco", Path.Combine(humanArt, "test_humanart.json"), "--images", humanArt,
+            "--weights", resnet, "--own-encoder-stride", "8", "--out", Path.Combine(_dir, "never8"), "--steps", "1");
+        Assert.Equal(2, strideCode);
+        Assert.Contains("has none: add --own-encoder", strideError, StringComparison.Ordinal);
+
         var (vitCode, _, vitError) = await CliRunner.RunAsync("train", "pose", "--coco", Path.Combine(humanArt, "test_humanart.json"), "--images", humanArt,
             "--weights", TinyWeights(), "--own-encoder", "--out", Path.Combine(_dir, "never"), "--steps", "1");
         Assert.Equal(2, vitCode);

@@ -112,6 +112,43 @@ public sealed class OwnEncoderTests : IDisposable
         Assert.Equal(pose.Keys.Order(StringComparer.Ordinal), reid.Keys.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void A_stride_8_own_encoder_brings_its_own_neck_keeps_pose_maps_at_a_quarter_of_the_crop_and_is_format_3()
+    {
+        var fine = new TaskRegistry(s_shared.Tasks.Select(t => t.Name == "pose" ? t with { OwnEncoder = true, OwnEncoderStride = 8 } : t));
+        using var model = TestModels.Seeded(3, ModelConfig.ResNet18Fast, fine);
+        model.eval();
+        var weights = model.state_dict();
+        int width = ModelConfig.ResNet18Fast.Encoder.EmbedDim, hidden = ModelConfig.ResNet18Fast.Decoder.Hidden;
+
+        // The shared neck up-samples stride 16 twice; pose's own neck once, then a 1x1 convolution.
+        Assert.Equal([width, hidden, 2, 2], weights["neck_module.mask_map.3.weight"].shape);
+        Assert.Equal([hidden, width, 1, 1], weights["tasks.pose.neck_module.mask_map.3.weight"].shape);
+        Assert.DoesNotContain(weights.Keys, k => k.StartsWith("tasks.reid.neck_module.", StringComparison.Ordinal));
+        using (no_grad())
+        {
+            var crops = rand([2, 3, 64, 48], generator: new Generator(4)) * 255;
+            Assert.Equal([2, width, 8, 6], model.Encode(crops, "pose").shape);
+            Assert.Equal([2, width, 4, 3], model.Encode(crops, "reid").shape);
+            using var pose = model.Forward("pose", crops);
+            Assert.Equal([2, 17, 16, 12], pose.LocalMapLogits!.shape);
+        }
+
+        string path = Path.Combine(_dir, "fine.safetensors");
+        WeightsFile.Save(path, model, WeightsMetadata.For("fine-1", model.Config, model.Tasks));
+        var (loaded, metadata) = WeightsFile.Load(path);
+        using (loaded)
+        {
+            Assert.Equal(3, metadata.FormatVersion);
+            Assert.Equal(8, metadata.Tasks.Single(t => t.Name == "pose").OwnEncoderStride);
+            Assert.Null(metadata.Tasks.Single(t => t.Name == "reid").OwnEncoderStride);
+            Assert.All(loaded.state_dict(), p => Assert.True(p.Value.equal(weights[p.Key]).all().item<bool>(), p.Key));
+        }
+        Assert.Contains("cannot be exported", Assert.Throws<ArgumentException>(() => OfficialExporter.StateDict(model, "pose")).Message, StringComparison.Ordinal);
+        Assert.Contains("needs an own encoder", Assert.Throws<ArgumentException>(() => new TaskRegistry([TaskRegistry.Standard["pose"] with { OwnEncoderStride = 8 }])).Message, StringComparison.Ordinal);
+        Assert.Contains("must be 8 or 16", Assert.Throws<ArgumentException>(() => new TaskRegistry([TaskRegistry.Standard["pose"] with { OwnEncoder = true, OwnEncoderStride = 4 }])).Message, StringComparison.Ordinal);
+    }
+
     // The engine owns (and disposes) the model it is given.
     private static (List<PersonObservation> Persons, long Passes) Run(UniHcpModel model, VideoFrame frame)
     {

@@ -98,6 +98,52 @@ public sealed class PoseTrainingTests : IDisposable
         }
     }
 
+    [SharedDataFact]
+    public async Task Pose_own_encoder_moved_to_stride_8_starts_from_what_pose_read_and_trains_only_pose_parts()
+    {
+        var samples = await TeacherFrames(1);
+        var tasks = new TaskRegistry([TaskRegistry.Detection(3, 10), TaskRegistry.Standard["pose"]]);
+        TorchSharp.torch.manual_seed(7);
+        using var shared = new UniHcpModel(ModelConfig.ResNet18Fast, tasks);
+        var (coarse, coarseMetadata) = OwnEncoder.Give(shared, WeightsMetadata.For("own", shared.Config, tasks), "pose");
+        using (coarse)
+        {
+            // Pose's stride-16 encoder has learned something of its own: the finer copy must start from it, not the shared one.
+            using (TorchSharp.torch.no_grad())
+                coarse.state_dict()["tasks.pose.backbone_module.layer3.1.conv2.weight"].mul_(0.5);
+            var (model, metadata) = OwnEncoder.Give(coarse, coarseMetadata, "pose", stride: 8);
+            using (model)
+            {
+                var from = coarse.state_dict();
+                var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+                Assert.Equal(8, metadata.Tasks.Single(t => t.Name == "pose").OwnEncoderStride);
+                Assert.True(before["tasks.pose.backbone_module.layer3.1.conv2.weight"].equal(from["tasks.pose.backbone_module.layer3.1.conv2.weight"]).all().item<bool>());
+                Assert.Equal(0.0, before["tasks.pose.backbone_module.fpn.lateral2.weight"].abs().sum().item<float>());
+                var kernelMean = from["neck_module.mask_map.3.weight"].mean([2, 3], keepdim: true).transpose(0, 1);
+                Assert.True(before["tasks.pose.neck_module.mask_map.3.weight"].allclose(kernelMean));
+                Assert.True(before["tasks.pose.neck_module.mask_map.0.weight"].equal(from["neck_module.mask_map.0.weight"]).all().item<bool>());
+                Assert.All(before.Where(p => !p.Key.StartsWith("tasks.pose.", StringComparison.Ordinal)), p => Assert.True(p.Value.equal(from[p.Key]).all().item<bool>(), p.Key));
+                Assert.Contains("already has its own encoder", Assert.Throws<ArgumentException>(() => OwnEncoder.Give(model, metadata, "pose", stride: 8)).Message, StringComparison.Ordinal);
+                Assert.Contains("not from 8 to 16", Assert.Throws<ArgumentException>(() => OwnEncoder.Give(model, metadata, "pose", stride: 16)).Message, StringComparison.Ordinal);
+
+                // As `train pose` runs (the shared neck is among the heads): pose reads its own neck, so only pose's parts move.
+                var options = new TrainerOptions
+                {
+                    OutputDirectory = _dir, Steps = 2, WarmupSteps = 1, EvaluateEvery = 2, CheckpointEvery = 2, LearningRate = 1e-2,
+                    TrainableParameters = ["neck_module.", "decoder_module.predictor.mask_embed.", "tasks.pose."], FrozenEncoderParts = model.TrunkParts,
+                };
+                var summary = new Trainer(model, metadata, [new PoseTrainingTask("pose", "one", samples, samples, batchSize: 2)], options, new StringWriter()).Run();
+
+                var after = model.state_dict();
+                var changed = before.Keys.Where(k => !before[k].equal(after[k]).all().item<bool>()).ToList();
+                Assert.Contains("tasks.pose.backbone_module.fpn.lateral2.weight", changed);
+                Assert.Contains("tasks.pose.neck_module.mask_map.3.weight", changed);
+                Assert.All(changed, k => Assert.True(k.StartsWith("tasks.pose.", StringComparison.Ordinal) || k.StartsWith("decoder_module.predictor.mask_embed.", StringComparison.Ordinal), k));
+                Assert.Equal(8, WeightsFile.ReadMetadata(summary.ExportedWeights!).Tasks.Single(t => t.Name == "pose").OwnEncoderStride);
+            }
+        }
+    }
+
     private static async Task<List<PoseSample>> TeacherFrames(int count) =>
         await VideoTeacherReader.ReadPoseAsync(Path.Combine(SharedData.Root, "vtest-teacher", "vtest_teacher_0-599.json"), SampleVideo.Locate(), f => f < count);
 }

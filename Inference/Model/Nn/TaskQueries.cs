@@ -9,7 +9,8 @@ namespace UniHCP.Pipeline.Inference.Model.Nn;
 /// One task's own parameters (state-dict prefix "tasks.&lt;name&gt;."): content queries "query_feat",
 /// positional queries "query_embed" and, for detection, the box head "bbox_embed". In an official
 /// per-task checkpoint these are "decoder_module.predictor.query_feat" etc. A task with its own encoder
-/// (<see cref="TaskSpec.OwnEncoder"/>) also holds it here, as "backbone_module.*".
+/// (<see cref="TaskSpec.OwnEncoder"/>) also holds it here, as "backbone_module.*", and when that encoder has a stride of
+/// its own (<see cref="TaskSpec.OwnEncoderStride"/>) a mask neck for it, as "neck_module.*".
 /// </summary>
 internal sealed class TaskQueries : Module
 {
@@ -17,13 +18,17 @@ internal sealed class TaskQueries : Module
     private readonly Embedding query_embed;
     private readonly Mlp3? bbox_embed;
     private readonly EncoderModule? backbone_module;
+    private readonly MaskNeck? neck_module;
 
-    public TaskQueries(TaskSpec spec, int hidden, EncoderModule? ownEncoder = null) : base(nameof(TaskQueries))
+    public TaskQueries(TaskSpec spec, int hidden, EncoderModule? ownEncoder = null, MaskNeck? ownNeck = null) : base(nameof(TaskQueries))
     {
         if (spec.OwnEncoder != ownEncoder is not null)
             throw new ArgumentException($"Task '{spec.Name}': an own encoder is given exactly when the task has one.");
+        if (ownNeck is not null && ownEncoder is null)
+            throw new ArgumentException($"Task '{spec.Name}': a mask neck of its own needs an encoder of its own.");
         Spec = spec;
         backbone_module = ownEncoder;
+        neck_module = ownNeck;
         query_feat = Embedding(spec.ContentQueries, hidden);
         query_embed = Embedding(spec.PositionQueries, spec.PositionWidth(hidden));
         if (spec.Type == TaskType.Detection)
@@ -48,6 +53,9 @@ internal sealed class TaskQueries : Module
 
     /// <summary>The task's own encoder, or null when it reads the shared one.</summary>
     public EncoderModule? OwnEncoder => backbone_module;
+
+    /// <summary>The task's own mask neck (its own encoder has a stride of its own), or null when it uses the shared one.</summary>
+    public MaskNeck? OwnNeck => neck_module;
 
     public Mlp3 BoxHead => bbox_embed ?? throw new InvalidOperationException($"Task '{Spec.Name}' has no box head.");
 }
