@@ -3,11 +3,13 @@
 # ../shared/data/scenes (about 120 frames each, spread over the clip) and the sample video (every third frame).
 # Run it again after an interruption: finished clips are skipped, an interrupted one resumes.
 #   infra/label-scenes.sh [OUT_DIR] [SCENES_DIR]    (default .local/labels, ../shared/data/scenes)
+# UNIHCP_KEYPOINT_TEACHER=thunder labels keypoints with MoveNet Thunder instead of MultiPose (README, `unihcp label`).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/.local/labels}"
 scenes="${2:-${UNIHCP_SHARED_DATA:-$root/../shared/data}/scenes}"
 per_clip="${UNIHCP_LABEL_FRAMES:-120}"
+keypoints="${UNIHCP_KEYPOINT_TEACHER:-multipose}"
 [ -d "$scenes" ] || { echo "label-scenes: no scenes folder at $scenes" >&2; exit 2; }
 # shellcheck source=/dev/null
 source "$root/.local/env"
@@ -16,7 +18,7 @@ mkdir -p "$out"
 label() { # name source every
   if [ -f "$out/$1.json" ]; then echo "$1: done"; return; fi
   echo "$1: every $3 frames"
-  "$root/infra/unihcp" label "$2" --out "$out/$1.json" --every "$3"
+  "$root/infra/unihcp" label "$2" --out "$out/$1.json" --every "$3" --keypoint-teacher "$keypoints"
 }
 
 for clip in "$scenes"/*.mp4 "$scenes"/*.gif; do

@@ -23,6 +23,8 @@ internal static class LabelCommand
         duration.Description = "Read the source for at most this long (e.g. 10m), then write the file.";
         var tiles = new Option<int>("--tiles") { Description = "1: CenterNet on the whole frame; 2: also on 2x2 overlapping tiles (small, far people; about five times the cost).", DefaultValueFactory = _ => 1 };
         var noPose = new Option<bool>("--no-pose") { Description = "Boxes only (no MoveNet keypoints)." };
+        var keypointTeacher = new Option<string>("--keypoint-teacher") { Description = "multipose: MoveNet MultiPose Lightning, six persons per pass (about 0.33 s per pass; the default, whose labels trained the better student); thunder: MoveNet Thunder, one person per pass (the more accurate teacher on its own; about 0.11 s per person).", DefaultValueFactory = _ => "multipose" };
+        keypointTeacher.AcceptOnlyFromAmong("thunder", "multipose");
         var minScore = new Option<float>("--min-score") { Description = "Write teacher boxes down to this score (below the operating score they are ignore regions for training).", DefaultValueFactory = _ => 0.12f };
         var operatingScore = new Option<float>("--operating-score") { Description = "The teacher's person score: boxes at or above it are persons and get keypoints.", DefaultValueFactory = _ => 0.25f };
         var poseMinHeight = new Option<float>("--pose-min-height") { Description = "Persons shorter than this (pixels) get no keypoints.", DefaultValueFactory = _ => 40 };
@@ -32,7 +34,7 @@ internal static class LabelCommand
         var threads = CommonOptions.Threads();
         var command = new Command("label", "Pseudo-label people (boxes, keypoints) in a video, a live source or a folder of images with pretrained teachers or our own weights, into COCO JSON; resumable.")
         {
-            source, output, every, start, end, maxFrames, duration, tiles, noPose, minScore, operatingScore, poseMinHeight, teacherWeights, threshold, teachers, threads,
+            source, output, every, start, end, maxFrames, duration, tiles, noPose, keypointTeacher, minScore, operatingScore, poseMinHeight, teacherWeights, threshold, teachers, threads,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -65,6 +67,7 @@ internal static class LabelCommand
                         OperatingScore = parse.GetValue(operatingScore),
                         Tiles = parse.GetValue(tiles),
                         Pose = !parse.GetValue(noPose),
+                        KeypointTeacher = parse.GetValue(keypointTeacher) == "multipose" ? KeypointTeacher.MultiPose : KeypointTeacher.Thunder,
                         PoseMinHeight = parse.GetValue(poseMinHeight),
                     };
                     options.Validate();

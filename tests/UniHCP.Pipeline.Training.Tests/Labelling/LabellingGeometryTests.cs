@@ -46,6 +46,37 @@ public sealed class LabellingGeometryTests
     }
 
     [Fact]
+    public void A_single_pose_crop_is_the_box_and_its_margin_squared_and_its_joints_map_back_to_the_frame()
+    {
+        var crop = new SinglePoseCrop(Side: 256, Margin: 0.15f, MinPoseScore: 0.2f);
+        var person = new BoundingBox(100, 50, 140, 150); // 40 x 100: the long side sets the square
+        var region = crop.Region(person);
+        Assert.Equal(new BoundingBox(55, 35, 185, 165), region);
+
+        // Joint j at the crop's centre (0.5, 0.5) for every joint but the last, which sits at the first sampled pixel.
+        var output = new float[2 * SinglePoseCrop.PersonValues];
+        for (int j = 0; j < PoseMosaic.Joints; j++)
+            output.AsSpan(3 * j, 3).SetValues(0.5f, 0.5f, 0.9f);
+        output.AsSpan(3 * (PoseMosaic.Joints - 1), 3).SetValues(0.5f / 256, 0.5f / 256, 0.1f);
+        // The second person: joints too faint to be a pose (mean score 0.1).
+        for (int j = 0; j < PoseMosaic.Joints; j++)
+            output.AsSpan(SinglePoseCrop.PersonValues + (3 * j), 3).SetValues(0.5f, 0.5f, 0.1f);
+
+        var joints = crop.Decode(output, [person, new BoundingBox(0, 0, 10, 30)]);
+
+        var first = Assert.IsAssignableFrom<IReadOnlyList<Keypoint>>(joints[0]);
+        // The crop's centre is the region's centre (up to the half-pixel of crop-and-resize's corner sampling).
+        Assert.Equal(120, first[0].X, 0);
+        Assert.Equal(100, first[0].Y, 0);
+        Assert.True(first[0].Visible);
+        Assert.Equal(region.X1, first[^1].X, 3);
+        Assert.Equal(region.Y1, first[^1].Y, 3);
+        Assert.False(first[^1].Visible);
+        Assert.Null(joints[1]);
+        Assert.Throws<ArgumentException>(() => crop.Decode(output.AsSpan(3), [person, person]));
+    }
+
+    [Fact]
     public void Tiles_cover_the_frame_overlap_and_a_box_cut_by_an_inner_border_is_dropped()
     {
         var tiles = PretrainedTeachers.Tiles(1000, 600).ToList();
