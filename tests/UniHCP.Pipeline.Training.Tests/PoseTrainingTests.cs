@@ -71,25 +71,14 @@ public sealed class PoseTrainingTests : IDisposable
     public async Task Pose_with_its_own_encoder_trains_that_encoder_and_leaves_everything_detection_reads_bit_identical()
     {
         var samples = await TeacherFrames(1);
-        var tasks = new TaskRegistry([TaskRegistry.Detection(3, 10), TaskRegistry.Standard["pose"]]);
-        TorchSharp.torch.manual_seed(6);
-        using var shared = new UniHcpModel(ModelConfig.ResNet18Fast, tasks);
-        var (model, metadata) = OwnEncoder.Give(shared, WeightsMetadata.For("own", shared.Config, tasks), "pose");
+        var (model, metadata) = OwnPoseEncoderModel(seed: 6);
         using (model)
         {
             var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
             Assert.True(before["tasks.pose.backbone_module.layer2.0.conv1.weight"].equal(before["backbone_module.layer2.0.conv1.weight"]).all().item<bool>());
             // As `train pose` runs: the pose heads (its own encoder included) learn, the shared trunk is frozen.
-            var options = new TrainerOptions
-            {
-                OutputDirectory = _dir, Steps = 2, WarmupSteps = 1, EvaluateEvery = 2, CheckpointEvery = 2, LearningRate = 1e-2,
-                TrainableParameters = ["neck_module.", "decoder_module.predictor.mask_embed.", "tasks.pose."], FrozenEncoderParts = model.TrunkParts,
-            };
+            var (summary, changed) = TrainPoseHeads(model, metadata, samples, before);
 
-            var summary = new Trainer(model, metadata, [new PoseTrainingTask("pose", "one", samples, samples, batchSize: 2)], options, new StringWriter()).Run();
-
-            var after = model.state_dict();
-            var changed = before.Keys.Where(k => !before[k].equal(after[k]).all().item<bool>()).ToList();
             Assert.Contains("tasks.pose.backbone_module.conv1.weight", changed);
             Assert.Contains("tasks.pose.backbone_module.fpn.lateral3.weight", changed);
             Assert.All(changed, k => Assert.True(k.StartsWith("tasks.pose.", StringComparison.Ordinal) || k.StartsWith("neck_module.", StringComparison.Ordinal) || k.StartsWith("decoder_module.predictor.mask_embed.", StringComparison.Ordinal), k));
@@ -102,10 +91,7 @@ public sealed class PoseTrainingTests : IDisposable
     public async Task Pose_own_encoder_moved_to_stride_8_starts_from_what_pose_read_and_trains_only_pose_parts()
     {
         var samples = await TeacherFrames(1);
-        var tasks = new TaskRegistry([TaskRegistry.Detection(3, 10), TaskRegistry.Standard["pose"]]);
-        TorchSharp.torch.manual_seed(7);
-        using var shared = new UniHcpModel(ModelConfig.ResNet18Fast, tasks);
-        var (coarse, coarseMetadata) = OwnEncoder.Give(shared, WeightsMetadata.For("own", shared.Config, tasks), "pose");
+        var (coarse, coarseMetadata) = OwnPoseEncoderModel(seed: 7);
         using (coarse)
         {
             // Pose's stride-16 encoder has learned something of its own: the finer copy must start from it, not the shared one.
@@ -127,21 +113,36 @@ public sealed class PoseTrainingTests : IDisposable
                 Assert.Contains("not from 8 to 16", Assert.Throws<ArgumentException>(() => OwnEncoder.Give(model, metadata, "pose", stride: 16)).Message, StringComparison.Ordinal);
 
                 // As `train pose` runs (the shared neck is among the heads): pose reads its own neck, so only pose's parts move.
-                var options = new TrainerOptions
-                {
-                    OutputDirectory = _dir, Steps = 2, WarmupSteps = 1, EvaluateEvery = 2, CheckpointEvery = 2, LearningRate = 1e-2,
-                    TrainableParameters = ["neck_module.", "decoder_module.predictor.mask_embed.", "tasks.pose."], FrozenEncoderParts = model.TrunkParts,
-                };
-                var summary = new Trainer(model, metadata, [new PoseTrainingTask("pose", "one", samples, samples, batchSize: 2)], options, new StringWriter()).Run();
-
-                var after = model.state_dict();
-                var changed = before.Keys.Where(k => !before[k].equal(after[k]).all().item<bool>()).ToList();
+                var (summary, changed) = TrainPoseHeads(model, metadata, samples, before);
                 Assert.Contains("tasks.pose.backbone_module.fpn.lateral2.weight", changed);
                 Assert.Contains("tasks.pose.neck_module.mask_map.3.weight", changed);
                 Assert.All(changed, k => Assert.True(k.StartsWith("tasks.pose.", StringComparison.Ordinal) || k.StartsWith("decoder_module.predictor.mask_embed.", StringComparison.Ordinal), k));
                 Assert.Equal(8, WeightsFile.ReadMetadata(summary.ExportedWeights!).Tasks.Single(t => t.Name == "pose").OwnEncoderStride);
             }
         }
+    }
+
+    // A seeded r18-s16 detection + pose model whose pose has just been given its own (stride-16) encoder.
+    private static (UniHcpModel Model, WeightsMetadata Metadata) OwnPoseEncoderModel(int seed)
+    {
+        var tasks = new TaskRegistry([TaskRegistry.Detection(3, 10), TaskRegistry.Standard["pose"]]);
+        TorchSharp.torch.manual_seed(seed);
+        using var shared = new UniHcpModel(ModelConfig.ResNet18Fast, tasks);
+        return OwnEncoder.Give(shared, WeightsMetadata.For("own", shared.Config, tasks), "pose");
+    }
+
+    // Two steps as `train pose --train heads` runs them (the mask neck and head, the pose task's parameters; the shared
+    // trunk frozen); returns the run and the names of the tensors that changed from before.
+    private (TrainingSummary Summary, List<string> Changed) TrainPoseHeads(UniHcpModel model, WeightsMetadata metadata, List<PoseSample> samples, Dictionary<string, TorchSharp.torch.Tensor> before)
+    {
+        var options = new TrainerOptions
+        {
+            OutputDirectory = _dir, Steps = 2, WarmupSteps = 1, EvaluateEvery = 2, CheckpointEvery = 2, LearningRate = 1e-2,
+            TrainableParameters = ["neck_module.", "decoder_module.predictor.mask_embed.", "tasks.pose."], FrozenEncoderParts = model.TrunkParts,
+        };
+        var summary = new Trainer(model, metadata, [new PoseTrainingTask("pose", "one", samples, samples, batchSize: 2)], options, new StringWriter()).Run();
+        var after = model.state_dict();
+        return (summary, before.Keys.Where(k => !before[k].equal(after[k]).all().item<bool>()).ToList());
     }
 
     private static async Task<List<PoseSample>> TeacherFrames(int count) =>
