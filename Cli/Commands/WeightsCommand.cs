@@ -276,8 +276,9 @@ internal static class WeightsCommand
         output.WriteLine();
 
         var counts = ParameterBreakdown.Of(header.Entries.Select(e => (e.Name, e.Shape.Aggregate(1L, (a, d) => a * d))), metadata.Tasks.Select(t => t.Name));
-        // A task's own encoder (ours, not the paper's) is task-specific but no query: it gets its own row.
-        long ownEncoders = header.Entries.Where(e => e.Name.StartsWith("tasks.", StringComparison.Ordinal) && e.Name.Contains(".backbone_module.", StringComparison.Ordinal)).Sum(e => e.Shape.Aggregate(1L, (a, d) => a * d));
+        // A task's own encoder and neck (ours, not the paper's) are task-specific but no queries: they get their own row.
+        long ownEncoders = header.Entries.Where(e => e.Name.StartsWith("tasks.", StringComparison.Ordinal)
+            && (e.Name.Contains(".backbone_module.", StringComparison.Ordinal) || e.Name.Contains(".neck_module.", StringComparison.Ordinal))).Sum(e => e.Shape.Aggregate(1L, (a, d) => a * d));
         long taskQueries = counts.TaskSpecific.Sum(p => p.Value) - BoxHeads(header) - ownEncoders;
         var table = new List<string[]>
         {
@@ -288,7 +289,7 @@ internal static class WeightsCommand
             new[] { "task queries", M(taskQueries), "< 0.03 M" },
         };
         if (ownEncoders > 0)
-            table.Add(["tasks' own encoders", M(ownEncoders), "-"]);
+            table.Add(["tasks' own encoders (and necks)", M(ownEncoders), "-"]);
         table.Add(["total", M(counts.Total), "109.1 M"]);
         TextTable.Write(output, table);
         foreach (var task in metadata.Tasks)
