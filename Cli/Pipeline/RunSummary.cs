@@ -31,11 +31,29 @@ internal static class RunSummary
         if (SmallPeopleNote(result) is { } small)
             output.WriteLine(small);
         output.WriteLine();
+        if (NothingReadNote(result) is { } nothing)
+        {
+            // Pointing at a dashboard and a query that can only show nothing would send the operator looking in the
+            // wrong place: the reason is in the camera table above.
+            output.WriteLine(nothing);
+            return;
+        }
         output.WriteLine("results: infra/unihcp serve   then open the dashboard link it prints (http://127.0.0.1:8080/dashboard/)");
         output.WriteLine("         infra/unihcp query tracks --camera " + (result.Cameras.FirstOrDefault()?.CameraId ?? "sample"));
         if (result.ZoneEvents > 0)
             output.WriteLine("         infra/unihcp query counts --camera " + (result.Cameras.FirstOrDefault()?.CameraId ?? "sample"));
         output.WriteLine("         database: " + Describe(store));
+    }
+
+    /// <summary>When no camera delivered a frame, says so and where the reasons are; null otherwise.</summary>
+    internal static string? NothingReadNote(PipelineResult result)
+    {
+        if (result.FramesDecoded > 0)
+            return null;
+        var failed = result.Cameras.Where(c => c.Status == Ingest.CameraIngestStatus.Failed).Select(c => $"'{c.CameraId}'").ToList();
+        return failed.Count > 0
+            ? $"nothing to look at: no camera delivered a frame ({string.Join(", ", failed)} failed: see 'detail' above); nothing was stored."
+            : "nothing to look at: no camera delivered a frame; nothing was stored.";
     }
 
     /// <summary>

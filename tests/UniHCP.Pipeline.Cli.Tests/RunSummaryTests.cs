@@ -88,6 +88,22 @@ public sealed class RunSummaryTests
         Assert.Null(RunSummary.SmallPeopleNote(result with { PersonSizes = null }));
     }
 
+    [Fact]
+    public void A_run_in_which_no_camera_delivered_a_frame_says_so_instead_of_pointing_at_empty_results()
+    {
+        var failed = new CameraIngestReport("door", "missing.mp4", CameraIngestStatus.Failed, 0, 0, 0, 0, TimeSpan.Zero, "file not found: 'missing.mp4'.", null);
+        var result = Result([failed], analysed: 0, elapsed: 0.2, modelBusy: 0, float32: false);
+        var output = new StringWriter();
+
+        RunSummary.Write(output, result, new UniHCP.Pipeline.Store.StoreOptions());
+
+        string text = output.ToString();
+        Assert.Contains("file not found: 'missing.mp4'.", text, StringComparison.Ordinal);
+        Assert.Contains("nothing to look at: no camera delivered a frame ('door' failed: see 'detail' above)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("infra/unihcp serve", text, StringComparison.Ordinal);
+        Assert.Null(RunSummary.NothingReadNote(Result([Camera(795, 10, read: 80)], analysed: 795, elapsed: 88, modelBusy: 150, float32: false)));
+    }
+
     private static CameraIngestReport Camera(long frames, double? rate, double read) =>
         new("cam", "video.mp4", CameraIngestStatus.Completed, frames, 768, 576, 1, TimeSpan.FromSeconds(read), null, rate);
 
