@@ -45,6 +45,13 @@ internal static class TrackCommand
                 MotFile.WriteResults(path, result.Rows);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{sequence.Name}: {result.Frames} frames, {result.Detections} detections, {result.Rows.Select(r => r.Id).Distinct().Count()} tracks; {result.FramesPerSecond:0} frames/s; results: {path}"));
+                if (!result.ScoresAreProbabilities)
+                {
+                    // Thresholds on another detector's scale pass or drop detections arbitrarily; say so rather than
+                    // let a poor score be read as the tracker's.
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"note: the detection scores of {sequence.DetectionsPath} range from {result.ScoreRange.Min:0.###} to {result.ScoreRange.Max:0.###}; the score settings (--high-score {options.HighScore}, --low-score {options.LowScore}, --new-track-score {options.NewTrackScore}) are for scores between 0 and 1, as MOT17's FRCNN and SDP detections give: for another detector's scale (MOT17's DPM) give them on that scale."));
+                }
                 if (File.Exists(sequence.GroundTruthPath))
                     MotTable.Write(stdout, [(sequence.Name, MotEvaluator.Evaluate(MotFile.Read(sequence.GroundTruthPath), result.Rows))]);
                 return Task.FromResult(ExitCodes.Success);

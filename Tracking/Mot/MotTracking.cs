@@ -5,9 +5,14 @@ using UniHCP.Pipeline.Tracking.PerCamera;
 namespace UniHCP.Pipeline.Tracking.Mot;
 
 /// <summary>What a tracking run over a MOTChallenge sequence produced.</summary>
-public sealed record MotTrackingResult(List<MotRow> Rows, int Frames, int Detections, TimeSpan TrackingTime)
+/// <param name="ScoreRange">The lowest and highest detection score read (0, 0 without detections): the score settings
+/// assume probabilities, which some public detectors (MOT17's DPM) do not give.</param>
+public sealed record MotTrackingResult(List<MotRow> Rows, int Frames, int Detections, TimeSpan TrackingTime, (float Min, float Max) ScoreRange = default)
 {
     public double FramesPerSecond => Frames / Math.Max(TrackingTime.TotalSeconds, 1e-9);
+
+    /// <summary>Whether every detection score lies in [0, 1], the scale the tracker's score settings are for.</summary>
+    public bool ScoresAreProbabilities => ScoreRange.Min >= 0 && ScoreRange.Max <= 1;
 }
 
 /// <summary>Runs a tracker over a sequence's detections (det.txt) frame by frame, as a camera would feed it.</summary>
@@ -111,6 +116,8 @@ public static class MotTracking
             foreach (var (id, box) in output)
                 rows.Add(new MotRow(frame, (int)id, box.X1, box.Y1, box.Width, box.Height, 1));
         }
-        return new MotTrackingResult(rows, sequence.Length, detections.Sum(g => g.Count()), Stopwatch.GetElapsedTime(0, elapsed));
+        var scores = detections.SelectMany(g => g).Select(r => r.Confidence).ToList();
+        var range = scores.Count == 0 ? default : (scores.Min(), scores.Max());
+        return new MotTrackingResult(rows, sequence.Length, scores.Count, Stopwatch.GetElapsedTime(0, elapsed), range);
     }
 }

@@ -32,6 +32,7 @@ public sealed class TrackCommandTests : IDisposable
 
         Assert.True(track.ExitCode == 0, track.Error);
         Assert.Contains("WALK-01: 20 frames, 39 detections, 2 tracks", track.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("note:", track.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(results));
         var eval = await CliRunner.RunAsync("eval", "mot", "--gt", Path.Combine(seq, "gt", "gt.txt"), "--res", results);
         Assert.Equal(0, eval.ExitCode);
@@ -39,6 +40,29 @@ public sealed class TrackCommandTests : IDisposable
         var row = eval.Output.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("0", row[Array.IndexOf(header, "IDs")]);
         Assert.True(double.Parse(row[Array.IndexOf(header, "IDF1")], System.Globalization.CultureInfo.InvariantCulture) > 90);
+    }
+
+    [Fact]
+    public async Task Detection_scores_outside_0_to_1_are_tracked_with_a_note_on_the_score_settings()
+    {
+        // DPM-like scores: one walker at 1.8, a second at -0.4 (below every threshold on a 0..1 scale).
+        string seq = Path.Combine(_dir, "DPM-01");
+        Directory.CreateDirectory(Path.Combine(seq, "det"));
+        await File.WriteAllTextAsync(Path.Combine(seq, "seqinfo.ini"), "[Sequence]\nname=DPM-01\nframeRate=10\nseqLength=10\nimWidth=640\nimHeight=480\n");
+        var det = new List<string>();
+        for (int f = 1; f <= 10; f++)
+        {
+            det.Add($"{f},-1,{10 + (5 * f)},100,40,100,1.8");
+            det.Add($"{f},-1,{500 - (5 * f)},120,40,100,-0.4");
+        }
+        await File.WriteAllLinesAsync(Path.Combine(seq, "det", "det.txt"), det);
+
+        var track = await CliRunner.RunAsync("track", "--mot", seq, "-o", Path.Combine(_dir, "DPM-01.txt"));
+
+        Assert.True(track.ExitCode == 0, track.Error);
+        Assert.Contains("DPM-01: 10 frames, 20 detections, 1 tracks", track.Output, StringComparison.Ordinal);
+        Assert.Contains("range from -0.4 to 1.8", track.Output, StringComparison.Ordinal);
+        Assert.Contains("--high-score 0.6", track.Output, StringComparison.Ordinal);
     }
 
     [Fact]
