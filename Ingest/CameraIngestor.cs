@@ -147,10 +147,16 @@ internal sealed class CameraIngestor(
     private async Task<(CameraIngestStatus, string?)> RunLiveAsync(CancellationToken cancellationToken)
     {
         int failures = 0;
+        string? lastFailure = null;
+        // Stopped while connected needs no detail; stopped while still trying to (re)connect tells the operator why no
+        // frame came, which the camera table would otherwise leave blank.
+        (CameraIngestStatus, string?) Stopped() => (CameraIngestStatus.Stopped, failures > 0 && lastFailure is not null
+            ? string.Create(CultureInfo.InvariantCulture, $"stopped while reconnecting, after {failures} failed connection attempt(s): {lastFailure}")
+            : null);
         while (true)
         {
             if (cancellationToken.IsCancellationRequested)
-                return (CameraIngestStatus.Stopped, null);
+                return Stopped();
 
             bool connected = false;
             long connectedAt = time.GetTimestamp();
@@ -175,7 +181,7 @@ internal sealed class CameraIngestor(
             }, watchdog.Token).ConfigureAwait(false);
 
             if (cancellationToken.IsCancellationRequested)
-                return (CameraIngestStatus.Stopped, null);
+                return connected ? (CameraIngestStatus.Stopped, null) : Stopped();
 
             string reason = outcome.Status switch
             {
@@ -185,6 +191,7 @@ internal sealed class CameraIngestor(
                 _ => outcome.Error ?? "FFmpeg failed",
             };
             failures = connected ? 0 : failures + 1;
+            lastFailure = reason;
             if (source.ReconnectMaxAttempts is { } max && failures >= max)
                 return (CameraIngestStatus.Failed, $"gave up after {failures} failed connection attempt(s): {reason}");
 
@@ -200,7 +207,7 @@ internal sealed class CameraIngestor(
             }
             catch (OperationCanceledException)
             {
-                return (CameraIngestStatus.Stopped, null);
+                return Stopped();
             }
         }
     }

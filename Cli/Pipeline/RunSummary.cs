@@ -50,9 +50,10 @@ internal static class RunSummary
     {
         if (result.FramesDecoded > 0)
             return null;
-        var failed = result.Cameras.Where(c => c.Status == Ingest.CameraIngestStatus.Failed).Select(c => $"'{c.CameraId}'").ToList();
-        return failed.Count > 0
-            ? $"nothing to look at: no camera delivered a frame ({string.Join(", ", failed)} failed: see 'detail' above); nothing was stored."
+        var explained = result.Cameras.Where(c => c.Status == Ingest.CameraIngestStatus.Failed || !string.IsNullOrEmpty(c.Message))
+            .Select(c => $"'{c.CameraId}' {c.Status.ToString().ToLowerInvariant()}").ToList();
+        return explained.Count > 0
+            ? $"nothing to look at: no camera delivered a frame ({string.Join(", ", explained)}: see 'detail' above); nothing was stored."
             : "nothing to look at: no camera delivered a frame; nothing was stored.";
     }
 

@@ -100,6 +100,8 @@ public sealed class RunSummaryTests
         string text = output.ToString();
         Assert.Contains("file not found: 'missing.mp4'.", text, StringComparison.Ordinal);
         Assert.Contains("nothing to look at: no camera delivered a frame ('door' failed: see 'detail' above)", text, StringComparison.Ordinal);
+        var retrying = new CameraIngestReport("gate", "rtsp://cam/1", CameraIngestStatus.Stopped, 0, 0, 0, 0, TimeSpan.FromSeconds(5), "stopped while reconnecting, after 4 failed connection attempt(s): Connection refused", null);
+        Assert.Contains("('gate' stopped: see 'detail' above)", RunSummary.NothingReadNote(Result([retrying], analysed: 0, elapsed: 5, modelBusy: 0, float32: false)), StringComparison.Ordinal);
         Assert.DoesNotContain("infra/unihcp serve", text, StringComparison.Ordinal);
         Assert.Null(RunSummary.NothingReadNote(Result([Camera(795, 10, read: 80)], analysed: 795, elapsed: 88, modelBusy: 150, float32: false)));
     }

@@ -73,6 +73,36 @@ public sealed class BadInputTests
         Assert.Equal(0, run.FrameCount("gone"));
     }
 
+    [Fact]
+    public async Task A_stream_stopped_while_it_is_still_being_retried_reports_why_no_frame_came()
+    {
+        int port = FfmpegTool.FreePort();
+        using var stop = new CancellationTokenSource();
+        var running = IngestHarness.RunAsync(
+        [
+            new CameraOptions
+            {
+                Id = "down",
+                Source = $"http://127.0.0.1:{port}/live.ts",
+                Reconnect = new ReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(50) },
+            },
+        ], onDelivery: run =>
+        {
+            // Stop once the camera has failed to connect twice (the run's own duration, or Ctrl+C, in a real run).
+            if (run.NoticesOf("down").Count(n => n.Kind == CameraNoticeKind.Disconnected) >= 2)
+                stop.Cancel();
+        }, cancellationToken: stop.Token);
+
+        var run = await running;
+
+        var report = run.ReportOf("down");
+        Assert.Equal(CameraIngestStatus.Stopped, report.Status);
+        Assert.NotNull(report.Message);
+        Assert.Contains("stopped while reconnecting, after", report.Message, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", report.Message, StringComparison.Ordinal);
+        Assert.Equal(0, run.FrameCount("down"));
+    }
+
     private static CameraNotice AssertFailed(IngestRun run, string camera, params string[] phrases)
     {
         var report = run.ReportOf(camera);
