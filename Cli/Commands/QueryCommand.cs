@@ -39,6 +39,8 @@ internal static class QueryCommand
             var page = await new TrackQueries(dataSource).ListAsync(window, new Paging(parse.GetValue(Page), parse.GetValue(PageSize)), ct);
             Print(output, page.Items.Select(t => new ScoredTrack(t, double.NaN)).ToList(), null);
             output.WriteLine($"{page.Items.Count} of {page.Total} tracks (page {page.PageNumber}).");
+            if (page.Total == 0)
+                await WriteEmptyHintAsync(dataSource, window, output, ct);
         }));
         return command;
     }
@@ -58,6 +60,8 @@ internal static class QueryCommand
             var page = await new AttributeSearch(dataSource).SearchAsync(query, ct);
             Print(output, page.Items, "Match");
             output.WriteLine($"{page.Items.Count} of {page.Total} {(query.ByIdentity ? "people" : "tracks")} (page {page.PageNumber}).");
+            if (page.Total == 0)
+                await WriteEmptyHintAsync(dataSource, window, output, ct);
         }));
         return command;
     }
@@ -108,6 +112,8 @@ internal static class QueryCommand
                 results = await search.ByEmbeddingAsync(embedding, query, ct);
             }
             Print(output, results, "Similarity");
+            if (results.Count == 0)
+                await WriteEmptyHintAsync(dataSource, window, output, ct);
         }));
         return command;
     }
@@ -202,6 +208,12 @@ internal static class QueryCommand
     private static string Cell(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Seconds(double value) => string.Create(CultureInfo.InvariantCulture, $"{value:0.0} s");
+
+    private static async Task WriteEmptyHintAsync(NpgsqlDataSource dataSource, TimeWindow window, TextWriter output, CancellationToken ct)
+    {
+        if (EmptyResultHint.For(await new TrackQueries(dataSource).CamerasAsync(ct), window) is { } hint)
+            output.WriteLine(hint);
+    }
 
     private static async Task<int> RunAsync(ParseResult parse, Func<NpgsqlDataSource, TimeWindow, TextWriter, Task> action)
     {

@@ -161,6 +161,16 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         Assert.True(exitCode == 0, output + error);
         Assert.True(Number(output, @"(\d+) more in ignore areas, dropped") >= 8, output);
 
+        // A misspelt camera and a window beside the run's activity are told apart from "nobody was there".
+        (exitCode, output, error) = await CliRunner.RunAsync("query", "tracks", "--camera", "kiosc", "--config", Config());
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("0 of 0 tracks", output, StringComparison.Ordinal);
+        Assert.Contains("note: the store has no camera 'kiosc'; its cameras: ", output, StringComparison.Ordinal);
+        Assert.Contains("kiosk", output[output.IndexOf("its cameras", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        (exitCode, output, error) = await CliRunner.RunAsync("query", "tracks", "--camera", "kiosk", "--from", "2001-01-01", "--to", "2001-01-02", "--config", Config());
+        Assert.True(exitCode == 0, output + error);
+        Assert.Contains("note: the window 2001-01-01T00:00:00Z to 2001-01-02T00:00:00Z misses every camera's activity", output, StringComparison.Ordinal);
+
         (exitCode, _, error) = await CliRunner.RunAsync("query", "still", "--min-duration", "soon", "--config", Config());
         Assert.Equal(2, exitCode);
         Assert.Contains("--min-duration: 'soon' is not a duration", error, StringComparison.Ordinal);
