@@ -15,8 +15,20 @@ public sealed record LabelSelection(int Every = 3, long Start = 0, long? End = n
 
     public void Validate()
     {
-        if (Every < 1 || Start < 0 || End <= Start || MaxFrames < 1 || Duration <= TimeSpan.Zero)
-            throw new ArgumentException($"Frame selection: --every must be >= 1 (got {Every}), --start >= 0 (got {Start}), --end above --start (got {End}), --max-frames >= 1 (got {MaxFrames}) and --duration positive (got {Duration}).");
+        // Only the settings that are wrong are named: listing the unset ones as "(got )" reads as if they were the fault.
+        var problems = new List<string>();
+        if (Every < 1)
+            problems.Add($"--every must be >= 1 (got {Every})");
+        if (Start < 0)
+            problems.Add($"--start must be >= 0 (got {Start})");
+        if (End <= Start)
+            problems.Add($"--end must be above --start (got {End} and {Start})");
+        if (MaxFrames < 1)
+            problems.Add($"--max-frames must be >= 1 (got {MaxFrames})");
+        if (Duration <= TimeSpan.Zero)
+            problems.Add($"--duration must be positive (got {Duration})");
+        if (problems.Count > 0)
+            throw new ArgumentException("Frame selection: " + string.Join("; ", problems) + ".");
     }
 
     /// <summary>A live source never ends by itself: it needs a frame count or a reading time.</summary>

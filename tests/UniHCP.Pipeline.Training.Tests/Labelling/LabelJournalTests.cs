@@ -86,7 +86,8 @@ public sealed class LabelJournalTests : IDisposable
         new LabelSelection(MaxFrames: 10).ValidateLive("rtsp://cam7/stream");
         new LabelSelection(Duration: TimeSpan.FromMinutes(1)).ValidateLive("rtsp://cam7/stream");
         Assert.Contains("--every must be >= 1 (got 0)", Assert.Throws<ArgumentException>(() => new LabelSelection(Every: 0).Validate()).Message, StringComparison.Ordinal);
-        Assert.Contains("--end above --start", Assert.Throws<ArgumentException>(() => new LabelSelection(Start: 10, End: 5).Validate()).Message, StringComparison.Ordinal);
+        Assert.Equal("Frame selection: --end must be above --start (got 5 and 10).", Assert.Throws<ArgumentException>(() => new LabelSelection(Start: 10, End: 5).Validate()).Message);
+        Assert.DoesNotContain("--max-frames", Assert.Throws<ArgumentException>(() => new LabelSelection(Every: 0).Validate()).Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
