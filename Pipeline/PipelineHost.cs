@@ -27,9 +27,14 @@ public static class PipelineHost
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(addStages);
-        // Read leniently here only to know whether to open a port; the strict, validated binding happens at start.
+        // Only the two keys that decide whether to open a port are read here, and leniently: a bad value anywhere in the
+        // section (an unknown transport) is reported by the strict, validated binding at start, not thrown from here.
         var pipeline = new PipelineOptions();
-        configuration.GetSection(PipelineOptions.SectionName).Bind(pipeline);
+        var section = configuration.GetSection(PipelineOptions.SectionName);
+        if (int.TryParse(section[nameof(PipelineOptions.HttpPort)], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int httpPort))
+            pipeline.HttpPort = httpPort;
+        if (section[nameof(PipelineOptions.HttpAddress)] is { } httpAddress)
+            pipeline.HttpAddress = httpAddress;
         WebApplicationBuilder? web = null;
         IHostApplicationBuilder builder;
         if (pipeline.HttpPort is int port && IPAddress.TryParse(pipeline.HttpAddress, out var address))

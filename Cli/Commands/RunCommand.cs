@@ -58,7 +58,9 @@ internal static class RunCommand
                 return ErrorReporter.BadInput(error, ex);
             }
 
-            using var host = PipelineHost.Build(configuration, services => services.AddAllStages(cameras), logging => CliLogging.Configure(logging, configuration));
+            if (HostedRun.TryBuild(() => PipelineHost.Build(configuration, services => services.AddAllStages(cameras), logging => CliLogging.Configure(logging, configuration)), error, out var built) is { } notBuilt)
+                return notBuilt;
+            using var host = built!;
             if (await HostedRun.TryStartAsync(host, error, cancellationToken) is { } failed)
                 return failed;
             var run = RunView.Of(host);

@@ -122,7 +122,9 @@ internal static class StageCommand
             {
                 return ErrorReporter.BadInput(error, ex);
             }
-            using var host = PipelineHost.Build(configuration, addStage, logging => CliLogging.Configure(logging, configuration));
+            if (HostedRun.TryBuild(() => PipelineHost.Build(configuration, addStage, logging => CliLogging.Configure(logging, configuration)), error, out var built) is { } notBuilt)
+                return notBuilt;
+            using var host = built!;
             if (await HostedRun.TryStartAsync(host, error, cancellationToken) is { } failed)
                 return failed;
             var transport = host.Services.GetRequiredService<PipelineTransport>();

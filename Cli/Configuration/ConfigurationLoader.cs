@@ -30,9 +30,10 @@ internal static class ConfigurationLoader
         }
         builder.AddEnvironmentVariables(EnvironmentPrefix);
         builder.AddInMemoryCollection(commandLine);
+        IConfigurationRoot configuration;
         try
         {
-            return builder.Build();
+            configuration = builder.Build();
         }
         catch (InvalidDataException ex)
         {
@@ -42,6 +43,8 @@ internal static class ConfigurationLoader
         {
             throw new ConfigurationFileException($"Configuration could not be read: {ex.Message}", ex);
         }
+        KnownSections.Check(configuration);
+        return configuration;
     }
 
     /// <summary>Binds a section strictly: a misspelt key or a value of the wrong type is an error naming its path.</summary>

@@ -16,6 +16,22 @@ namespace UniHCP.Pipeline.Cli.Pipeline;
 internal static class HostedRun
 {
     /// <summary>Null when the host started; otherwise the exit code, after writing why to <paramref name="error"/>.</summary>
+    /// <summary>Builds the host; a setting the build itself reads and finds bad (the transport's kind) is bad input with
+    /// its message, like those the start reports, not a crash.</summary>
+    public static int? TryBuild(Func<IHost> build, TextWriter error, out IHost? host)
+    {
+        try
+        {
+            host = build();
+            return null;
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or ArgumentException)
+        {
+            host = null;
+            return ErrorReporter.BadInput(error, ex);
+        }
+    }
+
     public static async Task<int?> TryStartAsync(IHost host, TextWriter error, CancellationToken cancellationToken)
     {
         try

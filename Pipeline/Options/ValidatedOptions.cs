@@ -30,8 +30,22 @@ internal static class ValidatedOptions
             var reasons = new List<string>();
             for (Exception? e = ex; e is not null; e = e.InnerException)
                 reasons.Add(e.Message);
-            throw new ArgumentException($"Configuration section '{section}': {string.Join(" | ", reasons.Skip(reasons.Count > 1 ? 1 : 0))}", ex);
+            throw new ArgumentException($"Configuration section '{section}': {string.Join(" | ", reasons.Skip(reasons.Count > 1 ? 1 : 0))}{EnumChoices<T>(ex.Message)}", ex);
         }
+    }
+
+    // The binder names the path of a value it could not convert but not what it accepts: for a choice (an enum property
+    // of the options), list the choices.
+    private static string EnumChoices<T>(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, "at '([^']+)'");
+        if (!match.Success)
+            return "";
+        string path = match.Groups[1].Value;
+        string name = path[(path.LastIndexOf(':') + 1)..];
+        var property = typeof(T).GetProperties().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return type is { IsEnum: true } ? $" ({path} is one of: {string.Join(", ", Enum.GetNames(type))})" : "";
     }
 
     private sealed class Validator<T>(Action<T> validate) : IValidateOptions<T> where T : class

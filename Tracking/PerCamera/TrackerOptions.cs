@@ -1,7 +1,7 @@
 namespace UniHCP.Pipeline.Tracking.PerCamera;
 
 /// <summary>
-/// Per-camera tracker settings ("Tracking:Tracker" section). Defaults follow ByteTrack and BoT-SORT
+/// Per-camera tracker settings ("Tracking:Camera" section). Defaults follow ByteTrack and BoT-SORT
 /// where those are tuned; ages are times, so cameras at any frame rate behave alike.
 /// </summary>
 public sealed record TrackerOptions

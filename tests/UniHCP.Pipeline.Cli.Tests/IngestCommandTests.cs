@@ -61,6 +61,7 @@ public sealed class IngestCommandTests
     [InlineData("{ \"Ingest\": { \"Cameras\": [ { \"Id\": \"a\", \"Sauce\": \"x.avi\" } ] } }", "'Sauce'")]
     [InlineData("{ \"Ingest\": { \"Cameras\": [ { \"Id\": \"a\", \"Source\": \"x.avi\", \"FrameRate\": \"fast\" } ] } }", "Ingest:Cameras:0:FrameRate")]
     [InlineData("{ \"Ingest\": ", "not valid JSON")]
+    [InlineData("{ \"Ingset\": { \"Cameras\": [] } }", "unknown section 'Ingset'")]
     public async Task A_bad_configuration_file_is_reported_with_where_the_problem_is(string json, string expected)
     {
         string file = Path.GetTempFileName();

@@ -270,6 +270,19 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", range);
         Assert.Equal(2, code);
         Assert.Contains("Identities: similarities must be in [-1, 1]", error, StringComparison.Ordinal);
+
+        // A misspelt section, and a choice the host reads while it is built, are refused the same way.
+        string section = Path.Combine(_dir, "section.json");
+        await File.WriteAllTextAsync(section, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, "Tracking": { "Tracker": { "HighScore": 0.5 } } }""");
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", section);
+        Assert.Equal(2, code);
+        Assert.Contains($"unknown section 'Tracking:Tracker' in {section} (known: Tracking:Camera, Tracking:Identities)", error, StringComparison.Ordinal);
+        string transport = Path.Combine(_dir, "transport.json");
+        await File.WriteAllTextAsync(transport, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, "Pipeline": { "Transport": "Pigeon" } }""");
+        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", transport);
+        Assert.Equal(2, code);
+        Assert.Contains("(Pipeline:Transport is one of: InProcess, Kafka)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
     private static string Sample => "sample=" + SampleVideo.Locate();
