@@ -62,7 +62,8 @@ internal static class WeightsCommand
         };
         var output = new Option<FileInfo>("--out", "-o") { Description = "The weights file to write (safetensors).", Required = true };
         var version = new Option<string>("--version") { Description = "Version recorded in the file and the model registry.", DefaultValueFactory = _ => "official-release" };
-        var config = new Option<string?>("--config") { Description = "Model configuration (vit-b, vit-s, tiny) when it cannot be read from the shapes." };
+        // Named --model as in `train default`: --config is every command's configuration file.
+        var config = new Option<string?>("--model") { Description = "Model configuration (vit-b, vit-s, tiny) when it cannot be read from the shapes." };
         var command = new Command("import", "Merge official per-task .pth.tar checkpoints into one multi-task weights file.") { tasks, output, version, config };
         command.SetAction((parse, _) => Task.FromResult(RunImport(
             parse.GetValue(tasks)!, parse.GetValue(output)!, parse.GetValue(version)!, parse.GetValue(config),

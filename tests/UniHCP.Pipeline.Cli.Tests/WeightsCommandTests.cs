@@ -24,7 +24,7 @@ public sealed class WeightsCommandTests : IDisposable
         string output = Path.Combine(_dir, "merged.safetensors");
 
         var import = await CliRunner.RunAsync("weights", "import", "-t", $"detection={_dir}/ckpt_task0.pth.tar", "-t", $"pose={_dir}/ckpt_task1.pth.tar",
-            "-o", output, "--config", "tiny", "--version", "official-test");
+            "-o", output, "--model", "tiny", "--version", "official-test");
 
         Assert.True(import.ExitCode == 0, import.Error);
         Assert.Contains("wrote " + output, import.Output, StringComparison.Ordinal);
