@@ -84,7 +84,7 @@ public sealed class WeightsCommandTests : IDisposable
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("absent.pth.tar' does not exist", missing.Error, StringComparison.Ordinal);
 
-        var unknownConfig = await CliRunner.RunAsync("weights", "import", "-t", "pose=a", "-o", "x", "--config", "huge");
+        var unknownConfig = await CliRunner.RunAsync("weights", "import", "-t", "pose=a", "-o", "x", "--model", "huge");
         Assert.Contains("Unknown model configuration 'huge'", unknownConfig.Error, StringComparison.Ordinal);
 
         string notWeights = Path.Combine(_dir, "notes.safetensors");
