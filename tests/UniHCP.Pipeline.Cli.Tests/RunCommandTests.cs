@@ -258,31 +258,29 @@ public sealed class RunCommandTests(TestDatabase database) : IClassFixture<TestD
         Assert.Contains("text.safetensors", error, StringComparison.Ordinal);
 
         // A misspelt key and a value out of range, each named with where it is, in one line.
-        string misspelt = Path.Combine(_dir, "misspelt.json");
-        await File.WriteAllTextAsync(misspelt, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, "Tracking": { "Camera": { "HighScor": 0.5 } } }""");
-        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", misspelt);
-        Assert.Equal(2, code);
+        error = await RefusedConfigurationAsync("misspelt", """ "Tracking": { "Camera": { "HighScor": 0.5 } } """);
         Assert.Contains("Configuration section 'Tracking:Camera'", error, StringComparison.Ordinal);
         Assert.Contains("'HighScor'", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal); // no stack trace
-        string range = Path.Combine(_dir, "range.json");
-        await File.WriteAllTextAsync(range, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, "Tracking": { "Identities": { "MinSimilarity": 2 } } }""");
-        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", range);
-        Assert.Equal(2, code);
+        error = await RefusedConfigurationAsync("range", """ "Tracking": { "Identities": { "MinSimilarity": 2 } } """);
         Assert.Contains("Identities: similarities must be in [-1, 1]", error, StringComparison.Ordinal);
 
         // A misspelt section, and a choice the host reads while it is built, are refused the same way.
-        string section = Path.Combine(_dir, "section.json");
-        await File.WriteAllTextAsync(section, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, "Tracking": { "Tracker": { "HighScore": 0.5 } } }""");
-        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", section);
-        Assert.Equal(2, code);
-        Assert.Contains($"unknown section 'Tracking:Tracker' in {section} (known: Tracking:Camera, Tracking:Identities)", error, StringComparison.Ordinal);
-        string transport = Path.Combine(_dir, "transport.json");
-        await File.WriteAllTextAsync(transport, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, "Pipeline": { "Transport": "Pigeon" } }""");
-        (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", transport);
-        Assert.Equal(2, code);
+        error = await RefusedConfigurationAsync("section", """ "Tracking": { "Tracker": { "HighScore": 0.5 } } """);
+        Assert.Contains($"unknown section 'Tracking:Tracker' in {Path.Combine(_dir, "section.json")} (known: Tracking:Camera, Tracking:Identities)", error, StringComparison.Ordinal);
+        error = await RefusedConfigurationAsync("transport", """ "Pipeline": { "Transport": "Pigeon" } """);
         Assert.Contains("(Pipeline:Transport is one of: InProcess, Kafka)", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    // Runs the sample with the test's store and one more section (written to NAME.json); the run must be refused as bad
+    // input (exit 2) without a stack trace. Returns what it printed on stderr.
+    private async Task<string> RefusedConfigurationAsync(string name, string section)
+    {
+        string file = Path.Combine(_dir, name + ".json");
+        await File.WriteAllTextAsync(file, $$"""{ "Store": { "ConnectionString": "{{database.ConnectionString}}" }, {{section}} }""");
+        var (code, _, error) = await CliRunner.RunAsync("run", "-s", Sample, "--config", file);
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal); // no stack trace
+        return error;
     }
 
     private static string Sample => "sample=" + SampleVideo.Locate();
