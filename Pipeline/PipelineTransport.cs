@@ -73,6 +73,9 @@ public sealed class PipelineTransport : IAsyncDisposable
     {
         if (Kafka is null || _mock is not null)
             return;
+        // An unreachable broker is fatal here, before any stage starts (the start reports it); topics that cannot be
+        // created on a reachable one are not.
+        await Task.Run(Kafka.EnsureReachable).ConfigureAwait(false);
         try
         {
             await Kafka.CreateTopicsAsync(TopicNames, partitions).ConfigureAwait(false);

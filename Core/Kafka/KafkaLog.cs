@@ -25,11 +25,21 @@ internal static partial class KafkaLog
     [LoggerMessage(1105, LogLevel.Warning, "Group {Group} on {Topic}: commit failed: {Reason}")]
     public static partial void CommitFailed(ILogger logger, string group, string topic, string reason);
 
-    public static void Log(ILogger logger, LogMessage message)
+    /// <summary>A client's error, through the throttle: repeats of the same kind from the same client within its window
+    /// are counted and reported with the next one logged.</summary>
+    public static void Error(ILogger logger, ErrorThrottle throttle, string client, ErrorCode code, string reason, bool fatal, string? kind = null)
+    {
+        int suppressed = 0;
+        if (!fatal && !throttle.Admit(client, kind ?? code.ToString(), out suppressed))
+            return;
+        ClientError(logger, client, code, suppressed > 0 ? $"{reason} ({suppressed} more like it not logged)" : reason, fatal);
+    }
+
+    public static void Log(ILogger logger, ErrorThrottle throttle, LogMessage message)
     {
         // librdkafka's own levels (syslog): 0-3 errors, 4 warnings, 5-6 notices and info, 7 debug.
         if (message.Level <= SyslogLevel.Warning)
-            ClientError(logger, message.Name, ErrorCode.Unknown, $"[{message.Facility}] {message.Message}", fatal: false);
+            Error(logger, throttle, message.Name, ErrorCode.Unknown, $"[{message.Facility}] {message.Message}", fatal: false, kind: "log:" + message.Facility);
         else
             ClientLog(logger, message.Name, message.Facility, message.Message);
     }

@@ -60,8 +60,8 @@ internal sealed class KafkaTopicSubscription<T> : ITopicSubscription<T> where T 
                     _assigned.ExceptWith(partitions.Select(p => p.Partition.Value));
                 KafkaLog.Revoked(transport.Logger, consumerGroup, topic.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
             })
-            .SetErrorHandler((consumer, error) => KafkaLog.ClientError(transport.Logger, consumer.Name, error.Code, error.Reason, error.IsFatal))
-            .SetLogHandler((_, message) => KafkaLog.Log(transport.Logger, message))
+            .SetErrorHandler((consumer, error) => KafkaLog.Error(transport.Logger, transport.Throttle, consumer.Name, error.Code, error.Reason, error.IsFatal))
+            .SetLogHandler((_, message) => KafkaLog.Log(transport.Logger, transport.Throttle, message))
             .SetOffsetsCommittedHandler((_, committed) =>
             {
                 if (committed.Error.IsError)

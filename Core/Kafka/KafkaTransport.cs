@@ -36,8 +36,8 @@ public sealed class KafkaTransport : IMessageTransport
             MessageMaxBytes = options.MaxMessageBytes,
             Partitioner = Partitioner.Murmur2Random, // the Java client's key hashing: other clients agree on the partition
         })
-            .SetErrorHandler((producer, error) => KafkaLog.ClientError(Logger, producer.Name, error.Code, error.Reason, error.IsFatal))
-            .SetLogHandler((_, message) => KafkaLog.Log(Logger, message))
+            .SetErrorHandler((producer, error) => KafkaLog.Error(Logger, Throttle, producer.Name, error.Code, error.Reason, error.IsFatal))
+            .SetLogHandler((_, message) => KafkaLog.Log(Logger, Throttle, message))
             .Build();
     }
 
@@ -45,6 +45,9 @@ public sealed class KafkaTransport : IMessageTransport
 
     /// <summary>Client errors and logs, rebalances, dead letters and commit failures.</summary>
     internal ILogger Logger { get; }
+
+    /// <summary>One line per client and kind of error per 30 s; the repeats are counted.</summary>
+    internal ErrorThrottle Throttle { get; } = new(TimeSpan.FromSeconds(30));
 
     internal KafkaTransportOptions Options { get; }
 
@@ -91,6 +94,24 @@ public sealed class KafkaTransport : IMessageTransport
         var subscription = new KafkaTopicSubscription<T>(this, topic, consumerGroup);
         Own(subscription);
         return subscription;
+    }
+
+    /// <summary>Asks the cluster for its metadata, waiting at most Kafka:ConnectTimeoutMs: a process pointed at a wrong or
+    /// stopped broker then stops at its start with a message naming the servers, instead of every client retrying for
+    /// ever while the stages wait.</summary>
+    public void EnsureReachable()
+    {
+        var timeout = TimeSpan.FromMilliseconds(Options.ConnectTimeoutMs);
+        using var admin = new DependentAdminClientBuilder(Producer.Handle).Build();
+        try
+        {
+            admin.GetMetadata(timeout);
+        }
+        catch (KafkaException ex)
+        {
+            throw new KafkaException(new Error(ex.Error.Code,
+                $"no broker answered at {Options.BootstrapServers} within {timeout.TotalSeconds:0.#} s ({ex.Error.Reason}): is Kafka running there, and is Kafka:BootstrapServers (--bootstrap) right?"), ex);
+        }
     }
 
     /// <summary>Partitions of a topic, from the cluster's metadata.</summary>

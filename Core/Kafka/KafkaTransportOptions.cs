@@ -33,6 +33,10 @@ public sealed class KafkaTransportOptions
     /// Default: the session timeout plus one second; 0 where one process holds every member (a single-host run).</summary>
     public int? EndLingerMs { get; set; }
 
+    /// <summary>How long a starting process waits for a broker to answer before it gives up with an error naming the
+    /// servers (librdkafka itself would retry for ever, and every stage would wait on it). Default 15 s.</summary>
+    public int ConnectTimeoutMs { get; set; } = 15_000;
+
     /// <summary>Largest message in bytes (a raw 768x576 frame is 1.3 MB; JPEG frames are far smaller). Default 8 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 8 * 1024 * 1024;
 
@@ -51,6 +55,8 @@ public sealed class KafkaTransportOptions
             problems.Add($"SessionTimeoutMs must be 1000-300000 (got {SessionTimeoutMs}).");
         if (EndLingerMs is < 0 or > 600_000)
             problems.Add($"EndLingerMs must be 0-600000 (got {EndLingerMs}).");
+        if (ConnectTimeoutMs is < 100 or > 600_000)
+            problems.Add($"ConnectTimeoutMs must be 100-600000 (got {ConnectTimeoutMs}).");
         if (MaxMessageBytes is < 1024 or > 1_000_000_000)
             problems.Add($"MaxMessageBytes must be 1 KiB - 1 GB (got {MaxMessageBytes}).");
         if (problems.Count > 0)
