@@ -72,16 +72,17 @@ internal static class RunCommand
                 $"detection input short side {engine.DetectionResize.ShortSide} (long side at most {engine.DetectionResize.MaxLongSide})");
             UntrainedTasks.Warn(output, engine);
 
-            bool aborted;
+            RunEnd end;
             using (var progress = ProgressLine.Start(run.Describe))
             {
-                aborted = await HostedRun.RunToEndAsync(host, error, parse.GetValue(duration), cancellationToken);
+                var stall = TimeSpan.FromSeconds(host.Services.GetRequiredService<IOptions<UniHCP.Pipeline.Hosting.Options.PipelineOptions>>().Value.DrainStallSeconds);
+                end = await HostedRun.RunToEndAsync(host, error, parse.GetValue(duration), cancellationToken, run.Describe, stall);
                 progress.Stop();
             }
-            if (aborted)
+            if (end != RunEnd.Drained)
             {
                 error.WriteLine("aborted: what was not yet committed was not stored");
-                return ExitCodes.Interrupted;
+                return end == RunEnd.Stalled ? ExitCodes.PartialFailure : ExitCodes.Interrupted;
             }
             var result = run.Result();
             RunSummary.Write(output, result, StoreConnection.Options(configuration));

@@ -58,7 +58,11 @@ internal static class HostedRun
     /// <summary>Waits for every stage to end; returns true when the run was aborted by a second Ctrl+C. A process
     /// without sources (a consumer stage over Kafka) has nothing to drain: the first Ctrl+C stops it, committing what
     /// it acknowledged.</summary>
-    public static async Task<bool> RunToEndAsync(IHost host, TextWriter error, TimeSpan? duration, CancellationToken cancellationToken)
+    /// <param name="progress">What the run has done so far (any text that changes when something moves); with it, a
+    /// drain that has not moved for <paramref name="stallLimit"/> (default 60 s) after the sources stopped is aborted with
+    /// a message - a broker that died mid-run would otherwise hold the drain, and the process, for ever.</param>
+    public static async Task<RunEnd> RunToEndAsync(IHost host, TextWriter error, TimeSpan? duration, CancellationToken cancellationToken,
+        Func<string>? progress = null, TimeSpan? stallLimit = null)
     {
         bool hasSources = host.Services.GetServices<StageRegistration>().Any(s => s.Name == "ingest");
         var monitor = host.Services.GetRequiredService<StageMonitor>();
@@ -81,6 +85,9 @@ internal static class HostedRun
         });
         using var stopAfter = duration is { } limit ? new CancellationTokenSource(limit) : null;
         using var stopOnDuration = stopAfter?.Token.Register(monitor.StopSources);
+        using var watchdogEnd = new CancellationTokenSource();
+        var watchdog = progress is null ? Task.FromResult(false)
+            : WatchDrainAsync(monitor, progress, stallLimit ?? TimeSpan.FromSeconds(60), error, abort, watchdogEnd.Token);
         try
         {
             var aborted = Task.Delay(Timeout.Infinite, abort.Token);
@@ -88,14 +95,72 @@ internal static class HostedRun
             if (abort.IsCancellationRequested)
             {
                 await host.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
-                return hasSources;
+                return watchdog.IsCompletedSuccessfully && watchdog.Result ? RunEnd.Stalled : hasSources ? RunEnd.Aborted : RunEnd.Drained;
             }
             await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            return false;
+            return RunEnd.Drained;
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
+            await watchdogEnd.CancelAsync().ConfigureAwait(false);
+            await watchdog.ConfigureAwait(false);
         }
     }
+
+    // Once the sources are stopping, aborts the run when its progress text has not changed for the limit; true when it did.
+    private static async Task<bool> WatchDrainAsync(StageMonitor monitor, Func<string> progress, TimeSpan limit, TextWriter error,
+        CancellationTokenSource abort, CancellationToken end)
+    {
+        using (var stopping = CancellationTokenSource.CreateLinkedTokenSource(monitor.SourcesStopping, end))
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!end.IsCancellationRequested)
+            {
+                // The sources are stopping: the drain begins.
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+        string last = progress();
+        long lastMoved = Environment.TickCount64;
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(limit.TotalMilliseconds / 10, 10, 1000)));
+        try
+        {
+            while (await tick.WaitForNextTickAsync(end).ConfigureAwait(false))
+            {
+                string now = progress();
+                if (!string.Equals(now, last, StringComparison.Ordinal))
+                {
+                    (last, lastMoved) = (now, Environment.TickCount64);
+                    continue;
+                }
+                if (Environment.TickCount64 - lastMoved < (long)limit.TotalMilliseconds)
+                    continue;
+                error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"\nstopping: nothing has moved for {limit.TotalSeconds:0} s while draining ({now}); aborting - what was still in flight is not stored (a broker that stopped answering? see the warnings above)"));
+                await abort.CancelAsync().ConfigureAwait(false);
+                return true;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended by itself.
+        }
+        return false;
+    }
+}
+
+/// <summary>How a run ended: drained (every stage finished its input), aborted (a second Ctrl+C), or stalled (its drain
+/// made no progress for the stall limit and was aborted).</summary>
+internal enum RunEnd
+{
+    Drained,
+    Aborted,
+    Stalled,
 }

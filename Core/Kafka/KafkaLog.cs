@@ -25,6 +25,9 @@ internal static partial class KafkaLog
     [LoggerMessage(1105, LogLevel.Warning, "Group {Group} on {Topic}: commit failed: {Reason}")]
     public static partial void CommitFailed(ILogger logger, string group, string topic, string reason);
 
+    [LoggerMessage(1106, LogLevel.Warning, "Topic {Topic}: the publisher's completion markers were not written: {Reason}")]
+    public static partial void CompleteFailed(ILogger logger, string topic, string reason);
+
     /// <summary>A client's error, through the throttle: repeats of the same kind from the same client within its window
     /// are counted and reported with the next one logged.</summary>
     public static void Error(ILogger logger, ErrorThrottle throttle, string client, ErrorCode code, string reason, bool fatal, string? kind = null)

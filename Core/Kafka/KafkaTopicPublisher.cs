@@ -71,8 +71,25 @@ internal sealed class KafkaTopicPublisher<T>(KafkaTransport transport, Topic<T> 
 
     public ValueTask DisposeAsync()
     {
-        Complete();
-        lagGate?.Dispose();
+        try
+        {
+            // After one publisher found the brokers gone, the others do not each wait out the metadata timeout again.
+            if (transport.BrokersLost)
+                KafkaLog.CompleteFailed(transport.Logger, topic.Name, "the brokers did not answer another publisher of this process");
+            else
+                Complete();
+        }
+        catch (KafkaException ex)
+        {
+            // Disposing runs on the way out, also after the broker went away: a dispose that throws would turn an orderly
+            // (if incomplete) end into a crash. The subscribers of the run then end by their own stop, not this marker.
+            transport.BrokersLost = true;
+            KafkaLog.CompleteFailed(transport.Logger, topic.Name, ex.Error.Reason);
+        }
+        finally
+        {
+            lagGate?.Dispose();
+        }
         return ValueTask.CompletedTask;
     }
 }

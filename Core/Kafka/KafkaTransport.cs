@@ -46,6 +46,16 @@ public sealed class KafkaTransport : IMessageTransport
     /// <summary>Client errors and logs, rebalances, dead letters and commit failures.</summary>
     internal ILogger Logger { get; }
 
+    /// <summary>Set when a publisher's completion found no broker answering: the process is on its way out, and the
+    /// other publishers skip their own wait for the same answer.</summary>
+    internal bool BrokersLost
+    {
+        get => Volatile.Read(ref _brokersLost);
+        set => Volatile.Write(ref _brokersLost, value);
+    }
+
+    private bool _brokersLost;
+
     /// <summary>One line per client and kind of error per 30 s; the repeats are counted.</summary>
     internal ErrorThrottle Throttle { get; } = new(TimeSpan.FromSeconds(30));
 

@@ -38,9 +38,15 @@ public sealed class PipelineOptions
     /// (0: never). Set it when the brokers keep little (librdkafka's mock cluster: 5 MB per partition).</summary>
     public int MaxLag { get; set; }
 
+    /// <summary>Once the sources stop (end of the files, --duration, Ctrl+C), how long the drain may make no progress at
+    /// all before the run gives up on what is still in flight (a broker that stopped answering). Default 60 s.</summary>
+    public int DrainStallSeconds { get; set; } = 60;
+
     public void Validate()
     {
         var problems = new List<string>();
+        if (DrainStallSeconds is < 1 or > 86_400)
+            problems.Add($"DrainStallSeconds must be 1-86400 (got {DrainStallSeconds}).");
         if (HttpPort is < 0 or > 65535)
             problems.Add($"HttpPort must be 0-65535 (got {HttpPort}).");
         if (!System.Net.IPAddress.TryParse(HttpAddress, out _))
