@@ -143,7 +143,7 @@ internal static class HostedRun
                 if (Environment.TickCount64 - lastMoved < (long)limit.TotalMilliseconds)
                     continue;
                 error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"\nstopping: nothing has moved for {limit.TotalSeconds:0} s while draining ({now}); aborting - what was still in flight is not stored (a broker that stopped answering? see the warnings above)"));
+                    $"\nstopping: nothing has moved for {limit.TotalSeconds:0} s while draining ({now}); aborting - what was still in flight is not stored (a database or Kafka broker that stopped answering, or a failed stage? see the messages above)"));
                 await abort.CancelAsync().ConfigureAwait(false);
                 return true;
             }
