@@ -10,6 +10,7 @@ internal static class BenchmarkRunner
         ["ingest"] = IngestBenchmark.RunAsync,
         ["model"] = ModelBenchmark.RunAsync,
         ["tracking"] = TrackingBenchmark.RunAsync,
+        ["tracking-search"] = TrackingSearchBenchmark.RunAsync,
         ["store"] = StoreBenchmark.RunAsync,
         ["vector-search"] = VectorSearchBenchmark.RunAsync,
         ["kafka"] = KafkaBenchmark.RunAsync,

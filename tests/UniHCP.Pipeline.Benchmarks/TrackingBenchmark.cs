@@ -13,9 +13,7 @@ internal static class TrackingBenchmark
 {
     public static Task<BenchmarkReport> RunAsync(BenchmarkSettings settings)
     {
-        string root = Environment.GetEnvironmentVariable("UNIHCP_SHARED_DATA") ?? FindShared();
-        var sequences = new[] { "MOT17-02-FRCNN", "MOT17-05-FRCNN", "MOT17-09-FRCNN" }
-            .Select(s => MotSequence.Open(Path.Combine(root, "mot17", s))).ToList();
+        var sequences = DevSequences();
         var report = new BenchmarkReport(
             "Tracking: MOT17 public detections (FRCNN), motion only",
             "Sequences MOT17-02, -05, -09 (train) of ../shared/data: ground truth and FRCNN detections (believed to be the public set; not verified). " +
@@ -48,6 +46,13 @@ internal static class TrackingBenchmark
             table.AppendLine(Row("OVERALL", name, MotEvaluator.Evaluate(gt, res), double.NaN));
         report.Note(table.ToString());
         return Task.FromResult(report);
+    }
+
+    /// <summary>The MOT17 sequences of ../shared/data (UNIHCP_SHARED_DATA, or found above the program).</summary>
+    public static List<MotSequence> DevSequences()
+    {
+        string root = Environment.GetEnvironmentVariable("UNIHCP_SHARED_DATA") ?? FindShared();
+        return new[] { "MOT17-02-FRCNN", "MOT17-05-FRCNN", "MOT17-09-FRCNN" }.Select(s => MotSequence.Open(Path.Combine(root, "mot17", s))).ToList();
     }
 
     private static string Row(string sequence, string tracker, MotMetrics m, double fps) => string.Create(CultureInfo.InvariantCulture,
