@@ -68,6 +68,9 @@ public sealed class ApiHost : IAsyncDisposable
         builder.Services.AddProblemDetails();
         // Binding failures (a JSON body that does not parse) reach Problems with their reason instead of a bare 400.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // A misspelt or unknown field in a JSON body (a zone's "polygon" for "points") is refused by name instead of being
+        // dropped, which would leave the operator with a confusing "needs at least 3 points; it has 0".
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "UniHCP.Pipeline API";
@@ -91,7 +94,7 @@ public sealed class ApiHost : IAsyncDisposable
         {
             // Bare status codes from the framework (404 for unknown routes, 405) get problem details too.
             if (status.HttpContext.Response.ContentLength is null && string.IsNullOrEmpty(status.HttpContext.Response.ContentType))
-                await Problems.WriteAsync(status.HttpContext, status.HttpContext.Response.StatusCode, "Request failed", $"{status.HttpContext.Request.Method} {status.HttpContext.Request.Path} answered {status.HttpContext.Response.StatusCode}.").ConfigureAwait(false);
+                await Problems.WriteStatusAsync(status.HttpContext).ConfigureAwait(false);
         });
         app.UseMiddleware<ApiKeyMiddleware>((IReadOnlyList<string>)keys);
         app.MapOpenApi();

@@ -34,9 +34,7 @@ internal static partial class Problems
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
-            // A body that is not the expected JSON: the serializer's message names the path ($.zones[0].points ...).
-            string detail = ex.InnerException is System.Text.Json.JsonException json ? $"{ex.Message} {json.Message}" : ex.Message;
-            await WriteAsync(context, ex.StatusCode, "Bad request", detail).ConfigureAwait(false);
+            await WriteAsync(context, ex.StatusCode, "Bad request", BodyProblem(ex)).ConfigureAwait(false);
         }
         catch (NpgsqlException ex) when (ex is not PostgresException && !context.Response.HasStarted)
         {
@@ -52,6 +50,31 @@ internal static partial class Problems
             Unhandled(logger, ex, context.Request.Method, context.Request.Path);
             await WriteAsync(context, StatusCodes.Status500InternalServerError, "Internal error", "the request failed; the server log has the details.").ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Problem details for a bare status code from the framework (an unknown route, a method or a body type an endpoint
+    /// does not take): the endpoint selection answers 415 before the endpoint runs, so its own hint never shows.</summary>
+    public static Task WriteStatusAsync(HttpContext context)
+    {
+        var request = context.Request;
+        int status = context.Response.StatusCode;
+        string detail = status == StatusCodes.Status415UnsupportedMediaType
+            ? $"{request.Method} {request.Path} does not take a body of type '{request.ContentType ?? "none"}': JSON bodies need Content-Type: application/json, "
+              + "image uploads multipart/form-data with the file in a field named 'image' (the OpenAPI document at /openapi/v1.json lists each endpoint's)."
+            : $"{request.Method} {request.Path} answered {status}.";
+        return WriteAsync(context, status, "Request failed", detail);
+    }
+
+    // A body that is not the JSON an endpoint takes. The serializer's own message names the place ($.zones[0].points,
+    // line and byte) and, for an unknown field, the field; the framework's wrapper adds only its parameter's .NET type.
+    private static string BodyProblem(BadHttpRequestException ex)
+    {
+        if (ex.InnerException is not System.Text.Json.JsonException json)
+            return ex.Message;
+        string message = json.Message;
+        if (json.Path is { Length: > 0 } path && !message.Contains(path, StringComparison.Ordinal))
+            message += $" (at {path})";
+        return $"the request body is not the JSON this endpoint takes: {message}";
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The store is unreachable")]

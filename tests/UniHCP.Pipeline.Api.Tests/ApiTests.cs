@@ -183,7 +183,8 @@ public sealed class ApiTests(ApiServer server)
         await ProblemAsync(await client.PostAsync("/api/search/similar", Upload(oversized, "big.jpg", "image/jpeg")), HttpStatusCode.RequestEntityTooLarge);
         var wrongField = new MultipartFormDataContent { { new ByteArrayContent(ApiServer.RedPerson), "picture", "red.jpg" } };
         await ProblemAsync(await client.PostAsync("/api/search/similar", wrongField), HttpStatusCode.BadRequest);
-        await ProblemAsync(await client.PostAsync("/api/search/similar", new StringContent("{}", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.UnsupportedMediaType);
+        var json = await ProblemAsync(await client.PostAsync("/api/search/similar", new StringContent("{}", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("multipart/form-data", json.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         Assert.Equal(before, await FingerprintAsync());
     }

@@ -44,6 +44,13 @@ public sealed class EventApiTests(ApiServer server)
         string outside = Door.Replace("\"x\": 300, \"y\": 300", "\"x\": 900, \"y\": 300", StringComparison.Ordinal);
         Assert.Contains("outside the 640x480 frame", await BodyAsync(await client.PutAsync("/api/cameras/geo-api/geometry", Json(outside)), HttpStatusCode.BadRequest), StringComparison.Ordinal);
         Assert.Contains("zones", await BodyAsync(await client.PutAsync("/api/cameras/geo-api/geometry", Json("{ \"zones\": [ 7 ] }")), HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        // A misspelt field is refused by name and place, not dropped (which left "a zone needs at least 3 points; it has 0").
+        string misspelt = await BodyAsync(await client.PutAsync("/api/cameras/geo-api/geometry", Json("""{ "zones": [ { "name": "door", "polygon": [ [0, 0], [9, 0], [9, 9] ] } ] }""")), HttpStatusCode.BadRequest);
+        Assert.Contains("'polygon'", misspelt, StringComparison.Ordinal);
+        Assert.Contains("$.zones[0].polygon", misspelt, StringComparison.Ordinal);
+        Assert.Contains("$.zones[0].points[0].x", await BodyAsync(await client.PutAsync("/api/cameras/geo-api/geometry", Json("""{ "zones": [ { "name": "door", "points": [ { "x": "left" } ] } ] }""")), HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        string plain = await BodyAsync(await client.PutAsync("/api/cameras/geo-api/geometry", new StringContent("door", System.Text.Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("application/json", plain, StringComparison.Ordinal);
 
         Assert.Equal(2, JsonDocument.Parse(await BodyAsync(await client.DeleteAsync("/api/cameras/geo-api/geometry"), HttpStatusCode.OK)).RootElement.GetProperty("version").GetInt32());
         var latest = JsonDocument.Parse(await BodyAsync(await client.GetAsync("/api/cameras/geo-api/geometry"), HttpStatusCode.OK)).RootElement;
