@@ -80,5 +80,13 @@ public sealed class TrackCommandTests : IDisposable
 
         var unpaired = await CliRunner.RunAsync("eval", "mot", "--gt", bad, bad, "--res", bad);
         Assert.Contains("give them in pairs", unpaired.Error, StringComparison.Ordinal);
+
+        // A command line that does not parse is bad input too (2), not System.CommandLine's 1 ("part of the work failed").
+        var noResults = await CliRunner.RunAsync("eval", "mot", "--gt", bad);
+        Assert.Equal(2, noResults.ExitCode);
+        Assert.Contains("'--res' is required", noResults.Error, StringComparison.Ordinal);
+        var unknown = await CliRunner.RunAsync("track", "--mot", _dir, "--lost-seconds", "3");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("--lost-seconds", unknown.Error, StringComparison.Ordinal);
     }
 }
