@@ -24,6 +24,8 @@ internal static class EventEndpoints
     {
         api.MapGet("/cameras/{camera}/geometry", async (ZoneEventLog log, string camera, [FromQuery] string? version, CancellationToken ct) =>
             {
+                if (!IsCameraId(camera))
+                    return Problems.Status(StatusCodes.Status400BadRequest, "Bad camera", $"'{camera}' is not a camera id.");
                 int? wanted = version is null ? null : QueryParameters.Int(version, "version", 1, 1, int.MaxValue);
                 var geometry = await log.GeometryAsync(camera, wanted, ct);
                 if (geometry is null && wanted is not null)
@@ -107,6 +109,12 @@ internal static class EventEndpoints
             {
                 var ct = context.RequestAborted;
                 var only = cameras is { Length: > 0 } ? cameras.SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList() : null;
+                // Checked before the stream starts, so a mistyped camera is a 400 with a reason, not a stream that stays silent.
+                foreach (string camera in only ?? [])
+                {
+                    if (!IsCameraId(camera))
+                        throw new QueryValidationException("camera", $"'{QueryValidationException.Shorten(camera)}' is not a valid camera id.");
+                }
                 // Resume where the browser left off (its Last-Event-ID), from ?after=, or from now.
                 string? resume = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? after;
                 long position = resume is null ? await queries.LatestSeqAsync(ct) : QueryParameters.Long(resume, "after");
@@ -150,18 +158,7 @@ internal static class EventEndpoints
             .WithSummary("Server-Sent Events: each stored zone or line event as it arrives (event: zone, id: its position, data: the event as JSON). Resumes after Last-Event-ID or ?after=; otherwise starts now.");
     }
 
-    private static bool IsCameraId(string camera)
-    {
-        try
-        {
-            CameraId.Validate(camera);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    private static bool IsCameraId(string camera) => CameraId.IsValid(camera);
 
     private static string Format(string? format) => format?.Trim().ToLowerInvariant() switch
     {

@@ -155,6 +155,9 @@ public sealed class EventApiTests(ApiServer server)
         Assert.Contains("kind", await BodyAsync(await client.GetAsync($"/api/events?{Window}&kind=teleport"), HttpStatusCode.BadRequest), StringComparison.Ordinal);
         Assert.Contains("format", await BodyAsync(await client.GetAsync($"/api/counts?{Window}&format=xml"), HttpStatusCode.BadRequest), StringComparison.Ordinal);
         Assert.Contains("bucket", await BodyAsync(await client.GetAsync($"/api/counts?{Window}&bucket=often"), HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        // Checked before a stream opens or a camera is looked up: a bad id is a 400, not a silent stream or an empty geometry.
+        Assert.Contains("'../door' is not a valid camera id", await BodyAsync(await client.GetAsync("/api/events/stream?camera=../door"), HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        Assert.Contains("is not a camera id", await BodyAsync(await client.GetAsync("/api/cameras/bad%20id/geometry"), HttpStatusCode.BadRequest), StringComparison.Ordinal);
     }
 
     [Fact]
