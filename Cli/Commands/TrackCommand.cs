@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using UniHCP.Pipeline.Cli.Configuration;
 using UniHCP.Pipeline.Tracking.Mot;
 using UniHCP.Pipeline.Tracking.PerCamera;
 
@@ -27,7 +29,10 @@ internal static class TrackCommand
             try
             {
                 var sequence = MotSequence.Open(parse.GetValue(mot)!.FullName);
-                var defaults = MotTracking.MotDefaults;
+                // The configuration's Tracking:Camera (--config, UNIHCP_Tracking__Camera__*) over the MOT defaults, then the flags.
+                var configuration = ConfigurationLoader.Load(parse.GetValue(CommonOptions.Config), []);
+                var section = configuration.GetSection("Tracking:Camera");
+                var defaults = ConfigurationLoader.BindOnto(configuration, "Tracking:Camera", MotTracking.MotDefaults with { });
                 var options = defaults with
                 {
                     HighScore = parse.GetValue(highScore) ?? defaults.HighScore,
@@ -43,6 +48,8 @@ internal static class TrackCommand
                 var result = MotTracking.Run(sequence, options, written);
                 string path = parse.GetValue(output)?.FullName ?? Path.GetFullPath(sequence.Name + ".txt");
                 MotFile.WriteResults(path, result.Rows);
+                if (section.Exists())
+                    stdout.WriteLine($"tracker settings: the configuration's Tracking:Camera ({string.Join(", ", section.GetChildren().Select(c => c.Key))}) over the MOT defaults");
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{sequence.Name}: {result.Frames} frames, {result.Detections} detections, {result.Rows.Select(r => r.Id).Distinct().Count()} tracks; {result.FramesPerSecond:0} frames/s; results: {path}"));
                 if (!result.ScoresAreProbabilities)
@@ -56,7 +63,7 @@ internal static class TrackCommand
                     MotTable.Write(stdout, [(sequence.Name, MotEvaluator.Evaluate(MotFile.Read(sequence.GroundTruthPath), result.Rows))]);
                 return Task.FromResult(ExitCodes.Success);
             }
-            catch (Exception ex) when (ex is FileNotFoundException or FormatException or ArgumentException)
+            catch (Exception ex) when (ex is FileNotFoundException or FormatException or ArgumentException or ConfigurationFileException)
             {
                 return Task.FromResult(ErrorReporter.BadInput(parse.InvocationConfiguration.Error, ex));
             }

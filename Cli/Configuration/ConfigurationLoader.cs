@@ -48,11 +48,23 @@ internal static class ConfigurationLoader
     }
 
     /// <summary>Binds a section strictly: a misspelt key or a value of the wrong type is an error naming its path.</summary>
-    public static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    public static T Bind<T>(IConfiguration configuration, string section) where T : new() =>
+        Strictly(section, () => configuration.GetSection(section).Get<T>(options => options.ErrorOnUnknownConfiguration = true) ?? new T());
+
+    /// <summary>Binds a section strictly onto settings that already hold a command's own defaults: the keys the section
+    /// gives replace those defaults, the others stay.</summary>
+    public static T BindOnto<T>(IConfiguration configuration, string section, T settings) where T : class =>
+        Strictly(section, () =>
+        {
+            configuration.GetSection(section).Bind(settings, options => options.ErrorOnUnknownConfiguration = true);
+            return settings;
+        });
+
+    private static T Strictly<T>(string section, Func<T> bind)
     {
         try
         {
-            return configuration.GetSection(section).Get<T>(options => options.ErrorOnUnknownConfiguration = true) ?? new T();
+            return bind();
         }
         catch (InvalidOperationException ex)
         {

@@ -9,23 +9,7 @@ public sealed class TrackCommandTests : IDisposable
     [Fact]
     public async Task A_sequence_is_tracked_written_and_scored_and_eval_prints_the_table()
     {
-        // A small MOTChallenge sequence: two people walking, detected every frame but one.
-        string seq = Path.Combine(_dir, "WALK-01");
-        Directory.CreateDirectory(Path.Combine(seq, "det"));
-        Directory.CreateDirectory(Path.Combine(seq, "gt"));
-        await File.WriteAllTextAsync(Path.Combine(seq, "seqinfo.ini"), "[Sequence]\nname=WALK-01\nframeRate=10\nseqLength=20\nimWidth=640\nimHeight=480\n");
-        var det = new List<string>();
-        var gt = new List<string>();
-        for (int f = 1; f <= 20; f++)
-        {
-            gt.Add($"{f},1,{10 + (5 * f)},100,40,100,1,1,1");
-            gt.Add($"{f},2,{500 - (5 * f)},120,40,100,1,1,1");
-            if (f != 10)
-                det.Add($"{f},-1,{10 + (5 * f)},100,40,100,0.95");
-            det.Add($"{f},-1,{500 - (5 * f)},120,40,100,0.9");
-        }
-        await File.WriteAllLinesAsync(Path.Combine(seq, "det", "det.txt"), det);
-        await File.WriteAllLinesAsync(Path.Combine(seq, "gt", "gt.txt"), gt);
+        string seq = await WalkSequenceAsync();
         string results = Path.Combine(_dir, "out", "WALK-01.txt");
 
         var track = await CliRunner.RunAsync("track", "--mot", seq, "-o", results);
@@ -63,6 +47,48 @@ public sealed class TrackCommandTests : IDisposable
         Assert.Contains("DPM-01: 10 frames, 20 detections, 1 tracks", track.Output, StringComparison.Ordinal);
         Assert.Contains("range from -0.4 to 1.8", track.Output, StringComparison.Ordinal);
         Assert.Contains("--high-score 0.6", track.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_configurations_tracking_section_applies_over_the_mot_defaults_and_a_misspelt_key_is_refused()
+    {
+        string seq = await WalkSequenceAsync();
+        string config = Path.Combine(_dir, "short-memory.json");
+        // Lost tracks forgotten within a frame (10 frames/s): the person missed in frame 10 comes back as a new track.
+        await File.WriteAllTextAsync(config, """{ "Tracking": { "Camera": { "LostTimeout": "00:00:00.05" } } }""");
+
+        var track = await CliRunner.RunAsync("track", "--mot", seq, "-o", Path.Combine(_dir, "short.txt"), "--config", config);
+
+        Assert.True(track.ExitCode == 0, track.Error);
+        Assert.Contains("tracker settings: the configuration's Tracking:Camera (LostTimeout)", track.Output, StringComparison.Ordinal);
+        Assert.Contains("WALK-01: 20 frames, 39 detections, 3 tracks", track.Output, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(config, """{ "Tracking": { "Camera": { "LostTimout": "00:00:01" } } }""");
+        var misspelt = await CliRunner.RunAsync("track", "--mot", seq, "-o", Path.Combine(_dir, "short.txt"), "--config", config);
+        Assert.Equal(2, misspelt.ExitCode);
+        Assert.Contains("'LostTimout'", misspelt.Error, StringComparison.Ordinal);
+    }
+
+    // A small MOTChallenge sequence: two people walking, detected every frame but one (person 1 in frame 10).
+    private async Task<string> WalkSequenceAsync()
+    {
+        string seq = Path.Combine(_dir, "WALK-01");
+        Directory.CreateDirectory(Path.Combine(seq, "det"));
+        Directory.CreateDirectory(Path.Combine(seq, "gt"));
+        await File.WriteAllTextAsync(Path.Combine(seq, "seqinfo.ini"), "[Sequence]\nname=WALK-01\nframeRate=10\nseqLength=20\nimWidth=640\nimHeight=480\n");
+        var det = new List<string>();
+        var gt = new List<string>();
+        for (int f = 1; f <= 20; f++)
+        {
+            gt.Add($"{f},1,{10 + (5 * f)},100,40,100,1,1,1");
+            gt.Add($"{f},2,{500 - (5 * f)},120,40,100,1,1,1");
+            if (f != 10)
+                det.Add($"{f},-1,{10 + (5 * f)},100,40,100,0.95");
+            det.Add($"{f},-1,{500 - (5 * f)},120,40,100,0.9");
+        }
+        await File.WriteAllLinesAsync(Path.Combine(seq, "det", "det.txt"), det);
+        await File.WriteAllLinesAsync(Path.Combine(seq, "gt", "gt.txt"), gt);
+        return seq;
     }
 
     [Fact]
