@@ -111,6 +111,10 @@ public sealed class TrackCommandTests : IDisposable
         var noResults = await CliRunner.RunAsync("eval", "mot", "--gt", bad);
         Assert.Equal(2, noResults.ExitCode);
         Assert.Contains("'--res' is required", noResults.Error, StringComparison.Ordinal);
+        // --config is accepted by every command for the ones that read it; given to one that reads none it is refused, not ignored.
+        var ignored = await CliRunner.RunAsync("eval", "mot", "--gt", bad, "--res", bad, "--config", bad);
+        Assert.Equal(2, ignored.ExitCode);
+        Assert.Contains("`unihcp eval mot` reads no configuration", ignored.Error, StringComparison.Ordinal);
         var unknown = await CliRunner.RunAsync("track", "--mot", _dir, "--lost-seconds", "3");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("--lost-seconds", unknown.Error, StringComparison.Ordinal);
